@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+
+/** Host the project's local services listen on (`OUTFLOW_HOST`, default 127.0.0.1). */
+export const host = process.env.OUTFLOW_HOST ?? '127.0.0.1';
+/** MariaDB port of the project's instance (`OUTFLOW_MARIADB_PORT`, default 3307). */
+export const mariadbPort = Number(process.env.OUTFLOW_MARIADB_PORT ?? 3307);
+/** PostgreSQL port of the project's cluster (`OUTFLOW_POSTGRES_PORT`, default 5433). */
+export const postgresPort = Number(process.env.OUTFLOW_POSTGRES_PORT ?? 5433);
+/** Kafka bootstrap address of the project's broker (`OUTFLOW_KAFKA_PORT`, default 9092). */
+export const kafkaBootstrap = `${host}:${Number(process.env.OUTFLOW_KAFKA_PORT ?? 9092)}`;
+
+/** A name unique to this run, safe as a database, table or topic name: `<prefix>_<hex>`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+/** Connection URL for the project's MariaDB, optionally on one database. */
+export function mariadbUrl(database?: string): string {
+  return `mysql://outflow:outflow@${host}:${mariadbPort}/${database ?? ''}`;
+}
+
+/** Connection URL for the project's PostgreSQL, on `database` (default `outflow`). */
+export function postgresUrl(database = 'outflow'): string {
+  return `postgres://outflow:outflow@${host}:${postgresPort}/${database}`;
+}
+
+/** A throwaway database: its name, its URL, and `drop()` to remove it. */
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates a fresh utf8mb4 database on the project's MariaDB. */
+export async function createMariaDbDatabase(prefix = 'test'): Promise<TestDatabase> {
+  const name = uniqueName(prefix);
+  const admin = await mysql.createConnection(mariadbUrl());
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: mariadbUrl(name),
+    async drop() {
+      const c = await mysql.createConnection(mariadbUrl());
+      try {
+        await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Creates a fresh database on the project's PostgreSQL. */
+export async function createPostgresDatabase(prefix = 'test'): Promise<TestDatabase> {
+  const name = uniqueName(prefix);
+  const admin = new pg.Client({ connectionString: postgresUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: postgresUrl(name),
+    async drop() {
+      const c = new pg.Client({ connectionString: postgresUrl() });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
