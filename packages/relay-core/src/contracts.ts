@@ -1,0 +1,68 @@
+import type { Logger } from './logger.ts';
+import type { ProducerRecord, SourceOffset, SourcePartition, SourceRecord } from './record.ts';
+import type { Schema } from './schema.ts';
+
+/** What a source task is given when it starts. */
+export interface SourceTaskContext {
+  /** The connector's name (used in logs, metrics and offset keys). */
+  readonly connector: string;
+  /** Loads the last committed offset of one of the source's partitions, or null when none was stored. */
+  offset(partition: SourcePartition): Promise<SourceOffset | null>;
+  readonly logger: Logger;
+}
+
+/**
+ * Reads changes from a database log (Kafka Connect's `SourceTask`).
+ *
+ * Contract: `start` is called once, then `poll` repeatedly, never concurrently. `poll` returns records in
+ * source commit order; an empty array means nothing arrived within the source's poll interval; it returns
+ * early (possibly empty) when `signal` aborts. `commit` is told, in order, the offset of the last record
+ * that Kafka acknowledged and the offset store made durable: a source that must acknowledge its log
+ * (PostgreSQL slots) does so there and only there. `stop` releases every resource; the caller owns the task
+ * and calls `stop` exactly once, even after a failure. A failure that must stop the connector is thrown as a
+ * `RelayError` from `start` or `poll`.
+ */
+export interface SourceTask {
+  start(context: SourceTaskContext): Promise<void>;
+  poll(signal: AbortSignal): Promise<SourceRecord[]>;
+  commit?(partition: SourcePartition, offset: SourceOffset): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A single message transform (Kafka Connect's `Transformation`): pure and synchronous.
+ * Returns the rewritten record, or null to drop it. May throw a `RelayError` to fail the connector.
+ */
+export interface Transform {
+  apply(record: SourceRecord): SourceRecord | null;
+}
+
+/** Serialises a key or value (Kafka Connect's `Converter`). `null` stays `null` (tombstones). */
+export interface Converter {
+  fromConnectData(topic: string, schema: Schema | null, value: unknown): Buffer | null;
+}
+
+/**
+ * Writes records to Kafka.
+ *
+ * Contract: `send` resolves only when every record of the call is acknowledged by the broker (acks=all);
+ * records with the same key keep their order across calls. If `send` rejects, no record of that call may be
+ * assumed delivered and the caller must not commit their offsets. Calls are not made concurrently by the
+ * task loop. `close` flushes nothing: the caller awaits its sends first.
+ */
+export interface Sink {
+  send(records: readonly ProducerRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Stores source offsets per connector and source partition (Kafka Connect's offset backing store).
+ *
+ * Contract: `set` resolves once the offsets are durable; a later `set` for the same key wins. `get` returns
+ * what the last durable `set` stored, also from another process after a restart. `close` is called once.
+ */
+export interface OffsetStore {
+  get(connector: string, partition: SourcePartition): Promise<SourceOffset | null>;
+  set(connector: string, entries: readonly { partition: SourcePartition; offset: SourceOffset }[]): Promise<void>;
+  close(): Promise<void>;
+}
