@@ -50,7 +50,10 @@ export class ConfigDef {
    * Parses string properties (as Connect passes them) into typed values.
    * Throws a ConfigError naming every wrong, missing or (unless `allowUnknown` says otherwise) unknown property.
    */
-  parse(props: Readonly<Record<string, string>>, options: { allowUnknown?: (name: string) => boolean } = {}): ParsedConfig {
+  parse(
+    props: Readonly<Record<string, string>>,
+    options: { allowUnknown?: (name: string) => boolean } = {},
+  ): ParsedConfig {
     const problems: ConfigProblem[] = [];
     const warnings: string[] = [];
     const values: Record<string, unknown> = {};
@@ -108,7 +111,8 @@ function parseValue(key: ConfigKey, raw: string): unknown {
     case 'long': {
       if (!/^-?\d+$/.test(text)) return { problem: `must be an integer, got '${raw}'` };
       const n = Number(text);
-      if (key.type === 'int' && (n < -2147483648 || n > 2147483647)) return { problem: `must fit in 32 bits, got '${raw}'` };
+      if (key.type === 'int' && (n < -2147483648 || n > 2147483647))
+        return { problem: `must fit in 32 bits, got '${raw}'` };
       return checkRange(key, n, raw);
     }
     case 'double': {
@@ -123,7 +127,12 @@ function parseValue(key: ConfigKey, raw: string): unknown {
       return { problem: `must be true or false, got '${raw}'` };
     }
     case 'list':
-      return text === '' ? [] : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return text === ''
+        ? []
+        : text
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
   }
 }
 

@@ -63,6 +63,9 @@ export interface Sink {
  */
 export interface OffsetStore {
   get(connector: string, partition: SourcePartition): Promise<SourceOffset | null>;
-  set(connector: string, entries: readonly { partition: SourcePartition; offset: SourceOffset }[]): Promise<void>;
+  set(
+    connector: string,
+    entries: readonly { partition: SourcePartition; offset: SourceOffset }[],
+  ): Promise<void>;
   close(): Promise<void>;
 }

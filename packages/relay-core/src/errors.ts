@@ -43,7 +43,10 @@ export interface ConfigProblem {
 export class ConfigError extends RelayError {
   readonly problems: readonly ConfigProblem[];
 
-  constructor(problems: readonly ConfigProblem[], code: 'CONFIG_INVALID' | 'CONFIG_UNSUPPORTED' = 'CONFIG_INVALID') {
+  constructor(
+    problems: readonly ConfigProblem[],
+    code: 'CONFIG_INVALID' | 'CONFIG_UNSUPPORTED' = 'CONFIG_INVALID',
+  ) {
     super(code, problems.map((p) => `${p.property}: ${p.message}`).join('; '), { details: { problems } });
     this.name = 'ConfigError';
     this.problems = problems;

@@ -1,6 +1,25 @@
-export { ConfigDef, type ConfigKey, type ConfigType, isSecretProperty, maskSecrets, type ParsedConfig, SECRET_MASK } from './config-def.ts';
+export {
+  ConfigDef,
+  type ConfigKey,
+  type ConfigType,
+  isSecretProperty,
+  maskSecrets,
+  type ParsedConfig,
+  SECRET_MASK,
+} from './config-def.ts';
 export type { Converter, OffsetStore, Sink, SourceTask, SourceTaskContext, Transform } from './contracts.ts';
-export { type ConfigProblem, ConfigError, RelayError, type RelayErrorCode } from './errors.ts';
+export { ConfigError, type ConfigProblem, RelayError, type RelayErrorCode } from './errors.ts';
 export { type Logger, silentLogger } from './logger.ts';
+export type { SourceConnectorPlugin, TransformPlugin } from './plugins.ts';
 export type { Header, ProducerRecord, SourceOffset, SourcePartition, SourceRecord } from './record.ts';
-export { type Field, field, type Schema, type SchemaType, Schemas, type Struct, fieldSchema, struct } from './schema.ts';
+export {
+  type Field,
+  field,
+  fieldSchema,
+  type Schema,
+  Schemas,
+  type SchemaType,
+  type Struct,
+  struct,
+} from './schema.ts';
+export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';

@@ -46,7 +46,9 @@ export type Struct = Record<string, unknown>;
 
 /** Builds a struct schema. */
 export function struct(name: string | undefined, fields: readonly Field[], optional = false): Schema {
-  return name === undefined ? { type: 'struct', optional, fields } : { type: 'struct', optional, name, fields };
+  return name === undefined
+    ? { type: 'struct', optional, fields }
+    : { type: 'struct', optional, name, fields };
 }
 
 /** Builds a field. */

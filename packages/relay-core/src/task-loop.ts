@@ -1,0 +1,158 @@
+import type { Converter, OffsetStore, Sink, SourceTask, Transform } from './contracts.ts';
+import { RelayError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import type { ProducerRecord, SourceOffset, SourcePartition, SourceRecord } from './record.ts';
+
+/** What the task loop reports as it goes; the relay turns it into Prometheus metrics. */
+export interface TaskMetrics {
+  /** Records returned by the source. */
+  recordsRead(count: number): void;
+  /** Records acknowledged by Kafka; `sourceTsMs` is when the newest of them changed in the database. */
+  recordsPublished(count: number, sourceTsMs: number | undefined, offset: SourceOffset | undefined): void;
+  /** Records a transform dropped. */
+  recordsFiltered(count: number): void;
+  /** Offsets made durable. */
+  offsetsCommitted(offset: SourceOffset): void;
+  error(error: unknown): void;
+}
+
+/** Everything one running source task is made of. The caller owns each part and closes it afterwards. */
+export interface TaskLoopOptions {
+  readonly connector: string;
+  readonly task: SourceTask;
+  readonly transforms: readonly Transform[];
+  readonly keyConverter: Converter;
+  readonly valueConverter: Converter;
+  readonly sink: Sink;
+  readonly offsetStore: OffsetStore;
+  /** How often acknowledged offsets are stored (Kafka Connect's `offset.flush.interval.ms`). */
+  readonly offsetFlushIntervalMs: number;
+  readonly logger: Logger;
+  readonly metrics?: TaskMetrics;
+  /** Aborting stops the loop after the batch in hand is delivered and its offsets stored. */
+  readonly signal: AbortSignal;
+  /** Called once the task has started (its snapshot, if any, under way). */
+  readonly onStarted?: () => void;
+}
+
+/**
+ * Runs a source task until `signal` aborts: poll → transform → convert → send (awaiting acks=all) → store
+ * offsets. An offset is stored only after Kafka acknowledged its record and every record before it, so a
+ * crash at any moment replays, never skips. Resolves after a clean stop; rejects with the failure otherwise,
+ * after storing the offsets of everything that was acknowledged. Does not stop the task or close the sink.
+ */
+export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
+  const { task, signal, logger, metrics } = options;
+  const acked = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
+  let dirty = false;
+  let lastFlush = Date.now();
+
+  const flush = async (): Promise<void> => {
+    if (!dirty) return;
+    const entries = [...acked.values()];
+    dirty = false;
+    await options.offsetStore.set(options.connector, entries);
+    lastFlush = Date.now();
+    for (const entry of entries) {
+      metrics?.offsetsCommitted(entry.offset);
+      await task.commit?.(entry.partition, entry.offset);
+    }
+  };
+
+  await task.start({
+    connector: options.connector,
+    offset: (partition) => options.offsetStore.get(options.connector, partition),
+    logger,
+  });
+  options.onStarted?.();
+  try {
+    while (!signal.aborted) {
+      const records = await task.poll(signal);
+      if (records.length > 0) {
+        metrics?.recordsRead(records.length);
+        const out = convertBatch(options, records);
+        if (out.records.length > 0) await sendBatch(options.sink, out.records);
+        if (out.filtered > 0) metrics?.recordsFiltered(out.filtered);
+        const last = records[records.length - 1]!;
+        metrics?.recordsPublished(out.records.length, sourceTimestamp(last), last.sourceOffset);
+        for (const record of records) {
+          acked.set(partitionKey(record.sourcePartition), {
+            partition: record.sourcePartition,
+            offset: record.sourceOffset,
+          });
+        }
+        dirty = true;
+      }
+      if (Date.now() - lastFlush >= options.offsetFlushIntervalMs) await flush();
+    }
+    await flush();
+  } catch (error) {
+    metrics?.error(error);
+    try {
+      await flush();
+    } catch (flushError) {
+      logger.error({ err: flushError }, 'could not store the acknowledged offsets while failing');
+    }
+    throw error;
+  }
+}
+
+function convertBatch(
+  options: TaskLoopOptions,
+  records: readonly SourceRecord[],
+): { records: ProducerRecord[]; filtered: number } {
+  const out: ProducerRecord[] = [];
+  let filtered = 0;
+  for (const original of records) {
+    let record: SourceRecord | null = original;
+    for (const transform of options.transforms) {
+      record = transform.apply(record);
+      if (record === null) break;
+    }
+    if (record === null) {
+      filtered++;
+      continue;
+    }
+    const produced: ProducerRecord = {
+      topic: record.topic,
+      key: options.keyConverter.fromConnectData(record.topic, record.keySchema, record.key),
+      value: options.valueConverter.fromConnectData(record.topic, record.valueSchema, record.value),
+      headers: record.headers.map((h) => ({
+        key: h.key,
+        value:
+          h.value === null
+            ? null
+            : typeof h.value === 'string'
+              ? Buffer.from(h.value, 'utf8')
+              : Buffer.from(h.value),
+      })),
+      ...(record.kafkaPartition === undefined ? {} : { partition: record.kafkaPartition }),
+      ...(record.timestamp === undefined ? {} : { timestamp: record.timestamp }),
+    };
+    out.push(produced);
+  }
+  return { records: out, filtered };
+}
+
+async function sendBatch(sink: Sink, records: readonly ProducerRecord[]): Promise<void> {
+  try {
+    await sink.send(records);
+  } catch (error) {
+    if (error instanceof RelayError) throw error;
+    throw new RelayError('SINK_FAILED', `Kafka did not acknowledge a batch of ${records.length} records`, {
+      cause: error,
+      retriable: true,
+    });
+  }
+}
+
+/** Debezium envelopes carry `source.ts_ms`: when the change was committed in the database. */
+function sourceTimestamp(record: SourceRecord): number | undefined {
+  const value = record.value as { source?: { ts_ms?: unknown } } | null;
+  const ts = value?.source?.ts_ms;
+  return typeof ts === 'number' ? ts : typeof ts === 'bigint' ? Number(ts) : undefined;
+}
+
+function partitionKey(partition: SourcePartition): string {
+  return JSON.stringify(partition);
+}
