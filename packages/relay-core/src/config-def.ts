@@ -76,7 +76,7 @@ export class ConfigDef {
         continue;
       }
       const parsed = parseValue(key, raw);
-      if (typeof parsed === 'object' && parsed !== null && 'problem' in parsed) {
+      if (isProblem(parsed)) {
         problems.push({ property: key.name, message: parsed.problem });
         continue;
       }
@@ -134,6 +134,10 @@ function parseValue(key: ConfigKey, raw: string): unknown {
             .map((s) => s.trim())
             .filter((s) => s !== '');
   }
+}
+
+function isProblem(value: unknown): value is { problem: string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'problem' in value;
 }
 
 function checkRange(key: ConfigKey, n: number, raw: string): unknown {
