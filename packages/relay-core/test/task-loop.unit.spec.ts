@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Converter, OffsetStore, Sink, SourceTask } from '../src/contracts.ts';
+import { RelayError } from '../src/errors.ts';
+import { silentLogger } from '../src/logger.ts';
+import type { ProducerRecord, SourceOffset, SourcePartition, SourceRecord } from '../src/record.ts';
+import { runSourceTask } from '../src/task-loop.ts';
+
+const partition = { server: 'test' };
+
+function record(pos: number, value: unknown = { pos }): SourceRecord {
+  return {
+    sourcePartition: partition,
+    sourceOffset: { pos },
+    topic: 't',
+    keySchema: null,
+    key: `k${pos % 3}`,
+    valueSchema: null,
+    value,
+    headers: [{ key: 'id', value: `id-${pos}` }],
+  };
+}
+
+/** Serves the given batches, then aborts the loop through `controller`. */
+function scriptedTask(batches: SourceRecord[][], controller: AbortController) {
+  const commits: SourceOffset[] = [];
+  let started = 0;
+  let stopped = 0;
+  const task: SourceTask = {
+    async start() {
+      started++;
+    },
+    async poll() {
+      const next = batches.shift();
+      if (next === undefined) {
+        controller.abort();
+        return [];
+      }
+      return next;
+    },
+    async commit(_partition: SourcePartition, offset: SourceOffset) {
+      commits.push(offset);
+    },
+    async stop() {
+      stopped++;
+    },
+  };
+  return { task, commits, counts: () => ({ started, stopped }) };
+}
+
+const stringConverter: Converter = {
+  fromConnectData(_topic, _schema, value) {
+    return value === null ? null : Buffer.from(JSON.stringify(value));
+  },
+};
+
+function memoryStore(): OffsetStore & { writes: SourceOffset[][] } {
+  const map = new Map<string, SourceOffset>();
+  const writes: SourceOffset[][] = [];
+  return {
+    writes,
+    async get(connector, p) {
+      return map.get(JSON.stringify([connector, p])) ?? null;
+    },
+    async set(connector, entries) {
+      writes.push(entries.map((e) => e.offset));
+      for (const e of entries) map.set(JSON.stringify([connector, e.partition]), e.offset);
+    },
+    async close() {},
+  };
+}
+
+function recordingSink(failOnCall?: number): Sink & { sent: ProducerRecord[][] } {
+  const sent: ProducerRecord[][] = [];
+  let calls = 0;
+  return {
+    sent,
+    async send(records) {
+      calls++;
+      if (calls === failOnCall) throw new Error('broker gone');
+      sent.push([...records]);
+    },
+    async close() {},
+  };
+}
+
+describe('runSourceTask', () => {
+  it('delivers every batch in order and stores the offset of the last acknowledged record', async () => {
+    const controller = new AbortController();
+    const { task, commits } = scriptedTask([[record(1), record(2)], [record(3)]], controller);
+    const sink = recordingSink();
+    const store = memoryStore();
+    await runSourceTask({
+      connector: 'c',
+      task,
+      transforms: [],
+      keyConverter: stringConverter,
+      valueConverter: stringConverter,
+      sink,
+      offsetStore: store,
+      offsetFlushIntervalMs: 60_000,
+      logger: silentLogger,
+      signal: controller.signal,
+    });
+    assert.deepEqual(
+      sink.sent.flat().map((r) => r.value?.toString()),
+      ['{"pos":1}', '{"pos":2}', '{"pos":3}'],
+    );
+    assert.equal(sink.sent[0]![0]!.headers[0]!.value!.toString(), 'id-1');
+    assert.deepEqual(await store.get('c', partition), { pos: 3 });
+    assert.deepEqual(commits, [{ pos: 3 }]);
+  });
+
+  it('never stores the offset of a batch Kafka did not acknowledge', async () => {
+    const controller = new AbortController();
+    const { task, commits } = scriptedTask([[record(1)], [record(2)], [record(3)]], controller);
+    const store = memoryStore();
+    await assert.rejects(
+      runSourceTask({
+        connector: 'c',
+        task,
+        transforms: [],
+        keyConverter: stringConverter,
+        valueConverter: stringConverter,
+        sink: recordingSink(2),
+        offsetStore: store,
+        offsetFlushIntervalMs: 60_000,
+        logger: silentLogger,
+        signal: controller.signal,
+      }),
+      (error: unknown) => error instanceof RelayError && error.code === 'SINK_FAILED' && error.retriable,
+    );
+    assert.deepEqual(await store.get('c', partition), { pos: 1 });
+    assert.deepEqual(commits, [{ pos: 1 }]);
+  });
+
+  it('counts a record a transform dropped as delivered, so its offset advances', async () => {
+    const controller = new AbortController();
+    const { task } = scriptedTask([[record(1), record(2, null), record(3)]], controller);
+    const sink = recordingSink();
+    const store = memoryStore();
+    let filtered = 0;
+    await runSourceTask({
+      connector: 'c',
+      task,
+      transforms: [{ apply: (r) => (r.value === null ? null : r) }],
+      keyConverter: stringConverter,
+      valueConverter: stringConverter,
+      sink,
+      offsetStore: store,
+      offsetFlushIntervalMs: 60_000,
+      logger: silentLogger,
+      signal: controller.signal,
+      metrics: {
+        recordsRead() {},
+        recordsPublished() {},
+        recordsFiltered(n) {
+          filtered += n;
+        },
+        offsetsCommitted() {},
+        error() {},
+      },
+    });
+    assert.equal(sink.sent.flat().length, 2);
+    assert.equal(filtered, 1);
+    assert.deepEqual(await store.get('c', partition), { pos: 3 });
+  });
+
+  it('flushes offsets at the configured interval, not only at the end', async () => {
+    const controller = new AbortController();
+    const { task } = scriptedTask([[record(1)], [record(2)], [record(3)]], controller);
+    const store = memoryStore();
+    await runSourceTask({
+      connector: 'c',
+      task,
+      transforms: [],
+      keyConverter: stringConverter,
+      valueConverter: stringConverter,
+      sink: recordingSink(),
+      offsetStore: store,
+      offsetFlushIntervalMs: 0,
+      logger: silentLogger,
+      signal: controller.signal,
+    });
+    assert.deepEqual(store.writes, [[{ pos: 1 }], [{ pos: 2 }], [{ pos: 3 }]]);
+  });
+
+  it('hands the task its stored offset at start', async () => {
+    const controller = new AbortController();
+    const store = memoryStore();
+    await store.set('c', [{ partition, offset: { pos: 42 } }]);
+    let seen: SourceOffset | null = null;
+    await runSourceTask({
+      connector: 'c',
+      task: {
+        async start(ctx) {
+          seen = await ctx.offset(partition);
+        },
+        async poll() {
+          controller.abort();
+          return [];
+        },
+        async stop() {},
+      },
+      transforms: [],
+      keyConverter: stringConverter,
+      valueConverter: stringConverter,
+      sink: recordingSink(),
+      offsetStore: store,
+      offsetFlushIntervalMs: 0,
+      logger: silentLogger,
+      signal: controller.signal,
+    });
+    assert.deepEqual(seen, { pos: 42 });
+  });
+});
