@@ -23,3 +23,17 @@ export {
   struct,
 } from './schema.ts';
 export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
+export {
+  buildChangeRecord,
+  buildTableSchemas,
+  type ChangeEvent,
+  type ChangeOp,
+  type ColumnField,
+  commonSourceFields,
+  nowMicros,
+  snapshotFieldSchema,
+  type TableDescription,
+  type TableEnvelopeSchemas,
+  tombstoneFor,
+  transactionBlockSchema,
+} from './envelope.ts';
