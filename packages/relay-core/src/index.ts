@@ -37,3 +37,4 @@ export {
   tombstoneFor,
   transactionBlockSchema,
 } from './envelope.ts';
+export { createJsonConverter, type JsonConverterOptions } from './json-converter.ts';
