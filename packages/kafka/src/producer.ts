@@ -1,0 +1,59 @@
+import { ProduceAcks, Producer } from '@platformatic/kafka';
+import { baseOptions, type ClientOptions } from './config.ts';
+import { invalidOption } from './errors.ts';
+
+/** Bytes as the producer accepts them: text (encoded as UTF-8) or raw bytes. */
+export type Bytes = string | Uint8Array;
+
+/** The project's producer: keys, values and header values as {@link Bytes}, header names as strings. */
+export type OutflowProducer = Producer<Bytes, Bytes, string, Bytes>;
+
+/** Which replicas must acknowledge a write before `send` resolves. */
+export type Acks = 'all' | 'leader' | 'none';
+
+/** Options of {@link createProducer}. */
+export interface ProducerOptions extends ClientOptions {
+  /**
+   * Idempotent producer (default `true`): the broker drops duplicates of a retried batch, so a retry
+   * never writes a record twice or out of order within a partition. Requires `acks: 'all'`.
+   */
+  idempotent?: boolean;
+  /** Acknowledgement level (default `'all'`: every in-sync replica). */
+  acks?: Acks;
+}
+
+const acksValues: Record<Acks, number> = {
+  all: ProduceAcks.ALL,
+  leader: ProduceAcks.LEADER,
+  none: ProduceAcks.NO_RESPONSE,
+};
+
+function toBuffer(data?: Bytes): Buffer | undefined {
+  if (data === undefined || data === null) return undefined;
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function headerKey(data?: string): Buffer | undefined {
+  return data === undefined ? undefined : Buffer.from(data, 'utf8');
+}
+
+/**
+ * Creates a producer with the project's defaults: idempotent, `acks: 'all'`, no auto-creation of topics.
+ * Send with `producer.send({ messages: [{ topic, key, value, headers }] })`; the caller closes it with
+ * `producer.close()`. Throws `KAFKA_CONFIG_INVALID` naming the option at fault.
+ */
+export function createProducer(options: ProducerOptions): OutflowProducer {
+  const idempotent = options.idempotent ?? true;
+  const acks = options.acks ?? 'all';
+  if (!(acks in acksValues)) throw invalidOption('acks', "expected 'all', 'leader' or 'none'", acks);
+  if (idempotent && acks !== 'all') {
+    throw invalidOption('acks', "an idempotent producer needs acks 'all' (or set idempotent: false)", acks);
+  }
+  return new Producer<Bytes, Bytes, string, Bytes>({
+    ...baseOptions(options),
+    idempotent,
+    acks: acksValues[acks],
+    serializers: { key: toBuffer, value: toBuffer, headerKey, headerValue: toBuffer },
+  });
+}
