@@ -1,0 +1,88 @@
+/**
+ * `npm run infra -- up|down|status [--only mariadb,postgres,kafka]`: the project's local services.
+ * Exit code 0 on success, 1 when a service could not be started or stopped, 2 on a usage error.
+ */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ENV_VARS, parseServices, type ServiceName } from './config.ts';
+import { down, InfraError, status, up } from './index.ts';
+
+const USAGE = `usage: npm run infra -- <up|down|status> [--only mariadb,postgres,kafka]
+
+  up      start the services that are not running (data in .data/), wait until they answer
+  down    stop the services started from this data folder
+  status  show which services run, with pid and port
+
+environment:
+${ENV_VARS.map((v) => `  ${v.name.padEnd(30)} ${v.description} (default ${v.default})`).join('\n')}`;
+
+const show = (path: string) => relative(process.cwd(), path) || '.';
+const pad = (name: string) => name.padEnd(8);
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals[0];
+  if (values.help || command === 'help' || command === undefined) {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (positionals.length > 1)
+    throw new InfraError('INFRA_CONFIG_INVALID', `unexpected argument "${positionals[1]}"`);
+  const only: ServiceName[] | undefined = values.only === undefined ? undefined : parseServices(values.only);
+
+  switch (command) {
+    case 'up': {
+      const began = Date.now();
+      const result = await up({ only, progress: (message) => console.log(message) });
+      for (const s of result.services) {
+        const what = s.outcome === 'started' ? `started in ${s.elapsedMs} ms` : 'already running';
+        console.log(
+          `${pad(s.service)} ${what.padEnd(20)} 127.0.0.1:${s.port}  pid ${s.pid}  data ${show(s.dataDir)}  log ${show(s.logFile)}`,
+        );
+      }
+      console.log(`ready in ${Date.now() - began} ms`);
+      return 0;
+    }
+    case 'down': {
+      for (const s of await down({ only })) {
+        const what =
+          s.outcome === 'not-running' ? 'not running' : `${s.outcome} (pid ${s.pid}) in ${s.elapsedMs} ms`;
+        console.log(`${pad(s.service)} ${what}`);
+      }
+      return 0;
+    }
+    case 'status': {
+      for (const s of await status({ only })) {
+        const what = !s.running ? 'stopped' : s.ready ? 'running' : 'running (not answering)';
+        const pid = s.pid === undefined ? '' : `  pid ${s.pid}`;
+        console.log(`${pad(s.service)} ${what.padEnd(23)} 127.0.0.1:${s.port}${pid}  log ${show(s.logFile)}`);
+      }
+      return 0;
+    }
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof InfraError) {
+    console.error(`error: ${error.message}`);
+    const started = error.details.started;
+    if (Array.isArray(started) && started.length > 0) {
+      console.error(`(still running: ${started.join(', ')}; stop them with: npm run infra -- down)`);
+    }
+    process.exitCode = error.code === 'INFRA_CONFIG_INVALID' ? 2 : 1;
+  } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,29 @@
+import type { ServiceName } from './config.ts';
+
+/** Reports progress of a long first-run step (downloads, initialisation) to the user. */
+export type Progress = (message: string) => void;
+
+/**
+ * One managed service. `lifecycle.ts` drives it: it checks liveness through `pidFile` + `processMarkers`,
+ * refuses a port taken by someone else, calls `start` only when the service is not running, and stops it by
+ * pid. `start` initialises on first use, launches the process detached and resolves once it answers.
+ */
+export interface Service {
+  readonly name: ServiceName;
+  readonly port: number;
+  /** Folder with everything the service writes. */
+  readonly dataDir: string;
+  readonly logFile: string;
+  /** File holding the pid of the service's main process. */
+  readonly pidFile: string;
+  /** Substrings of the main process's command line that prove it is ours (checked before any signal). */
+  readonly processMarkers: readonly string[];
+  /** Signal asking for a clean, prompt shutdown. */
+  readonly stopSignal: NodeJS.Signals;
+  /** Throws `INFRA_PREREQUISITE_MISSING` naming the package to install when a program is missing. */
+  checkPrerequisites(): Promise<void>;
+  /** Initialises if needed, starts the service and waits until it is ready; resolves the main pid. */
+  start(progress: Progress): Promise<number>;
+  /** Whether the running service answers requests. */
+  isReady(): Promise<boolean>;
+}
