@@ -1,0 +1,78 @@
+import pg from 'pg';
+import { databaseName } from '../../config.ts';
+import { DatabaseUnavailableError } from '../../errors.ts';
+import type { Database, PoolOptions, Transaction } from '../database.ts';
+import { runTransaction, withTimeout } from '../run-transaction.ts';
+import { isPostgresUnavailable } from './connection-errors.ts';
+import { createPostgresCourseRepository } from './course-repository.ts';
+
+/** A pool on a PostgreSQL database, from a `postgres://` or `postgresql://` URL. Connects lazily. */
+export function createPostgresDatabase(url: string, options: PoolOptions = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+  });
+  // Idle clients that lose their server (e.g. 57P01 on shutdown) emit here; without a listener the process dies.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  const courses = createPostgresCourseRepository();
+  let closed = false;
+
+  async function acquire() {
+    const client = await pool.connect();
+    return {
+      executor: client as Transaction,
+      begin: async () => void (await client.query('BEGIN')),
+      commit: async () => void (await client.query('COMMIT')),
+      rollback: async () => void (await client.query('ROLLBACK')),
+      release: () => client.release(),
+      destroy: () => client.release(true),
+    };
+  }
+
+  return {
+    dialect: 'postgres',
+    courses,
+    transaction: (fn) => runTransaction(acquire, isPostgresUnavailable, fn),
+    async ping() {
+      try {
+        await withTimeout(pool.query('SELECT 1'), 2000);
+      } catch (error) {
+        throw error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(error);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * Creates the URL's database if `pg_database` does not list it, connecting to the `postgres` maintenance
+ * database with the same credentials; a start-up step. Needs the CREATEDB privilege.
+ */
+export async function ensurePostgresDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = databaseName(target);
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+      } catch (error) {
+        // Another instance created it between the check and the CREATE.
+        if ((error as { code?: unknown }).code !== '42P04') throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}

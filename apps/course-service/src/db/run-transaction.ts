@@ -1,0 +1,85 @@
+import { CourseServiceError, DatabaseUnavailableError } from '../errors.ts';
+import type { Transaction } from './database.ts';
+
+/** A pooled connection as both pool implementations expose it to {@link runTransaction}. */
+export interface TransactionConnection {
+  readonly executor: Transaction;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /** Returns a healthy connection to the pool. */
+  release(): void;
+  /** Closes a connection that may be broken and drops it from the pool. */
+  destroy(): void;
+}
+
+/** How many pooled connections to try when they turn out to be dead before the transaction began. */
+const BEGIN_ATTEMPTS = 3;
+
+/**
+ * The transaction skeleton both dialects share: acquire, begin, run `fn`, commit, release; roll back and
+ * rethrow on failure. A connection that fails at `BEGIN` with a connection error (a stale pooled connection
+ * after a database restart) is replaced, since nothing has run on it yet; after `BEGIN` nothing is retried.
+ */
+export async function runTransaction<T>(
+  acquire: () => Promise<TransactionConnection>,
+  isUnavailable: (error: unknown) => boolean,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  const classify = (error: unknown): unknown =>
+    error instanceof CourseServiceError || !isUnavailable(error)
+      ? error
+      : new DatabaseUnavailableError(error);
+
+  let conn: TransactionConnection | undefined;
+  for (let attempt = 1; conn === undefined; attempt++) {
+    let candidate: TransactionConnection;
+    try {
+      candidate = await acquire();
+    } catch (error) {
+      throw classify(error);
+    }
+    try {
+      await candidate.begin();
+      conn = candidate;
+    } catch (error) {
+      candidate.destroy();
+      if (!isUnavailable(error) || attempt >= BEGIN_ATTEMPTS) throw classify(error);
+    }
+  }
+
+  try {
+    const result = await fn(conn.executor);
+    await conn.commit();
+    conn.release();
+    return result;
+  } catch (error) {
+    if (isUnavailable(error)) {
+      conn.destroy();
+    } else {
+      try {
+        await conn.rollback();
+        conn.release();
+      } catch {
+        conn.destroy();
+      }
+    }
+    throw classify(error);
+  }
+}
+
+/** Rejects with `DatabaseUnavailableError` if `promise` takes longer than `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DatabaseUnavailableError(new Error(`no answer within ${ms} ms`))),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
