@@ -572,3 +572,28 @@ describe('write: executors and SQL failures', () => {
     }
   });
 });
+
+describe('README', () => {
+  it('documents every option with its declared default and description', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { OPTION_SPECS } = await import('../src/options.ts');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const table = /<!-- options:start -->\n([\s\S]*?)<!-- options:end -->/.exec(readme)?.[1];
+    assert.ok(table, 'README has an options table');
+    // Cells, not layout: the formatter may pad the table.
+    const rows = table
+      .trim()
+      .split('\n')
+      .filter((line) => !/^\|[\s|:-]+\|$/.test(line))
+      .map((line) =>
+        line
+          .slice(1, -1)
+          .split(' | ')
+          .map((cell) => cell.trim()),
+      );
+    assert.deepEqual(rows, [
+      ['option', 'default', 'description'],
+      ...OPTION_SPECS.map((o) => [`\`${o.name}\``, o.default, o.description]),
+    ]);
+  });
+});
