@@ -1,0 +1,139 @@
+/**
+ * `npm start`, the main job: starts the local MariaDB (or PostgreSQL), PostgreSQL and Kafka, then the
+ * project's services as child processes, waits until each answers, and prints what to try.
+ * Ctrl-C stops the services and the infrastructure this run started (what already ran is left alone).
+ *
+ * `OUTFLOW_DATABASE=postgres npm start` runs the course service on PostgreSQL instead of MariaDB.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { down, type ServiceName, up } from '@outflow/infra';
+
+const host = process.env.OUTFLOW_HOST ?? '127.0.0.1';
+const database = process.env.OUTFLOW_DATABASE ?? 'mariadb';
+if (database !== 'mariadb' && database !== 'postgres') {
+  console.error(`start: OUTFLOW_DATABASE must be 'mariadb' or 'postgres', got '${database}'`);
+  process.exit(2);
+}
+const ports = {
+  course: process.env.OUTFLOW_COURSE_PORT ?? '8080',
+  mariadb: process.env.OUTFLOW_MARIADB_PORT ?? '3307',
+  postgres: process.env.OUTFLOW_POSTGRES_PORT ?? '5433',
+};
+const databaseUrl =
+  database === 'mariadb'
+    ? `mysql://outflow:outflow@${host}:${ports.mariadb}/course`
+    : `postgres://outflow:outflow@${host}:${ports.postgres}/course`;
+
+const children: { name: string; child: ChildProcess }[] = [];
+let startedInfra: readonly ServiceName[] = [];
+let stopping = false;
+
+function log(line: string): void {
+  console.log(`start: ${line}`);
+}
+
+/** Runs a project service as a child process, its output prefixed with its name. */
+function startChild(name: string, script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => console.log(`[${name}] ${line}`));
+  }
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`start: ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+    void stop(1);
+  });
+  children.push({ name, child });
+  return child;
+}
+
+/** Polls `url` until it answers 2xx, for at most `timeoutMs`. */
+async function waitForHttp(name: string, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${name} did not answer on ${url} within ${timeoutMs / 1000} s (see its output above)`);
+}
+
+async function stop(code: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
+  stopping = true;
+  log('stopping…');
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  if (startedInfra.length > 0) {
+    log(`stopping the infrastructure this run started: ${startedInfra.join(', ')}`);
+    await down({ only: startedInfra });
+  }
+  log('stopped');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+  log('starting MariaDB, PostgreSQL and Kafka (first run downloads Kafka and initialises the data folders)…');
+  const infra = await up({ progress: (line) => log(line) });
+  startedInfra = infra.started;
+  for (const s of infra.services) {
+    log(
+      `${s.service.padEnd(8)} ${s.outcome.padEnd(15)} port ${s.port}  log ${s.logFile}  (${s.elapsedMs} ms)`,
+    );
+  }
+
+  const courseUrl = `http://${host}:${ports.course}`;
+  log(`starting the course service on ${database}…`);
+  const began = Date.now();
+  startChild('course-service', 'apps/course-service/src/server.ts', {
+    DATABASE_URL: databaseUrl,
+    PORT: ports.course,
+    HOST: host,
+  });
+  await waitForHttp('the course service', `${courseUrl}/health`, 60_000);
+  log(`course service ready on ${courseUrl} (${Date.now() - began} ms)`);
+
+  const body = JSON.stringify({
+    name: 'MSA 파헤치기',
+    description: 'MSA의 모든 것을 가르쳐 드립니다.',
+    teacherId: '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd',
+    thumbnail: 'msa_course.jpeg',
+  });
+  console.log(`
+Outflow is running. Try it:
+
+  curl -s -X POST ${courseUrl}/courses -H 'content-type: application/json' -d '${body}'
+  curl -s -X POST ${courseUrl}/courses/<courseId>/post
+  curl -s ${courseUrl}/courses/<courseId>
+
+  API docs: ${courseUrl}/docs
+
+Press Ctrl-C to stop everything this command started.
+`);
+} catch (error) {
+  console.error(`start: ${(error as Error).message}`);
+  await stop(1);
+}
