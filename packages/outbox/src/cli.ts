@@ -93,8 +93,9 @@ export async function runCli(
       return EXIT.ok;
     }
     const extra = positionals[0] === 'migrate' ? positionals.slice(1) : positionals;
-    if (extra.length > 0)
+    if (extra.length > 0) {
       throw new OutboxConfigError('command', extra[0], 'is unknown; the only command is migrate');
+    }
 
     const rawUrl = values.url ?? env.DATABASE_URL;
     const url =
@@ -131,8 +132,9 @@ export async function runCli(
       io.out(`${outbox.ddl().join(';\n\n')};\n`);
       return EXIT.ok;
     }
-    if (url === undefined)
+    if (url === undefined) {
       throw new OutboxConfigError('--url', undefined, 'is needed: pass --url or set DATABASE_URL');
+    }
     if (dialect === 'mysql' && url.database === undefined && !outbox.options.table.includes('.')) {
       throw new OutboxConfigError(
         '--url',
