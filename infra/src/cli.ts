@@ -2,7 +2,7 @@
  * `npm run infra -- up|down|status [--only mariadb,postgres,kafka]`: the project's local services.
  * Exit code 0 on success, 1 when a service could not be started or stopped, 2 on a usage error.
  */
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENV_VARS, parseServices, type ServiceName } from './config.ts';
 import { down, InfraError, status, up } from './index.ts';
@@ -16,7 +16,11 @@ const USAGE = `usage: npm run infra -- <up|down|status> [--only mariadb,postgres
 environment:
 ${ENV_VARS.map((v) => `  ${v.name.padEnd(30)} ${v.description} (default ${v.default})`).join('\n')}`;
 
-const show = (path: string) => relative(process.cwd(), path) || '.';
+/** `path` relative to the working directory when inside it, else absolute. */
+const show = (path: string) => {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+};
 const pad = (name: string) => name.padEnd(8);
 
 async function main(argv: string[]): Promise<number> {

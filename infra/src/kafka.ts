@@ -29,6 +29,14 @@ async function java(): Promise<string> {
   return path;
 }
 
+/** The first `[ERROR]` line of Maven's output (the reason), or its last lines. */
+function mavenError(output: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  const lines = output.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+  const first = lines.find((l) => l.startsWith('[ERROR]') && l.length > 8);
+  return first?.slice(8) ?? lines.slice(-10).join('\n');
+}
+
 /** A KRaft cluster id: 16 random bytes in URL-safe base64 (as Kafka's `Uuid`), never starting with "-". */
 function clusterId(): string {
   for (;;) {
@@ -64,6 +72,7 @@ export function kafkaService(config: InfraConfig): Service {
       [
         '-q',
         '-B',
+        '-Dstyle.color=never',
         '-f',
         POM,
         'dependency:copy-dependencies',
@@ -75,7 +84,7 @@ export function kafkaService(config: InfraConfig): Service {
     if (r.code !== 0 || !existsSync(join(staging, `kafka_2.13-${config.kafkaVersion}.jar`))) {
       throw new InfraError(
         'INFRA_START_FAILED',
-        `kafka: could not fetch Kafka ${config.kafkaVersion} with Maven:\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`,
+        `kafka: could not fetch Kafka ${config.kafkaVersion} with Maven: ${mavenError(r.stdout + r.stderr)}`,
         { details: { service: 'kafka', version: config.kafkaVersion }, retriable: true },
       );
     }
@@ -109,6 +118,10 @@ export function kafkaService(config: InfraConfig): Service {
         'share.coordinator.state.topic.replication.factor=1',
         'share.coordinator.state.topic.min.isr=1',
         'group.initial.rebalance.delay.ms=0',
+        // After a crash the restarted broker waits for its old session to expire (default 9 s) before it is
+        // let back in; on one node a short session makes that wait short.
+        'broker.heartbeat.interval.ms=500',
+        'broker.session.timeout.ms=3000',
         '',
       ].join('\n'),
     );
@@ -179,6 +192,10 @@ export function kafkaService(config: InfraConfig): Service {
   return {
     name: 'kafka',
     port: config.kafkaPort,
+    listens: [
+      { port: config.kafkaPort, variable: 'OUTFLOW_KAFKA_PORT' },
+      { port: config.kafkaControllerPort, variable: 'OUTFLOW_KAFKA_CONTROLLER_PORT' },
+    ],
     dataDir: dir,
     logFile,
     pidFile,

@@ -1,6 +1,9 @@
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceName } from './config.ts';
 import { InfraError } from './errors.ts';
-import { ownedPid, portAnswers, stopProcess, waitFor } from './process.ts';
+import { isAlive, ownedPid, portAnswers, readPid, stopProcess, waitFor } from './process.ts';
 import type { Progress, Service } from './service.ts';
 
 /** What `up` did for one service. */
@@ -38,8 +41,64 @@ export interface ServiceStatus {
   readonly logFile: string;
 }
 
+const LOCK_TIMEOUT_MS = 180_000;
+
+/**
+ * Runs `fn` holding `<service data dir>.lock`, so that two `up`/`down` calls (say, two test runs) never start
+ * or stop the same service at once; the second waits, then finds the service running. A lock whose holder
+ * died is taken over.
+ */
+async function withLock<T>(service: Service, fn: () => Promise<T>): Promise<T> {
+  const file = `${service.dataDir}.lock`;
+  mkdirSync(dirname(file), { recursive: true });
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  for (;;) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = readPid(file);
+    // An unreadable pid is a lock being written right now, unless the file is old.
+    const stale = holder === undefined ? ageMs(file) > 10_000 : !isAlive(holder);
+    if (stale) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new InfraError(
+        'INFRA_START_TIMEOUT',
+        `${service.name}: another infra command (pid ${holder}) holds ${file}`,
+        {
+          details: { service: service.name, lockFile: file },
+          retriable: true,
+        },
+      );
+    }
+    await sleep(200);
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /** Starts `service` unless our instance already runs; an instance still starting is waited for. */
-export async function upService(service: Service, progress: Progress): Promise<ServiceUpResult> {
+export function upService(service: Service, progress: Progress): Promise<ServiceUpResult> {
+  return withLock(service, () => upUnlocked(service, progress));
+}
+
+async function upUnlocked(service: Service, progress: Progress): Promise<ServiceUpResult> {
   const began = Date.now();
   const result = (outcome: ServiceUpResult['outcome'], pid: number): ServiceUpResult => ({
     service: service.name,
@@ -63,19 +122,25 @@ export async function upService(service: Service, progress: Progress): Promise<S
     return result('already-running', running);
   }
   await service.checkPrerequisites();
-  if (await portAnswers(service.port)) {
-    throw new InfraError(
-      'INFRA_PORT_IN_USE',
-      `${service.name}: port ${service.port} is already used by another process; choose another with OUTFLOW_${service.name.toUpperCase()}_PORT`,
-      { details: { service: service.name, port: service.port } },
-    );
+  for (const { port, variable } of service.listens) {
+    if (await portAnswers(port)) {
+      throw new InfraError(
+        'INFRA_PORT_IN_USE',
+        `${service.name}: port ${port} is already used by another process; choose another with ${variable}`,
+        { details: { service: service.name, port, variable } },
+      );
+    }
   }
   const pid = await service.start(progress);
   return result('started', pid);
 }
 
 /** Stops our instance of `service`, if it runs. Never signals a process whose command line is not ours. */
-export async function downService(service: Service): Promise<ServiceDownResult> {
+export function downService(service: Service): Promise<ServiceDownResult> {
+  return withLock(service, () => downUnlocked(service));
+}
+
+async function downUnlocked(service: Service): Promise<ServiceDownResult> {
   const began = Date.now();
   const pid = ownedPid(service.pidFile, service.processMarkers);
   if (pid === undefined)

@@ -81,6 +81,7 @@ export function mariadbService(config: InfraConfig): Service {
   return {
     name: 'mariadb',
     port: config.mariadbPort,
+    listens: [{ port: config.mariadbPort, variable: 'OUTFLOW_MARIADB_PORT' }],
     dataDir: dir,
     logFile,
     pidFile,

@@ -168,6 +168,7 @@ export function postgresService(config: InfraConfig): Service {
   return {
     name: 'postgres',
     port: config.postgresPort,
+    listens: [{ port: config.postgresPort, variable: 'OUTFLOW_POSTGRES_PORT' }],
     dataDir: dir,
     logFile,
     pidFile: join(dataDir, 'postmaster.pid'),

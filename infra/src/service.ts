@@ -10,7 +10,10 @@ export type Progress = (message: string) => void;
  */
 export interface Service {
   readonly name: ServiceName;
+  /** The port clients use. */
   readonly port: number;
+  /** Every port the service listens on, with the variable that sets it (checked free before a start). */
+  readonly listens: readonly { readonly port: number; readonly variable: string }[];
   /** Folder with everything the service writes. */
   readonly dataDir: string;
   readonly logFile: string;
