@@ -143,7 +143,10 @@ export function fieldErrors(errors: readonly SchemaError[], context: string): Fi
         break;
       case 'type': {
         const type = String(p.type);
-        out.push({ field: path || context, message: `must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}` });
+        out.push({
+          field: path || context,
+          message: `must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`,
+        });
         break;
       }
       case 'pattern':
