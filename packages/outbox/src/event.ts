@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeValue, OutboxError } from './errors.ts';
 import { serialisePayload } from './payload.ts';
-import type { Outboxable, WrittenEvent } from './types.ts';
+import type { Outboxable, OutboxDialect, WrittenEvent } from './types.ts';
 
 /** RFC 9562 textual UUID (any version), case-insensitive. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -29,6 +29,9 @@ function checkText(event: Outboxable, field: TextField, index: number): string {
   const value: unknown = event[field];
   if (typeof value !== 'string') throw invalid(index, field, value, 'must be a string');
   if (value.trim() === '') throw invalid(index, field, value, 'must not be empty');
+  if (value.includes('\0') || !value.isWellFormed()) {
+    throw invalid(index, field, value, 'must be valid Unicode text without U+0000');
+  }
   if ([...value].length > MAX_TEXT_LENGTH) {
     throw invalid(index, field, value, `must be at most ${MAX_TEXT_LENGTH} characters`);
   }
@@ -39,7 +42,12 @@ function checkText(event: Outboxable, field: TextField, index: number): string {
  * Validates every event and serialises its payload, without any I/O. Throws on the first bad event, naming it;
  * duplicate ids within the batch are rejected too (they would violate the primary key mid-transaction).
  */
-export function prepareEvents(events: readonly Outboxable[], maxPayloadBytes: number): WrittenEvent[] {
+export function prepareEvents(
+  events: readonly Outboxable[],
+  maxPayloadBytes: number,
+  dialect: OutboxDialect,
+): WrittenEvent[] {
+  const rules = { limit: maxPayloadBytes, allowNul: dialect !== 'postgres' };
   const ids = new Set<string>();
   return events.map((event, index) => {
     if (typeof event !== 'object' || event === null) {
@@ -71,7 +79,7 @@ export function prepareEvents(events: readonly Outboxable[], maxPayloadBytes: nu
     }
     if (ids.has(id)) throw invalid(index, 'id', id, 'appears twice in the batch');
     ids.add(id);
-    const { json } = serialisePayload(event.payload, { type, aggregateId, index }, maxPayloadBytes);
+    const { json } = serialisePayload(event.payload, { type, aggregateId, index }, rules);
     return { id, aggregateType, aggregateId, type, payload: json };
   });
 }

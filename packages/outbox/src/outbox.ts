@@ -141,7 +141,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         });
       }
       const list = (Array.isArray(events) ? events : [events]) as readonly Outboxable[];
-      const written = prepareEvents(list, maxPayloadBytes);
+      const written = prepareEvents(list, maxPayloadBytes, dialect.name);
       for (const part of chunk(written)) {
         const context = { table, dialect: dialect.name, events: part.length };
         const values = part.flatMap((e) => [e.id, e.aggregateType, e.aggregateId, e.type, e.payload]);

@@ -8,6 +8,22 @@ export interface PayloadOwner {
   readonly index: number;
 }
 
+/** What the target database accepts in a JSON value. */
+export interface PayloadRules {
+  /** Largest JSON text, in UTF-8 bytes. */
+  readonly limit: number;
+  /** Whether a `\u0000` escape may appear (PostgreSQL `jsonb` rejects it). */
+  readonly allowNul: boolean;
+}
+
+/**
+ * An escape `JSON.stringify` writes only for a lone UTF-16 surrogate (paired ones are written as is), preceded by
+ * an even number of backslashes so that an escaped backslash followed by `ud800` text does not count.
+ */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
+/** The escape `JSON.stringify` writes for U+0000. */
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
+
 /** A payload serialised to the JSON text that is stored, with its UTF-8 size. */
 export interface SerialisedPayload {
   readonly json: string;
@@ -19,13 +35,20 @@ function label(owner: PayloadOwner): string {
 }
 
 /**
- * Serialises `payload` with `JSON.stringify` and checks its UTF-8 byte length against `limit`.
+ * Serialises `payload` with `JSON.stringify` and checks its UTF-8 byte length against `rules.limit`.
  *
  * Rejects what JSON cannot carry: a top-level `undefined`, function or symbol (for which `JSON.stringify` returns
  * `undefined`), and whatever makes it throw (a BigInt, a cycle, a throwing `toJSON`). Nested `undefined` and
- * functions are dropped, as `JSON.stringify` always does.
+ * functions are dropped, as `JSON.stringify` always does. Also rejects, before the database would, strings with a
+ * lone surrogate (invalid Unicode: MySQL, MariaDB and PostgreSQL all refuse it as JSON) and, unless
+ * `rules.allowNul`, the character U+0000.
  */
-export function serialisePayload(payload: unknown, owner: PayloadOwner, limit: number): SerialisedPayload {
+export function serialisePayload(
+  payload: unknown,
+  owner: PayloadOwner,
+  rules: PayloadRules,
+): SerialisedPayload {
+  const { limit } = rules;
   let json: string | undefined;
   try {
     json = JSON.stringify(payload);
@@ -42,6 +65,20 @@ export function serialisePayload(payload: unknown, owner: PayloadOwner, limit: n
       'OUTBOX_PAYLOAD_NOT_JSON',
       `Outbox ${label(owner)}: payload is not serialisable to JSON: JSON.stringify returned undefined for a ${typeof payload}`,
       { details: { ...owner, payloadType: typeof payload } },
+    );
+  }
+  if (LONE_SURROGATE_ESCAPE.test(json)) {
+    throw new OutboxPayloadError(
+      'OUTBOX_PAYLOAD_NOT_JSON',
+      `Outbox ${label(owner)}: payload is not valid JSON for the database: a string holds a lone UTF-16 surrogate`,
+      { details: { ...owner, reason: 'lone-surrogate' } },
+    );
+  }
+  if (!rules.allowNul && NUL_ESCAPE.test(json)) {
+    throw new OutboxPayloadError(
+      'OUTBOX_PAYLOAD_NOT_JSON',
+      `Outbox ${label(owner)}: payload is not valid JSON for the database: a string holds U+0000, which PostgreSQL jsonb cannot store`,
+      { details: { ...owner, reason: 'nul' } },
     );
   }
   const bytes = Buffer.byteLength(json, 'utf8');

@@ -111,6 +111,44 @@ describe('write: payloads that are not JSON', () => {
   }
 });
 
+describe('write: payloads the database would refuse', () => {
+  it('rejects a lone surrogate on both dialects, before any SQL', async () => {
+    for (const dialect of ['mysql', 'postgres'] as const) {
+      const executor = new RecordingExecutor();
+      const error = await rejectsBeforeSql(
+        executor,
+        () => createOutbox({ dialect }).write(executor, event({ payload: { name: 'broken \ud800' } })),
+        'OUTBOX_PAYLOAD_NOT_JSON',
+        /lone UTF-16 surrogate/,
+      );
+      assert.equal(error.details.reason, 'lone-surrogate');
+    }
+  });
+
+  it('accepts paired surrogates and text that merely looks like an escape', async () => {
+    const executor = new RecordingExecutor();
+    const [w] = await createOutbox({ dialect: 'postgres' }).write(
+      executor,
+      event({ payload: { emoji: '😀', text: '\\ud800 and \\u0000' } }),
+    );
+    assert.deepEqual(JSON.parse(w!.payload), { emoji: '😀', text: '\\ud800 and \\u0000' });
+  });
+
+  it('rejects U+0000 on postgres (jsonb cannot store it) but not on mysql', async () => {
+    const payload = { name: 'a\0b' };
+    const pgExecutor = new RecordingExecutor();
+    await rejectsBeforeSql(
+      pgExecutor,
+      () => createOutbox({ dialect: 'postgres' }).write(pgExecutor, event({ payload })),
+      'OUTBOX_PAYLOAD_NOT_JSON',
+      /U\+0000/,
+    );
+    const mysqlExecutor = new RecordingExecutor();
+    const [w] = await createOutbox({ dialect: 'mysql' }).write(mysqlExecutor, event({ payload }));
+    assert.equal(w!.payload, '{"name":"a\\u0000b"}');
+  });
+});
+
 describe('write: invalid events', () => {
   const cases: [string, Partial<Record<keyof Outboxable, unknown>>, string][] = [
     ['empty aggregateType', { aggregateType: '' }, 'aggregateType'],
@@ -120,6 +158,8 @@ describe('write: invalid events', () => {
     ['numeric aggregateId', { aggregateId: 42 }, 'aggregateId'],
     ['aggregateType unusable in a topic name', { aggregateType: 'Course Events' }, 'aggregateType'],
     ['aggregateId over 255 characters', { aggregateId: 'a'.repeat(256) }, 'aggregateId'],
+    ['aggregateId with U+0000', { aggregateId: 'a\0b' }, 'aggregateId'],
+    ['type with a lone surrogate', { type: 'Posted\ud800' }, 'type'],
     ['id not a UUID', { id: 'not-a-uuid' }, 'id'],
     ['id a number', { id: 7 }, 'id'],
   ];

@@ -287,6 +287,30 @@ for (const h of [mariadb, postgres]) {
       await conn.rows('DELETE FROM outbox');
     });
 
+    it('payloads the database would refuse are caught before any SQL; U+0000 round-trips on MariaDB', async () => {
+      const outbox = createOutbox(options({ mode: 'keep' }));
+      await conn.begin();
+      await assert.rejects(outbox.write(conn.executor, event(1, { payload: { name: 'lone \ud800' } })), {
+        code: 'OUTBOX_PAYLOAD_NOT_JSON',
+      });
+      const nul = { name: 'a\0b' };
+      if (h.dialect === 'postgres') {
+        await assert.rejects(outbox.write(conn.executor, event(2, { payload: nul })), {
+          code: 'OUTBOX_PAYLOAD_NOT_JSON',
+        });
+      } else {
+        await outbox.write(conn.executor, event(2, { payload: nul }));
+      }
+      await outbox.write(conn.executor, event(3)); // the transaction is still usable
+      await conn.commit();
+      const rows = await conn.rows('SELECT aggregateid, payload FROM outbox ORDER BY aggregateid');
+      assert.deepEqual(
+        rows.map((r) => [r.aggregateid, parseJson(r.payload)]),
+        [...(h.dialect === 'mysql' ? [['course-2', nul]] : []), ['course-3', event(3).payload]],
+      );
+      await conn.rows('DELETE FROM outbox');
+    });
+
     it("the seed's column naming (aggregate_type, aggregate_id) works", async () => {
       const outbox = createOutbox(
         options({
