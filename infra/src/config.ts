@@ -148,3 +148,9 @@ export function parseServices(list: string): ServiceName[] {
   }
   return names as ServiceName[];
 }
+
+/** The environment variable reference as a Markdown table (the one in infra/README.md; a test keeps them equal). */
+export function envVarsMarkdown(): string {
+  const rows = ENV_VARS.map((v) => `| \`${v.name}\` | \`${v.default}\` | ${v.description} |`);
+  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
