@@ -77,6 +77,7 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T
       ms,
     );
   });
+  promise.catch(() => {}); // if the timeout wins, a later rejection must not go unhandled
   try {
     return await Promise.race([promise, timeout]);
   } finally {

@@ -22,13 +22,24 @@ export function createPostgresDatabase(url: string, options: PoolOptions = {}): 
 
   async function acquire() {
     const client = await pool.connect();
+    // pg-pool stops listening for 'error' on a checked-out client, and a lost connection emits one besides
+    // failing the running query: without this listener the process would crash. The query's rejection is
+    // what the caller sees.
+    const ignore = () => {};
+    client.on('error', ignore);
     return {
       executor: client as Transaction,
       begin: async () => void (await client.query('BEGIN')),
       commit: async () => void (await client.query('COMMIT')),
       rollback: async () => void (await client.query('ROLLBACK')),
-      release: () => client.release(),
-      destroy: () => client.release(true),
+      release: () => {
+        client.off('error', ignore);
+        client.release();
+      },
+      destroy: () => {
+        client.off('error', ignore);
+        client.release(true);
+      },
     };
   }
 
