@@ -1,0 +1,97 @@
+import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
+import type mysql from 'mysql2/promise';
+import type { BinlogPosition } from './server.ts';
+
+/**
+ * One binlog event with the reader state captured when it arrived (zongji's position and GTID tracking are
+ * only coherent synchronously inside its handler).
+ */
+export interface ReceivedEvent {
+  readonly event: AnyBinlogEvent;
+  readonly name: string;
+  /** Current binlog file. */
+  readonly file: string;
+  /** Start of this event in `file` (0 when the server did not say). */
+  readonly pos: number;
+  /** zongji's safe resume position after this event (never inside a transaction). */
+  readonly safePos: number;
+  /** Executed GTIDs as zongji tracks them (the current transaction is added at its commit). */
+  readonly gtids: string | undefined;
+  /** For row events: the table, resolved from the table map in force when the event arrived. */
+  readonly table?: { readonly db: string; readonly table: string };
+}
+
+/**
+ * The transport: zongji (MySQL/MariaDB replication protocol, row decoding from `binlog_row_metadata=FULL`)
+ * behind a small start/pause/resume/stop surface.
+ */
+export class BinlogClient {
+  readonly #zongji: ZongJi;
+  #stopped = false;
+
+  constructor(connection: mysql.ConnectionOptions) {
+    this.#zongji = new ZongJi(connection);
+  }
+
+  /** Starts streaming from `from` (by GTIDs when given, else file/pos). Events and errors go to the handlers. */
+  start(
+    from: BinlogPosition & { useGtids: boolean },
+    serverId: number,
+    onEvent: (event: ReceivedEvent) => void,
+    onError: (error: Error) => void,
+  ): void {
+    const z = this.#zongji;
+    z.on('binlog', (event: AnyBinlogEvent) => {
+      if (this.#stopped) return;
+      const next = event.nextPosition;
+      const tableId = (event as { tableId?: number }).tableId;
+      const entry = tableId === undefined ? undefined : z.tableMap[tableId];
+      onEvent({
+        ...(entry === undefined ? {} : { table: { db: entry.parentSchema, table: entry.tableName } }),
+        event,
+        name: event.getEventName(),
+        file: String(z.options.filename ?? from.file),
+        pos: next > 0 && event.size > 0 ? next - event.size : 0,
+        safePos: Number(z.options.position ?? 0),
+        gtids: z.gtidSet,
+      });
+    });
+    z.on('error', (error: Error) => {
+      if (!this.#stopped) onError(error);
+    });
+    const options =
+      from.useGtids && from.gtids !== undefined
+        ? { serverId, gtidSet: from.gtids }
+        : { serverId, filename: from.file, position: from.pos };
+    z.start(options);
+  }
+
+  /** Stops reading from the socket (back-pressure). */
+  pause(): void {
+    this.#zongji.connection?.pause();
+  }
+
+  resume(): void {
+    this.#zongji.connection?.resume();
+  }
+
+  /** Closes both zongji connections. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.#zongji.once('stopped', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      try {
+        this.#zongji.stop();
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    this.#zongji.removeAllListeners();
+  }
+}

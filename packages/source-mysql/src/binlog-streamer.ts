@@ -1,0 +1,382 @@
+import {
+  buildChangeRecord,
+  type ChangeOp,
+  type Logger,
+  nowMicros,
+  RelayError,
+  type SourceRecord,
+  tombstoneFor,
+} from '@outflow/relay-core';
+import type { AnyBinlogEvent } from '@vlasky/zongji';
+import type mysql from 'mysql2/promise';
+import { BinlogClient, type ReceivedEvent } from './binlog-client.ts';
+import type { MySqlSourceConfig } from './config.ts';
+import { isTransientConnectionError, toRelayError } from './errors.ts';
+import type { CaptureFilter } from './filters.ts';
+import { type BinlogOffset, positionOffset, TransactionCursor, toSourceOffset } from './offsets.ts';
+import type { RecordQueue } from './record-queue.ts';
+import { rowMatchesTable, rowToValues } from './row-values.ts';
+import { connectionOptions, type ServerInfo } from './server.ts';
+import { mysqlSourceStruct } from './source-info.ts';
+import type { CapturedTable, TableSchemaCache } from './table-schema.ts';
+
+/** The reader's current position, for heartbeats (moves with every event, captured tables or not). */
+export interface StreamPosition {
+  readonly offset: BinlogOffset;
+  readonly key: string;
+}
+
+/**
+ * Streams row changes from the binlog into the queue: decodes events in order (loading table schemas from
+ * information_schema as tables are first met or altered), gives each row its resume offset, pauses the
+ * socket while the queue is full, and reconnects with backoff after a lost connection, resuming from the
+ * last position it queued.
+ */
+export class BinlogStreamer {
+  readonly #config: MySqlSourceConfig;
+  readonly #info: ServerInfo;
+  readonly #conn: mysql.Connection;
+  readonly #filter: CaptureFilter;
+  readonly #cache: TableSchemaCache;
+  readonly #queue: RecordQueue;
+  readonly #logger: Logger;
+  readonly #partition: Record<string, unknown>;
+
+  #client: BinlogClient | null = null;
+  #inbox: ReceivedEvent[] = [];
+  #processing = false;
+  #paused = false;
+  #stopped = false;
+  #cursor: TransactionCursor;
+  /** Offset of the last queued record or transaction boundary: where a reconnect resumes. */
+  #resumeFrom: BinlogOffset;
+  #position: StreamPosition | null = null;
+  #thread: number | null = null;
+  #pendingTxPos: number | null = null;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: {
+    config: MySqlSourceConfig;
+    info: ServerInfo;
+    conn: mysql.Connection;
+    filter: CaptureFilter;
+    cache: TableSchemaCache;
+    queue: RecordQueue;
+    logger: Logger;
+    from: BinlogOffset;
+  }) {
+    this.#config = options.config;
+    this.#info = options.info;
+    this.#conn = options.conn;
+    this.#filter = options.filter;
+    this.#cache = options.cache;
+    this.#queue = options.queue;
+    this.#logger = options.logger;
+    this.#partition = { server: options.config.topicPrefix };
+    this.#resumeFrom = options.from;
+    this.#cursor = new TransactionCursor(options.from);
+    this.#queue.onDrained = () => this.#maybeResume();
+  }
+
+  /** The position reached so far (null before the first event). */
+  get position(): StreamPosition | null {
+    return this.#position;
+  }
+
+  start(): void {
+    this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer);
+    await this.#client?.stop();
+    this.#client = null;
+  }
+
+  #connect(): void {
+    const from = this.#resumeFrom;
+    this.#cursor = new TransactionCursor(from);
+    this.#thread = null;
+    this.#pendingTxPos = null;
+    const client = new BinlogClient(connectionOptions(this.#config));
+    this.#client = client;
+    this.#paused = false;
+    this.#logger.info(
+      { file: from.file, pos: from.pos, gtids: from.gtids, event: from.event, row: from.row },
+      'streaming the binlog',
+    );
+    client.start(
+      {
+        file: from.file,
+        pos: from.pos,
+        gtids: from.gtids,
+        useGtids: this.#info.gtids && from.gtids !== undefined,
+      },
+      this.#config.serverId,
+      (event) => {
+        if (client !== this.#client) return;
+        this.#attempt = 0;
+        this.#inbox.push(event);
+        this.#applyBackPressure();
+        void this.#drain();
+      },
+      (error) => {
+        if (client !== this.#client) return;
+        void this.#onError(error);
+      },
+    );
+  }
+
+  async #onError(error: Error): Promise<void> {
+    if (this.#stopped) return;
+    const client = this.#client;
+    this.#client = null;
+    await client?.stop();
+    if (!isTransientConnectionError(error)) {
+      this.#queue.fail(toRelayError(error, 'binlog stream failed'));
+      return;
+    }
+    // Let queued events finish so the resume point covers them.
+    while (this.#processing || this.#inbox.length > 0) await new Promise((r) => setTimeout(r, 10));
+    const delay = Math.min(30_000, 500 * 2 ** this.#attempt);
+    this.#attempt++;
+    this.#logger.warn(
+      {
+        err: error,
+        attempt: this.#attempt,
+        delayMs: delay,
+        file: this.#resumeFrom.file,
+        pos: this.#resumeFrom.pos,
+      },
+      'lost the binlog connection; reconnecting',
+    );
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      if (!this.#stopped) this.#connect();
+    }, delay);
+  }
+
+  #applyBackPressure(): void {
+    if (!this.#paused && this.#inbox.length + this.#queue.size >= this.#queue.capacity) {
+      this.#paused = true;
+      this.#client?.pause();
+    }
+  }
+
+  #maybeResume(): void {
+    if (this.#paused && this.#inbox.length + this.#queue.size < this.#queue.capacity / 2) {
+      this.#paused = false;
+      this.#client?.resume();
+    }
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#processing) return;
+    this.#processing = true;
+    try {
+      while (this.#inbox.length > 0 && !this.#stopped) {
+        const next = this.#inbox.shift()!;
+        await this.#handle(next);
+      }
+    } catch (error) {
+      this.#queue.fail(
+        error instanceof RelayError ? error : toRelayError(error, 'binlog event processing failed'),
+      );
+      this.#stopped = true;
+      await this.#client?.stop();
+    } finally {
+      this.#processing = false;
+      this.#maybeResume();
+    }
+  }
+
+  async #handle(received: ReceivedEvent): Promise<void> {
+    const { event, name } = received;
+    const tsSec = Math.floor(event.timestamp / 1000);
+    const boundary = { file: received.file, pos: received.safePos, tsSec, serverId: this.#info.serverId };
+    switch (name) {
+      case 'gtid':
+      case 'anonymousgtid':
+        this.#pendingTxPos = received.pos;
+        break;
+      case 'mariadbgtid': {
+        const e = event as Extract<AnyBinlogEvent, { getEventName(): 'mariadbgtid' }>;
+        this.#thread = e.threadId ?? null;
+        if (!e.standalone) this.#begin(received, received.pos, tsSec);
+        break;
+      }
+      case 'query': {
+        const e = event as Extract<AnyBinlogEvent, { getEventName(): 'query' }>;
+        const sql = e.query.trim().toUpperCase();
+        if (sql === 'BEGIN' || sql.startsWith('XA START')) {
+          this.#thread = e.slaveProxyId;
+          this.#begin(received, this.#pendingTxPos ?? received.pos, tsSec);
+        } else if (sql === 'COMMIT' || sql === 'ROLLBACK' || sql.startsWith('XA COMMIT')) {
+          this.#commit(received, boundary);
+        } else {
+          // DDL (its own transaction): table shapes may have changed.
+          if (/^(ALTER|CREATE|DROP|RENAME|TRUNCATE)\b/.test(sql)) this.#cache.invalidate(e.schema);
+          if (/^(ALTER|DROP|RENAME)\b/.test(sql)) this.#cacheInvalidateAll();
+          if (!this.#cursor.inTransaction) this.#commit(received, boundary);
+        }
+        break;
+      }
+      case 'xid':
+        this.#commit(received, boundary);
+        break;
+      case 'writerows':
+      case 'updaterows':
+      case 'deleterows':
+        await this.#rows(received, name, tsSec);
+        break;
+      default:
+        if (!this.#cursor.inTransaction && received.safePos > 0) this.#advance(positionOffset(boundary));
+    }
+  }
+
+  #cacheInvalidateAll(): void {
+    // Statements may name tables of other databases (`ALTER TABLE other.t`): forget everything.
+    for (const db of this.#knownDbs) this.#cache.invalidate(db);
+  }
+
+  readonly #knownDbs = new Set<string>();
+
+  #begin(received: ReceivedEvent, pos: number, tsSec: number): void {
+    this.#pendingTxPos = null;
+    this.#cursor.begin({
+      file: received.file,
+      pos,
+      gtidsBefore: received.gtids,
+      tsSec,
+      serverId: this.#info.serverId,
+    });
+  }
+
+  #commit(
+    received: ReceivedEvent,
+    boundary: { file: string; pos: number; tsSec: number; serverId: number },
+  ): void {
+    this.#pendingTxPos = null;
+    const offset = this.#cursor.commit({
+      ...boundary,
+      ...(received.gtids === undefined ? {} : { gtids: received.gtids }),
+    });
+    this.#advance(offset);
+  }
+
+  #advance(offset: BinlogOffset): void {
+    this.#resumeFrom = offset;
+    this.#position = { offset, key: `${offset.file}:${offset.pos}:${offset.event}:${offset.row}` };
+  }
+
+  async #rows(received: ReceivedEvent, name: string, tsSec: number): Promise<void> {
+    const where = received.table;
+    if (where === undefined) return;
+    this.#knownDbs.add(where.db);
+    if (!this.#filter.includesTable(where.db, where.table)) {
+      // Not captured, but counted so the event/row skip counts stay aligned: only captured tables count.
+      return;
+    }
+    const skip = this.#cursor.rowsEvent();
+    const event = received.event as { rows: unknown[]; timestamp: number; gtid?: string };
+    let table = await this.#cache.get(this.#conn, where.db, where.table);
+    const sample = firstRowImage(event.rows[0], name);
+    if (table !== null && sample !== null && !rowMatchesTable(table, sample)) {
+      this.#cache.invalidate(where.db, where.table);
+      table = await this.#cache.get(this.#conn, where.db, where.table);
+    }
+    if (table === null || (sample !== null && !rowMatchesTable(table, sample))) {
+      this.#decodeFailure(
+        `the columns of ${where.db}.${where.table} in the binlog do not match information_schema (altered since?)`,
+        received,
+      );
+      return;
+    }
+    const op: ChangeOp = name === 'writerows' ? 'c' : name === 'updaterows' ? 'u' : 'd';
+    for (let i = 0; i < event.rows.length; i++) {
+      if (i < skip) continue;
+      const raw = event.rows[i];
+      let before: Record<string, unknown> | null = null;
+      let after: Record<string, unknown> | null = null;
+      try {
+        if (op === 'u') {
+          const pair = raw as { before: Record<string, unknown>; after: Record<string, unknown> };
+          before = rowToValues(table, pair.before, this.#config);
+          after = rowToValues(table, pair.after, this.#config);
+        } else if (op === 'c') after = rowToValues(table, raw as Record<string, unknown>, this.#config);
+        else before = rowToValues(table, raw as Record<string, unknown>, this.#config);
+      } catch (error) {
+        this.#decodeFailure((error as Error).message, received);
+        continue;
+      }
+      const offset = this.#cursor.rowOffset(i, {
+        file: received.file,
+        pos: received.safePos,
+        ...(received.gtids === undefined ? {} : { gtids: received.gtids }),
+        tsSec,
+        serverId: this.#info.serverId,
+      });
+      this.#emit(table, op, before, after, received, i, offset);
+    }
+  }
+
+  #emit(
+    table: CapturedTable,
+    op: ChangeOp,
+    before: Record<string, unknown> | null,
+    after: Record<string, unknown> | null,
+    received: ReceivedEvent,
+    row: number,
+    offset: BinlogOffset,
+  ): void {
+    const event = received.event as { timestamp: number; gtid?: string };
+    const source = mysqlSourceStruct({
+      connector: this.#config.connector,
+      serverName: this.#config.topicPrefix,
+      tsMs: event.timestamp,
+      snapshot: 'false',
+      db: table.db,
+      table: table.table,
+      serverId: this.#info.serverId,
+      gtid: event.gtid ?? null,
+      file: received.file,
+      pos: received.pos,
+      row,
+      thread: this.#thread,
+      query: null,
+    });
+    const record: SourceRecord = buildChangeRecord(table.schemas, {
+      op,
+      before,
+      after,
+      source,
+      processedAtUs: nowMicros(),
+      sourcePartition: this.#partition,
+      sourceOffset: toSourceOffset(offset),
+    });
+    this.#queue.offer(record);
+    if (op === 'd' && this.#config.tombstonesOnDelete && record.key !== null)
+      this.#queue.offer(tombstoneFor(record));
+    this.#advance(offset);
+    this.#applyBackPressure();
+  }
+
+  #decodeFailure(message: string, received: ReceivedEvent): void {
+    const where = `${received.file}:${received.pos}`;
+    if (this.#config.failureHandlingMode === 'fail')
+      throw new RelayError('SOURCE_DECODE_FAILED', `cannot decode the binlog event at ${where}: ${message}`);
+    if (this.#config.failureHandlingMode === 'warn')
+      this.#logger.warn(
+        { file: received.file, pos: received.pos },
+        `skipping an undecodable event: ${message}`,
+      );
+  }
+}
+
+function firstRowImage(row: unknown, name: string): Record<string, unknown> | null {
+  if (row === undefined || row === null) return null;
+  if (name === 'updaterows') return (row as { after: Record<string, unknown> }).after;
+  return row as Record<string, unknown>;
+}

@@ -1,0 +1,205 @@
+import {
+  type Logger,
+  RelayError,
+  type SourceRecord,
+  type SourceTask,
+  type SourceTaskContext,
+} from '@outflow/relay-core';
+import type mysql from 'mysql2/promise';
+import { BinlogStreamer } from './binlog-streamer.ts';
+import type { MySqlSourceConfig } from './config.ts';
+import { positionLostError, toRelayError } from './errors.ts';
+import { CaptureFilter } from './filters.ts';
+import { HeartbeatTimer, heartbeatRecord } from './heartbeat.ts';
+import {
+  type BinlogOffset,
+  describePosition,
+  parseStoredOffset,
+  positionOffset,
+  toSourceOffset,
+} from './offsets.ts';
+import { RecordQueue } from './record-queue.ts';
+import {
+  type BinlogPosition,
+  binaryLogs,
+  checkServer,
+  currentPosition,
+  isPositionAvailable,
+  openConnection,
+  type ServerInfo,
+} from './server.ts';
+import { runSnapshot } from './snapshot.ts';
+import { TableSchemaCache } from './table-schema.ts';
+
+/**
+ * The MySQL/MariaDB source task: decides from the stored offset and `snapshot.mode` whether to snapshot,
+ * then streams the binlog; `poll` hands out queued records (and heartbeats when idle).
+ *
+ * Offsets: source partition `{server: <topic.prefix>}`, offset as in offsets.ts. The task needs no `commit`:
+ * the binlog is not acknowledged.
+ */
+export class MySqlSourceTask implements SourceTask {
+  readonly #config: MySqlSourceConfig;
+  #logger: Logger;
+  readonly #queue: RecordQueue;
+  readonly #filter: CaptureFilter;
+  readonly #abort = new AbortController();
+  #control: mysql.Connection | null = null;
+  #snapshotConn: mysql.Connection | null = null;
+  #streamer: BinlogStreamer | null = null;
+  #heartbeat: HeartbeatTimer;
+  #snapshotDone: Promise<void> = Promise.resolve();
+
+  constructor(config: MySqlSourceConfig, logger: Logger) {
+    this.#config = config;
+    this.#logger = logger;
+    this.#queue = new RecordQueue(config.maxQueueSize);
+    this.#filter = new CaptureFilter(config);
+    this.#heartbeat = new HeartbeatTimer(config.heartbeatIntervalMs, Date.now());
+  }
+
+  /** The source partition of every record: `{server: <topic.prefix>}`. */
+  get partition(): Record<string, unknown> {
+    return { server: this.#config.topicPrefix };
+  }
+
+  async start(context: SourceTaskContext): Promise<void> {
+    this.#logger = context.logger;
+    const stored = parseStoredOffset(await context.offset(this.partition));
+    const control = await openConnection(this.#config);
+    this.#control = control;
+    let info: ServerInfo;
+    try {
+      info = await checkServer(control);
+    } catch (error) {
+      throw toRelayError(error, 'checking the server');
+    }
+    const cache = new TableSchemaCache({
+      topicPrefix: this.#config.topicPrefix,
+      connector: this.#config.connector,
+      mariadb: info.mariadb,
+      filter: this.#filter,
+      modes: this.#config,
+    });
+    const mode = this.#config.snapshotMode;
+    let snapshot = false;
+    let from: BinlogOffset | null = null;
+    if (stored !== null && !stored.snapshot && mode !== 'always') {
+      const logs = await binaryLogs(control);
+      if (isPositionAvailable(logs, stored.file)) {
+        from = stored;
+      } else if (mode === 'when_needed') {
+        this.#logger.warn(
+          { position: describePosition(stored) },
+          'the stored binlog position is no longer available; taking a new snapshot (snapshot.mode=when_needed)',
+        );
+        snapshot = true;
+      } else {
+        throw positionLostError(describePosition(stored));
+      }
+    } else if (mode === 'no_data') {
+      from = this.#boundary(await currentPosition(control, info), info);
+    } else {
+      snapshot = true;
+    }
+    if (!snapshot && from !== null) {
+      this.#startStreaming(info, cache, from);
+      return;
+    }
+    const snapshotConn = await openConnection(this.#config);
+    this.#snapshotConn = snapshotConn;
+    this.#snapshotDone = runSnapshot({
+      conn: snapshotConn,
+      info,
+      config: this.#config,
+      filter: this.#filter,
+      cache,
+      sink: this.#queue,
+      logger: this.#logger,
+      signal: this.#abort.signal,
+    })
+      .then((position) => {
+        void snapshotConn.end().catch(() => {});
+        this.#snapshotConn = null;
+        if (this.#abort.signal.aborted) return;
+        if (mode === 'initial_only') {
+          this.#logger.info({}, 'snapshot.mode=initial_only: not streaming');
+          return;
+        }
+        this.#startStreaming(info, cache, this.#boundary(position, info));
+      })
+      .catch((error: unknown) => {
+        if (!this.#abort.signal.aborted) this.#queue.fail(toRelayError(error, 'snapshot failed'));
+      });
+  }
+
+  #boundary(position: BinlogPosition, info: ServerInfo): BinlogOffset {
+    return positionOffset({
+      file: position.file,
+      pos: position.pos,
+      ...(position.gtids === undefined ? {} : { gtids: position.gtids }),
+      tsSec: Math.floor(Date.now() / 1000),
+      serverId: info.serverId,
+    });
+  }
+
+  #startStreaming(info: ServerInfo, cache: TableSchemaCache, from: BinlogOffset): void {
+    if (this.#control === null) return;
+    const streamer = new BinlogStreamer({
+      config: this.#config,
+      info,
+      conn: this.#control,
+      filter: this.#filter,
+      cache,
+      queue: this.#queue,
+      logger: this.#logger,
+      from,
+    });
+    this.#streamer = streamer;
+    streamer.start();
+  }
+
+  async poll(signal: AbortSignal): Promise<SourceRecord[]> {
+    const now = Date.now();
+    let wait = this.#config.pollIntervalMs;
+    if (this.#heartbeat.enabled) wait = Math.min(wait, Math.max(1, this.#heartbeat.remaining(now)));
+    const records = await this.#queue.take(this.#config.maxBatchSize, wait, signal);
+    const position = this.#streamer?.position ?? null;
+    if (position !== null) this.#heartbeat.positionAdvanced(position.key);
+    if (records.length > 0) {
+      if (position !== null) this.#heartbeat.recordEmitted(Date.now(), position.key);
+      return records;
+    }
+    if (position !== null && this.#heartbeat.due(Date.now())) {
+      this.#heartbeat.emitted(Date.now());
+      return [
+        heartbeatRecord({
+          topicsPrefix: this.#config.heartbeatTopicsPrefix,
+          serverName: this.#config.topicPrefix,
+          nowMs: Date.now(),
+          partition: this.partition,
+          offset: toSourceOffset(position.offset),
+        }),
+      ];
+    }
+    return [];
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#queue.fail(new RelayError('SOURCE_UNAVAILABLE', 'the task was stopped'));
+    await this.#streamer?.stop();
+    this.#streamer = null;
+    await this.#snapshotDone;
+    for (const conn of [this.#snapshotConn, this.#control]) {
+      if (conn === null) continue;
+      try {
+        await conn.end();
+      } catch {
+        conn.destroy();
+      }
+    }
+    this.#snapshotConn = null;
+    this.#control = null;
+  }
+}

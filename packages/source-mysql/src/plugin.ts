@@ -1,0 +1,24 @@
+import type { Logger, SourceConnectorPlugin } from '@outflow/relay-core';
+import { acceptsDriverProperty, mysqlConfigDef, toMySqlSourceConfig, validateMySqlConfig } from './config.ts';
+import { MySqlSourceTask } from './mysql-source-task.ts';
+import { CONNECTOR_VERSION } from './source-info.ts';
+
+const MYSQL_CLASS = 'io.debezium.connector.mysql.MySqlConnector';
+const MARIADB_CLASS = 'io.debezium.connector.mariadb.MariaDbConnector';
+
+/**
+ * Debezium's MySQL and MariaDB connectors (`connector.class`). The worker passes the parsed properties and,
+ * under `connector.class`, which of the two was configured (`source.connector` is "mysql" or "mariadb").
+ */
+export const mysqlConnectorPlugin: SourceConnectorPlugin = {
+  classNames: [MYSQL_CLASS, MARIADB_CLASS],
+  version: CONNECTOR_VERSION,
+  configDef: mysqlConfigDef,
+  acceptsProperty: acceptsDriverProperty,
+  validate: validateMySqlConfig,
+  createTask(values: Readonly<Record<string, unknown>>, logger: Logger) {
+    const className = values['connector.class'];
+    const connector = className === MARIADB_CLASS ? 'mariadb' : 'mysql';
+    return new MySqlSourceTask(toMySqlSourceConfig(values, connector), logger);
+  },
+};
