@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { createAdmin, ensureTopic } from '@outflow/kafka';
 import type { InfraConfig } from './config.ts';
 import { InfraError, missing } from './errors.ts';
-import { run, spawnDetached, tail, waitFor, which, writePid } from './process.ts';
+import { rotateLog, run, spawnDetached, tail, waitFor, which, writePid } from './process.ts';
 import type { Progress, Service } from './service.ts';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -211,6 +211,7 @@ export function kafkaService(config: InfraConfig): Service {
       await fetchJars(progress);
       writeConfig();
       await format(javaPath, progress);
+      rotateLog(logFile);
       const proc = spawnDetached(
         javaPath,
         [

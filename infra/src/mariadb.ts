@@ -2,7 +2,17 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InfraConfig } from './config.ts';
 import { InfraError, missing } from './errors.ts';
-import { currentUser, run, socketPath, spawnDetached, tail, waitFor, which, writePid } from './process.ts';
+import {
+  currentUser,
+  rotateLog,
+  run,
+  socketPath,
+  spawnDetached,
+  tail,
+  waitFor,
+  which,
+  writePid,
+} from './process.ts';
 import type { Progress, Service } from './service.ts';
 
 const READY_TIMEOUT_MS = 30_000;
@@ -94,6 +104,7 @@ export function mariadbService(config: InfraConfig): Service {
       const { mariadbd, installDb, client } = programs();
       mkdirSync(binlogDir, { recursive: true });
       if (!existsSync(join(dataDir, 'mysql'))) await install(installDb, progress);
+      rotateLog(logFile);
       const proc = spawnDetached(
         mariadbd,
         [

@@ -2,7 +2,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writ
 import { dirname, join } from 'node:path';
 import type { InfraConfig } from './config.ts';
 import { InfraError, missing } from './errors.ts';
-import { readPid, run, socketPath, tail, which } from './process.ts';
+import { readPid, rotateLog, run, socketPath, tail, which } from './process.ts';
 import type { Service } from './service.ts';
 
 const READY_TIMEOUT_S = 30;
@@ -187,6 +187,7 @@ export function postgresService(config: InfraConfig): Service {
       await prepareDirs();
       if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(bin, progress);
       await writeConfig();
+      rotateLog(logFile);
       const r = await runServer(join(bin, 'pg_ctl'), [
         '-D',
         dataDir,

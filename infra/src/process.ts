@@ -1,5 +1,15 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -231,4 +241,13 @@ export function socketPath(preferred: string, fallback: string): string {
 /** Name of the user this process runs as. */
 export function currentUser(): string {
   return userInfo().username;
+}
+
+/** Moves `file` to `<file>.1` (replacing an older one) once it has grown past `maxBytes`; called before a start. */
+export function rotateLog(file: string, maxBytes = 50 * 1024 * 1024): void {
+  try {
+    if (statSync(file).size > maxBytes) renameSync(file, `${file}.1`);
+  } catch {
+    // no log yet
+  }
 }

@@ -9,6 +9,7 @@ import {
   ownedPid,
   portAnswers,
   readPid,
+  rotateLog,
   socketPath,
   spawnDetached,
   stopProcess,
@@ -77,4 +78,15 @@ test('portAnswers tells a listening port from a closed one', async () => {
 test('socket paths too long for a Unix address fall back', () => {
   assert.equal(socketPath('/tmp/a.sock', '/tmp/b.sock'), '/tmp/a.sock');
   assert.equal(socketPath(`/${'x'.repeat(120)}/a.sock`, '/tmp/b.sock'), '/tmp/b.sock');
+});
+
+test('a log past its size limit is moved aside before a start', () => {
+  const log = join(dir, 'service.log');
+  writeFileSync(log, 'x'.repeat(100));
+  rotateLog(log, 1000);
+  assert.equal(readFileSync(log, 'utf8').length, 100);
+  rotateLog(log, 10);
+  assert.equal(readFileSync(`${log}.1`, 'utf8').length, 100);
+  assert.throws(() => readFileSync(log));
+  rotateLog(join(dir, 'absent.log'), 10);
 });
