@@ -1,0 +1,69 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { RelayMetrics } from '../metrics.ts';
+import type { PluginRegistry } from '../plugins.ts';
+import type { Herder } from '../worker/herder.ts';
+import { badRequest, errorHandler, notFoundHandler } from './errors.ts';
+import { registerConnectorControlRoutes } from './routes/connector-control.ts';
+import { registerConnectorRoutes } from './routes/connectors.ts';
+import { registerPluginRoutes } from './routes/plugins.ts';
+import { registerRootRoutes } from './routes/root.ts';
+
+/** What the REST API serves. */
+export interface AppOptions {
+  readonly herder: Herder;
+  readonly plugins: PluginRegistry;
+  readonly metrics: RelayMetrics;
+  /** A pino logger whose stream scrubs secrets. */
+  readonly logger: FastifyBaseLogger;
+  /** `GET /` answers. */
+  readonly server: {
+    readonly version: string;
+    readonly commit: string;
+    readonly kafkaClusterId: () => Promise<string | null>;
+  };
+}
+
+/**
+ * Builds the Kafka Connect–compatible REST API (not listening: the caller calls `listen`, tests call
+ * `inject`). Every error is answered as `{"error_code", "message"}`; trailing slashes are ignored; a body
+ * is parsed as JSON whatever its content type, and invalid JSON is a 400 saying where it broke.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    bodyLimit: 10 * 1024 * 1024,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(badRequest(`Request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+  registerRootRoutes(app, options);
+  registerConnectorRoutes(app, options.herder);
+  registerConnectorControlRoutes(app, options.herder);
+  registerPluginRoutes(app, options.plugins);
+  return app;
+}

@@ -1,0 +1,348 @@
+import { type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
+import { connectorNotFound, WorkerError } from '../errors.ts';
+import type { RelayMetrics } from '../metrics.ts';
+import type { PluginRegistry } from '../plugins.ts';
+import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
+import type { ConfigStore, TargetState } from './config-store.ts';
+import { ConnectorRunner, formatTrace } from './connector-runner.ts';
+import { type ValidatedConnectorConfig, validateConnectorConfig } from './framework-config.ts';
+import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
+
+/** `GET /connectors/{name}`: the answer shape of Kafka Connect's `ConnectorInfo`. */
+export interface ConnectorInfo {
+  name: string;
+  config: Record<string, string>;
+  tasks: { connector: string; task: number }[];
+  type: 'source';
+}
+
+/** `GET /connectors/{name}/status`: Kafka Connect's `ConnectorStateInfo`. */
+export interface ConnectorStatus {
+  name: string;
+  connector: { state: string; worker_id: string; trace?: string };
+  tasks: { id: number; state: string; worker_id: string; trace?: string }[];
+  type: 'source';
+}
+
+/** What the herder is built from. It owns none of them: the caller closes the stores after `stop()`. */
+export interface HerderOptions {
+  readonly plugins: PluginRegistry;
+  readonly configStore: ConfigStore;
+  readonly offsetStore: AdminOffsetStore;
+  /** A producer-backed sink for one run of a connector's task. */
+  readonly createSink: (connector: string) => Sink;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+  readonly scrubber: SecretScrubber;
+  /** `host:port` of the REST API, shown as `worker_id` (a function: the port is known once listening). */
+  readonly workerId: () => string;
+  readonly offsetFlushIntervalMs: number;
+  /** Properties connectors inherit when they set none (the worker's converter settings). */
+  readonly connectorDefaults?: Readonly<Record<string, string>>;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+interface Entry {
+  config: Record<string, string>;
+  validated: ValidatedConnectorConfig | undefined;
+  /** Why a stored configuration no longer validates (connector FAILED). */
+  invalid: string | undefined;
+  target: TargetState;
+  runner: ConnectorRunner | undefined;
+  topics: Set<string>;
+}
+
+/**
+ * The worker (Kafka Connect's "herder"): keeps connectors, validates their configuration before accepting
+ * it, persists configurations and target states, and runs one task per started connector. Changes are
+ * applied one at a time; reads never wait.
+ */
+export class Herder {
+  readonly #o: HerderOptions;
+  readonly #entries = new Map<string, Entry>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: HerderOptions) {
+    this.#o = options;
+  }
+
+  /** Loads the stored connectors and starts those whose target state is STARTED. */
+  async start(): Promise<void> {
+    await this.#serial(async () => {
+      for (const [name, stored] of await this.#o.configStore.load()) {
+        const entry: Entry = {
+          config: { ...stored.config },
+          validated: undefined,
+          invalid: undefined,
+          target: stored.targetState,
+          runner: undefined,
+          topics: new Set(),
+        };
+        try {
+          entry.validated = this.#validate(name, entry.config);
+        } catch (error) {
+          entry.invalid = formatTrace(error);
+          this.#o.logger.error({ connector: name, err: error }, 'stored configuration is no longer valid');
+        }
+        this.#entries.set(name, entry);
+        this.#o.scrubber.addConfig(entry.config, entry.validated?.plugin);
+        this.#apply(name, entry);
+      }
+    });
+  }
+
+  /** Stops every task (offsets flushed, sinks closed). */
+  async stop(): Promise<void> {
+    await this.#serial(async () => {
+      await Promise.all([...this.#entries.values()].map((e) => e.runner?.stop()));
+    });
+  }
+
+  /** Names of the connectors, sorted. */
+  connectors(): string[] {
+    return [...this.#entries.keys()].sort();
+  }
+
+  /** The connector's configuration (secrets masked), tasks and type. */
+  info(name: string): ConnectorInfo {
+    const entry = this.#get(name);
+    return {
+      name,
+      config: this.config(name),
+      tasks: entry.target === 'STOPPED' ? [] : [{ connector: name, task: 0 }],
+      type: 'source',
+    };
+  }
+
+  /** The configuration as stored, secrets masked. */
+  config(name: string): Record<string, string> {
+    const entry = this.#get(name);
+    return maskConfig(entry.config, entry.validated?.plugin);
+  }
+
+  /**
+   * Creates or replaces a connector's configuration after validating it whole. A secret sent back as the
+   * mask (`********`) keeps its stored value, so a GET-edit-PUT round trip does not erase passwords.
+   * `mustBeNew` makes an existing connector a 409 (`POST /connectors`).
+   */
+  async putConfig(
+    name: string,
+    config: Readonly<Record<string, string>>,
+    options: { mustBeNew?: boolean; initialState?: TargetState } = {},
+  ): Promise<{ created: boolean; info: ConnectorInfo }> {
+    return this.#serial(async () => {
+      const existing = this.#entries.get(name);
+      if (existing !== undefined && options.mustBeNew)
+        throw new WorkerError('CONNECTOR_EXISTS', `Connector ${name} already exists`);
+      if (config.name !== undefined && config.name !== name)
+        throw new WorkerError(
+          'REQUEST_INVALID',
+          `Connector name configuration (${config.name}) doesn't match connector name in the URL (${name})`,
+        );
+      const merged: Record<string, string> = { ...config, name: config.name ?? name };
+      for (const [k, v] of Object.entries(merged)) {
+        const stored = existing?.config[k];
+        if (v === SECRET_MASK && stored !== undefined && isSecret(k, existing?.validated?.plugin))
+          merged[k] = stored;
+      }
+      const validated = this.#validate(name, merged);
+      const target = existing?.target ?? options.initialState ?? 'STARTED';
+      await this.#o.configStore.put(name, merged, target);
+      this.#o.scrubber.addConfig(merged, validated.plugin);
+      await existing?.runner?.stop();
+      const entry: Entry = {
+        config: merged,
+        validated,
+        invalid: undefined,
+        target,
+        runner: undefined,
+        topics: existing?.topics ?? new Set(),
+      };
+      this.#entries.set(name, entry);
+      this.#o.logger.info(
+        { connector: name, config: maskConfig(merged, validated.plugin) },
+        existing === undefined ? 'connector created' : 'connector configuration updated',
+      );
+      this.#apply(name, entry);
+      return { created: existing === undefined, info: this.info(name) };
+    });
+  }
+
+  /** Deletes a connector: stops its task and forgets its configuration. Its offsets are kept. */
+  async delete(name: string): Promise<void> {
+    await this.#serial(async () => {
+      const entry = this.#get(name);
+      await entry.runner?.stop();
+      await this.#o.configStore.put(name, null, entry.target);
+      this.#entries.delete(name);
+      this.#o.metrics.remove(name);
+      this.#o.logger.info({ connector: name }, 'connector deleted (offsets kept)');
+    });
+  }
+
+  /** The connector's and its task's states, with the failure trace (secrets removed) when FAILED. */
+  status(name: string): ConnectorStatus {
+    const entry = this.#get(name);
+    const worker_id = this.#o.workerId();
+    const connector =
+      entry.invalid !== undefined
+        ? { state: 'FAILED', worker_id, trace: this.#o.scrubber.scrub(entry.invalid) }
+        : { state: connectorState(entry.target), worker_id };
+    const tasks: ConnectorStatus['tasks'] = [];
+    if (entry.target !== 'STOPPED') {
+      const runner = entry.runner;
+      const state = entry.target === 'PAUSED' ? 'PAUSED' : (runner?.state ?? 'UNASSIGNED');
+      const trace = state === 'FAILED' ? runner?.trace : undefined;
+      tasks.push(trace === undefined ? { id: 0, state, worker_id } : { id: 0, state, worker_id, trace });
+    }
+    return { name, connector, tasks, type: 'source' };
+  }
+
+  /** Sets the target state (pause, resume or stop) and applies it; persisted across restarts. */
+  async setTargetState(name: string, target: TargetState): Promise<void> {
+    await this.#serial(async () => {
+      const entry = this.#get(name);
+      if (entry.target === target) return;
+      await this.#o.configStore.put(name, entry.config, target);
+      entry.target = target;
+      this.#o.logger.info({ connector: name, target }, 'target state changed');
+      await this.#apply(name, entry);
+    });
+  }
+
+  /**
+   * Restarts a connector. Plain (`{}`): its task is restarted too, whatever its state (Connect would restart
+   * only the connector instance, which in Outflow holds nothing). With `onlyFailed`, only a FAILED task is.
+   * Returns the status with RESTARTING where a restart was made.
+   */
+  async restart(
+    name: string,
+    options: { includeTasks?: boolean; onlyFailed?: boolean } = {},
+  ): Promise<ConnectorStatus> {
+    return this.#serial(async () => {
+      const entry = this.#get(name);
+      const before = this.status(name);
+      const restartTask = options.onlyFailed ? before.tasks[0]?.state === 'FAILED' : true;
+      const restartConnector = !options.onlyFailed || before.connector.state === 'FAILED';
+      if (restartConnector && entry.invalid !== undefined) {
+        try {
+          entry.validated = this.#validate(name, entry.config);
+          entry.invalid = undefined;
+        } catch (error) {
+          entry.invalid = formatTrace(error);
+        }
+      }
+      if (restartTask || restartConnector) await this.#restartTask(name, entry);
+      if (restartConnector) before.connector.state = 'RESTARTING';
+      if (restartTask && (options.includeTasks || !options.onlyFailed))
+        for (const t of before.tasks) t.state = 'RESTARTING';
+      return before;
+    });
+  }
+
+  /** Restarts task `id` (only task 0 exists while the connector is not stopped). */
+  async restartTask(name: string, id: number): Promise<void> {
+    await this.#serial(async () => {
+      const entry = this.#get(name);
+      if (id !== 0 || entry.target === 'STOPPED')
+        throw new WorkerError('TASK_NOT_FOUND', `Task ${name}-${id} not found`);
+      await this.#restartTask(name, entry);
+    });
+  }
+
+  /** The topics the connector produced to since it was created or its topics were reset. */
+  topics(name: string): string[] {
+    return [...this.#get(name).topics].sort();
+  }
+
+  resetTopics(name: string): void {
+    this.#get(name).topics.clear();
+  }
+
+  /** The connector's stored offsets (Connect allows reading them in any state). */
+  async offsets(name: string): Promise<OffsetEntry[]> {
+    this.#get(name);
+    return this.#o.offsetStore.list(name);
+  }
+
+  /** Deletes the connector's offsets; it must be STOPPED, as Connect requires. */
+  async resetOffsets(name: string): Promise<void> {
+    await this.#serial(async () => {
+      const entry = this.#get(name);
+      if (entry.target !== 'STOPPED')
+        throw new WorkerError(
+          'CONNECTOR_NOT_STOPPED',
+          "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/" +
+            name +
+            "/stop' endpoint",
+        );
+      await this.#o.offsetStore.remove(name);
+      this.#o.logger.info({ connector: name }, 'offsets reset: the next start begins afresh');
+    });
+  }
+
+  #validate(name: string, config: Record<string, string>): ValidatedConnectorConfig {
+    const validated = validateConnectorConfig({ ...this.#o.connectorDefaults, ...config }, this.#o.plugins);
+    for (const warning of validated.warnings) this.#o.logger.warn({ connector: name }, warning);
+    const tasksMax = validated.framework['tasks.max'];
+    if (typeof tasksMax === 'number' && tasksMax > 1)
+      this.#o.logger.info({ connector: name, tasksMax }, 'a CDC source reads one log: one task runs');
+    return validated;
+  }
+
+  async #restartTask(name: string, entry: Entry): Promise<void> {
+    await entry.runner?.stop();
+    entry.runner = undefined;
+    await this.#apply(name, entry);
+  }
+
+  /** Brings the running task in line with the target state. */
+  async #apply(name: string, entry: Entry): Promise<void> {
+    const metrics = this.#o.metrics.forConnector(name);
+    if (entry.target !== 'STARTED' || entry.validated === undefined) {
+      await entry.runner?.stop();
+      entry.runner = undefined;
+      metrics.setState(entry.invalid !== undefined ? 'FAILED' : connectorState(entry.target));
+      return;
+    }
+    if (entry.runner === undefined) {
+      const sinkFor = (): Sink => {
+        const sink = this.#o.createSink(name);
+        return {
+          send: async (records) => {
+            await sink.send(records);
+            for (const r of records) entry.topics.add(r.topic);
+          },
+          close: () => sink.close(),
+        };
+      };
+      entry.runner = new ConnectorRunner({
+        config: entry.validated,
+        offsetStore: this.#o.offsetStore,
+        createSink: sinkFor,
+        offsetFlushIntervalMs: this.#o.offsetFlushIntervalMs,
+        logger: this.#o.logger.child({ connector: name, task: 0 }),
+        metrics,
+        scrub: (text) => this.#o.scrubber.scrub(text),
+        ...(this.#o.backoff === undefined ? {} : { backoff: this.#o.backoff }),
+      });
+    }
+    entry.runner.start();
+  }
+
+  #get(name: string): Entry {
+    const entry = this.#entries.get(name);
+    if (entry === undefined) throw connectorNotFound(name);
+    return entry;
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(work, work);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function connectorState(target: TargetState): string {
+  return target === 'STARTED' ? 'RUNNING' : target;
+}
