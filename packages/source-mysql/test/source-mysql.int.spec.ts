@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { RelayError, type SourceOffset, type SourceRecord, silentLogger } from '@outflow/relay-core';
+import { createMariaDbDatabase, host, mariadbPort, mariadbUrl, type TestDatabase } from '@outflow/testing';
+import mysql from 'mysql2/promise';
+import { mysqlConfigDef, toMySqlSourceConfig } from '../src/config.ts';
+import { MySqlSourceTask } from '../src/mysql-source-task.ts';
+
+let db: TestDatabase;
+let conn: mysql.Connection;
+let serverIdSeq = 5400 + Math.floor(Math.random() * 1000);
+
+function makeTask(overrides: Record<string, string> = {}, connector: 'mysql' | 'mariadb' = 'mariadb') {
+  const { values } = mysqlConfigDef.parse({
+    'database.hostname': host,
+    'database.port': String(mariadbPort),
+    'database.user': 'outflow',
+    'database.password': 'outflow',
+    'database.server.id': String(serverIdSeq++),
+    'topic.prefix': 'dbserver1',
+    'database.include.list': db.name,
+    'poll.interval.ms': '100',
+    ...overrides,
+  });
+  return new MySqlSourceTask(toMySqlSourceConfig(values, connector), silentLogger);
+}
+
+async function startTask(task: MySqlSourceTask, stored: SourceOffset | null = null) {
+  await task.start({ connector: 'test', offset: async () => stored, logger: silentLogger });
+}
+
+/** Polls until `count` records arrived (or fails after `timeoutMs`). */
+async function pollUntil(task: MySqlSourceTask, count: number, timeoutMs = 10_000): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < count && Date.now() < deadline) {
+    out.push(...(await task.poll(new AbortController().signal)));
+  }
+  assert.ok(out.length >= count, `expected ${count} records, got ${out.length}`);
+  return out;
+}
+
+const outboxDdl = (name: string) => `CREATE TABLE ${name} (
+  id CHAR(36) NOT NULL PRIMARY KEY,
+  aggregate_type VARCHAR(255) NOT NULL,
+  aggregate_id VARCHAR(255) NOT NULL,
+  type VARCHAR(255) NOT NULL,
+  payload JSON NOT NULL,
+  timestamp TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+)`;
+
+const payload =
+  '{"name":"MSA 파헤치기","posted":true,"courseId":"bc32dd3f-2334-43d9-9493-71b538510efe","registeredAt":1676458941000}';
+
+describe('MySQL/MariaDB source against the project MariaDB', () => {
+  before(async () => {
+    db = await createMariaDbDatabase('srcmysql');
+    conn = await mysql.createConnection(mariadbUrl(db.name));
+    await conn.query("SET time_zone = '+00:00'");
+  });
+  after(async () => {
+    await conn?.end();
+    await db?.drop();
+  });
+
+  it('emits the outbox insert-then-delete of one transaction as c, d and a tombstone', async () => {
+    await conn.query(outboxDdl('outbox'));
+    const task = makeTask({ 'snapshot.mode': 'no_data', 'table.include.list': `${db.name}\\.outbox` });
+    try {
+      await startTask(task);
+      await new Promise((r) => setTimeout(r, 300));
+      await conn.query('BEGIN');
+      await conn.query(
+        "INSERT INTO outbox (id, aggregate_type, aggregate_id, type, payload, timestamp) VALUES ('33319dbb-358c-4f06-8e60-c82b81eab769', 'Course', 'bc32dd3f-2334-43d9-9493-71b538510efe', 'CoursePostedEvent', ?, '2023-02-17 01:53:42')",
+        [payload],
+      );
+      await conn.query("DELETE FROM outbox WHERE id = '33319dbb-358c-4f06-8e60-c82b81eab769'");
+      await conn.query('COMMIT');
+      const records = await pollUntil(task, 3);
+      assert.equal(records.length, 3);
+      const [created, deleted, tombstone] = records as [SourceRecord, SourceRecord, SourceRecord];
+      assert.equal(created.topic, `dbserver1.${db.name}.outbox`);
+      assert.deepEqual(created.key, { id: '33319dbb-358c-4f06-8e60-c82b81eab769' });
+      const cv = created.value as Record<string, Record<string, unknown> | string | null>;
+      assert.equal(cv.op, 'c');
+      assert.deepEqual(cv.after, {
+        id: '33319dbb-358c-4f06-8e60-c82b81eab769',
+        aggregate_type: 'Course',
+        aggregate_id: 'bc32dd3f-2334-43d9-9493-71b538510efe',
+        type: 'CoursePostedEvent',
+        payload,
+        timestamp: '2023-02-17T01:53:42Z',
+      });
+      const source = cv.source as Record<string, unknown>;
+      assert.equal(source.connector, 'mariadb');
+      assert.equal(source.name, 'dbserver1');
+      assert.equal(source.snapshot, 'false');
+      assert.equal(source.db, db.name);
+      assert.equal(source.table, 'outbox');
+      assert.equal(source.row, 0);
+      assert.match(String(source.file), /bin\.\d+$/);
+      assert.ok(Number(source.pos) > 4);
+      assert.match(String(source.gtid), /^\d+-\d+-\d+$/);
+      const payloadSchema = created.valueSchema?.fields?.[1]?.schema.fields?.find(
+        (f) => f.name === 'payload',
+      );
+      assert.equal(payloadSchema?.schema.name, 'io.debezium.data.Json');
+      const tsSchema = created.valueSchema?.fields?.[1]?.schema.fields?.find((f) => f.name === 'timestamp');
+      assert.equal(tsSchema?.schema.default, '1970-01-01T00:00:00Z');
+      const dv = deleted.value as Record<string, unknown>;
+      assert.equal(dv.op, 'd');
+      assert.deepEqual(dv.before, cv.after);
+      assert.equal(dv.after, null);
+      assert.deepEqual(deleted.key, created.key);
+      assert.equal(tombstone.value, null);
+      assert.deepEqual(tombstone.key, created.key);
+      assert.deepEqual(created.sourcePartition, { server: 'dbserver1' });
+      assert.ok(Number((deleted.value as { source: { pos: number } }).source.pos) > Number(source.pos));
+    } finally {
+      await task.stop();
+    }
+  });
+
+  it('round-trips every column type', async () => {
+    await conn.query(`CREATE TABLE types (
+      id INT NOT NULL PRIMARY KEY,
+      t TINYINT, b BOOLEAN, s SMALLINT, su SMALLINT UNSIGNED, m MEDIUMINT, i INT, iu INT UNSIGNED, bi BIGINT,
+      dec1 DECIMAL(10,2), f FLOAT, d DOUBLE, dt DATE, dtm DATETIME, dtm6 DATETIME(6), ts TIMESTAMP(3) NULL,
+      tm TIME(6), y YEAR, c CHAR(3), v VARCHAR(20), tx TEXT, j JSON, bl BLOB, bn BINARY(4),
+      e ENUM('a','b'), st SET('x','y'), bt BIT(1), u UUID
+    )`);
+    const task = makeTask({ 'snapshot.mode': 'no_data', 'table.include.list': `${db.name}\\.types` });
+    try {
+      await startTask(task);
+      await new Promise((r) => setTimeout(r, 300));
+      await conn.query(`INSERT INTO types VALUES (1, -5, TRUE, -300, 65000, 8000000, -70000, 4000000000,
+        9007199254740993, -123.45, 1.5, 2.25, '2024-02-29', '2024-02-29 10:11:12', '2024-02-29 10:11:12.123456',
+        '2024-02-29 10:11:12.345', '-01:02:03.5', 2024, 'abc', 'héllo', 'long text', '{"k":[1,2]}', x'00ff',
+        x'01020304', 'b', 'x,y', b'1', '858685f3-e89d-11f1-b3bc-02fc00000001')`);
+      const [rec] = await pollUntil(task, 1);
+      const after = (rec!.value as { after: Record<string, unknown> }).after;
+      assert.deepEqual(
+        { ...after, dec1: undefined, bl: undefined, bn: undefined },
+        {
+          id: 1,
+          t: -5,
+          b: 1,
+          s: -300,
+          su: 65000,
+          m: 8000000,
+          i: -70000,
+          iu: 4000000000,
+          bi: 9007199254740993n,
+          dec1: undefined,
+          f: 1.5,
+          d: 2.25,
+          dt: 19782,
+          dtm: Date.UTC(2024, 1, 29, 10, 11, 12),
+          dtm6: Date.UTC(2024, 1, 29, 10, 11, 12) * 1000 + 123456,
+          ts: '2024-02-29T10:11:12.345Z',
+          tm: -(3723 * 1_000_000 + 500_000),
+          y: 2024,
+          c: 'abc',
+          v: 'héllo',
+          tx: 'long text',
+          j: '{"k":[1,2]}',
+          bl: undefined,
+          bn: undefined,
+          e: 'b',
+          st: 'x,y',
+          bt: true,
+          u: '858685f3-e89d-11f1-b3bc-02fc00000001',
+        },
+      );
+      assert.deepEqual([...(after.dec1 as Uint8Array)], [0xcf, 0xc7]); // -12345
+      assert.deepEqual([...(after.bl as Uint8Array)], [0x00, 0xff]);
+      assert.deepEqual([...(after.bn as Uint8Array)], [1, 2, 3, 4]);
+    } finally {
+      await task.stop();
+    }
+  });
+
+  it('snapshots existing rows as r, then streams later inserts without gap or duplicate', async () => {
+    await conn.query('CREATE TABLE snap (id INT PRIMARY KEY, v VARCHAR(10))');
+    await conn.query("INSERT INTO snap VALUES (1,'a'),(2,'b'),(3,'c')");
+    const task = makeTask({ 'table.include.list': `${db.name}\\.snap` });
+    try {
+      await startTask(task);
+      const snapshot = await pollUntil(task, 3);
+      assert.deepEqual(
+        snapshot.map((r) => (r.value as { op: string }).op),
+        ['r', 'r', 'r'],
+      );
+      assert.deepEqual(
+        snapshot.map((r) => (r.value as { source: { snapshot: string } }).source.snapshot),
+        ['first', 'true', 'last'],
+      );
+      assert.equal(snapshot[0]!.sourceOffset.snapshot, true);
+      assert.equal(snapshot[2]!.sourceOffset.snapshot, undefined);
+      await conn.query("INSERT INTO snap VALUES (4,'d')");
+      const streamed = await pollUntil(task, 1);
+      assert.equal(streamed.length, 1);
+      assert.deepEqual((streamed[0]!.value as { after: unknown }).after, { id: 4, v: 'd' });
+    } finally {
+      await task.stop();
+    }
+  });
+
+  it('resumes from an offset stored mid-transaction without losing or repeating rows', async () => {
+    await conn.query('CREATE TABLE resume (id INT PRIMARY KEY)');
+    const first = makeTask({ 'snapshot.mode': 'no_data', 'table.include.list': `${db.name}\\.resume` });
+    let stored: SourceOffset;
+    try {
+      await startTask(first);
+      await new Promise((r) => setTimeout(r, 300));
+      await conn.query('BEGIN');
+      await conn.query('INSERT INTO resume VALUES (1),(2),(3)');
+      await conn.query('INSERT INTO resume VALUES (4)');
+      await conn.query('COMMIT');
+      await conn.query('INSERT INTO resume VALUES (5)');
+      const records = await pollUntil(first, 5);
+      // Pretend only the first two rows reached Kafka.
+      stored = records[1]!.sourceOffset;
+      assert.equal(stored.event, 0);
+      assert.equal(stored.row, 2);
+    } finally {
+      await first.stop();
+    }
+    const second = makeTask({ 'snapshot.mode': 'no_data', 'table.include.list': `${db.name}\\.resume` });
+    try {
+      await startTask(second, stored);
+      const again = await pollUntil(second, 3);
+      await new Promise((r) => setTimeout(r, 300));
+      again.push(...(await second.poll(new AbortController().signal)));
+      assert.deepEqual(
+        again.map((r) => (r.value as { after: { id: number } }).after.id),
+        [3, 4, 5],
+      );
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('fails with SOURCE_POSITION_LOST when the stored binlog file was purged', async () => {
+    const admin = await mysql.createConnection(mariadbUrl());
+    try {
+      const [before] = (await admin.query('SHOW BINARY LOGS')) as [{ Log_name: string }[], unknown];
+      const oldFile = before[before.length - 1]!.Log_name;
+      await admin.query('FLUSH BINARY LOGS');
+      // A replica still reading the old file (another test's stream being closed) delays the purge.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const [logs] = (await admin.query('SHOW BINARY LOGS')) as [{ Log_name: string }[], unknown];
+        if (!logs.some((l) => l.Log_name === oldFile)) break;
+        await admin.query(`PURGE BINARY LOGS TO '${logs[logs.length - 1]!.Log_name}'`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const task = makeTask({ 'snapshot.mode': 'initial' });
+      try {
+        await assert.rejects(
+          startTask(task, { file: oldFile, pos: 4, event: 0, row: 0, server_id: 1, ts_sec: 0 }),
+          (error: unknown) =>
+            error instanceof RelayError &&
+            error.code === 'SOURCE_POSITION_LOST' &&
+            error.message.includes('no longer available on the server') &&
+            error.message.includes('when_needed'),
+        );
+      } finally {
+        await task.stop();
+      }
+    } finally {
+      await admin.end();
+    }
+  });
+});
