@@ -1,30 +1,74 @@
+import { createAdmin } from '@outflow/kafka';
+import { createFileOffsetStore, createKafkaKvStore, createKafkaOffsetStore } from '@outflow/offset-store';
 import { createKafkaSink } from '@outflow/sink-kafka';
 import type { Logger } from 'pino';
 import type { RelayBackends } from './relay.ts';
-import { createFileConfigStore, createMemoryConfigStore } from './worker/config-store.ts';
-import { createMemoryOffsetStore } from './worker/offsets.ts';
+import { type ConfigStore, createFileConfigStore } from './worker/config-store.ts';
+import { createKafkaConfigStore } from './worker/kafka-config-store.ts';
+import type { AdminOffsetStore } from './worker/offsets.ts';
 import type { WorkerConfig } from './worker-config.ts';
 
-/** The production stores and sink named by the worker configuration. */
+/**
+ * The production stores and sink the worker configuration names: compacted Kafka topics for configs and
+ * offsets (or JSON files when `*.file.filename` is set), and one Kafka producer per running task.
+ */
 export async function createBackends(config: WorkerConfig, logger: Logger): Promise<RelayBackends> {
-  const configStore =
-    config.configStorageFile === null
-      ? createMemoryConfigStore()
-      : createFileConfigStore(config.configStorageFile);
-  const offsetStore = createMemoryOffsetStore();
+  const bootstrapServers = config.bootstrapServers;
+  const configStore: ConfigStore =
+    config.configStorageFile !== null
+      ? createFileConfigStore(config.configStorageFile)
+      : createKafkaConfigStore(
+          createKafkaKvStore({
+            bootstrapServers,
+            topic: config.configStorageTopic,
+            partitions: 1,
+            replicationFactor: Math.max(1, config.configStorageReplicationFactor),
+            clientId: `${config.groupId}-configs`,
+            logger: logger.child({ store: 'configs' }),
+          }),
+        );
+  const offsetStore: AdminOffsetStore =
+    config.offsetStorageFile !== null
+      ? createFileOffsetStore({ path: config.offsetStorageFile, logger: logger.child({ store: 'offsets' }) })
+      : createKafkaOffsetStore({
+          bootstrapServers,
+          topic: config.offsetStorageTopic,
+          partitions: config.offsetStoragePartitions,
+          replicationFactor: Math.max(1, config.offsetStorageReplicationFactor),
+          clientId: `${config.groupId}-offsets`,
+          logger: logger.child({ store: 'offsets' }),
+        });
+  let clusterId: Promise<string | null> | undefined;
   return {
     configStore,
     offsetStore,
     createSink: (connector) =>
       createKafkaSink({
-        bootstrapServers: config.bootstrapServers,
+        bootstrapServers,
         clientId: `${config.groupId}-${connector}`,
-        logger: logger.child({ connector }),
+        logger: logger.child({ connector, component: 'sink' }),
       }),
-    kafkaClusterId: async () => null,
+    kafkaClusterId() {
+      clusterId ??= readClusterId(bootstrapServers, config.groupId).then((id) => {
+        if (id === null) clusterId = undefined;
+        return id;
+      });
+      return clusterId;
+    },
     async close() {
-      await offsetStore.close();
-      await configStore.close();
+      await Promise.allSettled([offsetStore.close(), configStore.close()]);
     },
   };
+}
+
+async function readClusterId(bootstrapServers: readonly string[], groupId: string): Promise<string | null> {
+  const admin = createAdmin({ bootstrapServers, clientId: `${groupId}-admin`, retries: 0 });
+  try {
+    const metadata = await admin.metadata({ topics: [] });
+    return metadata.id;
+  } catch {
+    return null;
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
 }

@@ -115,7 +115,11 @@ export class ConnectorRunner {
       const transforms = config.transforms.map((t) =>
         t.plugin.create(t.values, logger.child({ transform: t.alias })),
       );
-      task = config.plugin.createTask(config.values, logger);
+      // The plugin learns which of its classes was configured (MySQL or MariaDB) under `connector.class`.
+      task = config.plugin.createTask(
+        { ...config.values, 'connector.class': config.framework['connector.class'], name: config.name },
+        logger,
+      );
       sink = this.#options.createSink();
       const flushMs = config.framework['offset.flush.interval.ms'];
       await runSourceTask({

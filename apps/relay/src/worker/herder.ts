@@ -276,7 +276,7 @@ export class Herder {
             name +
             "/stop' endpoint",
         );
-      await this.#o.offsetStore.remove(name);
+      await this.#o.offsetStore.delete(name);
       this.#o.logger.info({ connector: name }, 'offsets reset: the next start begins afresh');
     });
   }

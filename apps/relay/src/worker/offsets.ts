@@ -8,12 +8,12 @@ export interface OffsetEntry {
 
 /**
  * An offset store the worker can also administer (Kafka Connect's offsets endpoints, KIP-875).
- * `list` returns every stored offset of a connector; `remove` deletes them (tombstones), so the next start
+ * `list` returns every stored offset of a connector; `delete` deletes them (tombstones), so the next start
  * behaves as a first start (e.g. snapshots per `snapshot.mode`). Both resolve once done and durable.
  */
 export interface AdminOffsetStore extends OffsetStore {
   list(connector: string): Promise<OffsetEntry[]>;
-  remove(connector: string): Promise<void>;
+  delete(connector: string): Promise<void>;
 }
 
 /** An in-memory administrable store (tests, and a fallback nobody should run in production). */
@@ -36,7 +36,7 @@ export function createMemoryOffsetStore(): AdminOffsetStore {
     async list(connector) {
       return [...of(connector).values()];
     },
-    async remove(connector) {
+    async delete(connector) {
       data.delete(connector);
     },
     async close() {},

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -84,7 +84,7 @@ export async function startRelayProcess(options: {
   let peak: number | undefined;
   const readPeak = (): number | undefined => {
     try {
-      const status = require('node:fs').readFileSync(`/proc/${child.pid}/status`, 'utf8') as string;
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const match = /VmHWM:\s+(\d+) kB/.exec(status);
       if (match) peak = Math.max(peak ?? 0, Number(match[1]));
     } catch {

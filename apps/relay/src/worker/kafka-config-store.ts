@@ -1,0 +1,63 @@
+import type { KafkaKvStore } from '@outflow/offset-store';
+import type { ConfigStore, StoredConnector, TargetState } from './config-store.ts';
+
+const CONNECTOR_PREFIX = 'connector-';
+const TARGET_PREFIX = 'target-state-';
+
+/**
+ * Connector configurations in a compacted Kafka topic (`config.storage.topic`), with Kafka Connect's record
+ * keys and values: `connector-<name>` → `{"properties":{…}}` and `target-state-<name>` →
+ * `{"state":…,"state.v2":…}`; a deletion writes tombstones for both. Like Connect, the stored properties
+ * hold secrets in clear: protect the topic with ACLs. Task records (`task-*`, `commit-*`) are not written:
+ * a CDC connector's single task takes the connector's configuration.
+ */
+export function createKafkaConfigStore(kv: KafkaKvStore): ConfigStore {
+  return {
+    async load() {
+      await kv.refresh();
+      const out = new Map<string, StoredConnector>();
+      const entries = kv.entries();
+      for (const [key, value] of entries) {
+        if (!key.startsWith(CONNECTOR_PREFIX)) continue;
+        const name = key.slice(CONNECTOR_PREFIX.length);
+        const config = parse(value)?.properties;
+        if (typeof config !== 'object' || config === null) continue;
+        const target = parse(entries.get(TARGET_PREFIX + name));
+        out.set(name, { config: config as Record<string, string>, targetState: targetState(target) });
+      }
+      return out;
+    },
+    async put(name, config, state) {
+      if (config === null) {
+        await kv.set([
+          { key: TARGET_PREFIX + name, value: null },
+          { key: CONNECTOR_PREFIX + name, value: null },
+        ]);
+        return;
+      }
+      const v1 = state === 'STOPPED' ? 'PAUSED' : state;
+      await kv.set([
+        { key: CONNECTOR_PREFIX + name, value: Buffer.from(JSON.stringify({ properties: config })) },
+        { key: TARGET_PREFIX + name, value: Buffer.from(JSON.stringify({ state: v1, 'state.v2': state })) },
+      ]);
+    },
+    async close() {
+      await kv.close();
+    },
+  };
+}
+
+function parse(value: Buffer | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function targetState(record: Record<string, unknown> | undefined): TargetState {
+  const state = record?.['state.v2'] ?? record?.state;
+  return state === 'PAUSED' || state === 'STOPPED' ? state : 'STARTED';
+}

@@ -1,0 +1,116 @@
+import { createOutbox } from '@outflow/outbox';
+import type { CollectedRecord } from '@outflow/testing';
+import mysql from 'mysql2/promise';
+
+/** One event the workload committed: which aggregate, its position in that aggregate's history. */
+export interface WrittenEvent {
+  readonly id: string;
+  readonly aggregateId: string;
+  readonly seq: number;
+}
+
+/**
+ * Writes `total` outbox events through `writers` concurrent connections, each owning its own aggregates so
+ * that, per aggregate, `seq` order is commit order. Transactions hold 1–3 events (insert-then-delete).
+ * `onProgress(written)` is called after every commit.
+ */
+export async function writeOutboxEvents(options: {
+  url: string;
+  aggregateType: string;
+  total: number;
+  writers: number;
+  aggregates: number;
+  onProgress?: (written: number) => void | Promise<void>;
+}): Promise<WrittenEvent[]> {
+  const outbox = createOutbox({ dialect: 'mysql' });
+  const written: WrittenEvent[] = [];
+  const seqs = new Map<string, number>();
+  let remaining = options.total;
+  const writer = async (w: number) => {
+    const conn = await mysql.createConnection(options.url);
+    const mine = Array.from({ length: options.aggregates }, (_, i) => i)
+      .filter((i) => i % options.writers === w)
+      .map((i) => `agg-${String(i).padStart(4, '0')}`);
+    let turn = 0;
+    try {
+      while (remaining > 0) {
+        const size = Math.min(remaining, 1 + Math.floor(Math.random() * 3));
+        remaining -= size;
+        const events = Array.from({ length: size }, () => {
+          const aggregateId = mine[turn++ % mine.length]!;
+          const seq = (seqs.get(aggregateId) ?? 0) + 1;
+          seqs.set(aggregateId, seq);
+          return {
+            aggregateType: options.aggregateType,
+            aggregateId,
+            type: 'Tick',
+            payload: { aggregateId, seq },
+          };
+        });
+        await conn.beginTransaction();
+        const rows = await outbox.write(conn, events);
+        await conn.commit();
+        rows.forEach((row, i) => {
+          written.push({
+            id: row.id,
+            aggregateId: row.aggregateId,
+            seq: (events[i]!.payload as { seq: number }).seq,
+          });
+        });
+        await options.onProgress?.(written.length);
+      }
+    } finally {
+      await conn.end();
+    }
+  };
+  await Promise.all(Array.from({ length: options.writers }, (_, w) => writer(w)));
+  return written;
+}
+
+/** What a consumer saw, judged against what was written. */
+export interface DeliveryReport {
+  readonly written: number;
+  readonly received: number;
+  readonly distinct: number;
+  readonly missing: readonly string[];
+  readonly duplicates: number;
+  /** Aggregates whose first deliveries are not in commit order, with the offending sequence. */
+  readonly outOfOrder: readonly { aggregateId: string; seqs: number[] }[];
+}
+
+/** Checks that every written event arrived and that, per aggregate, first arrivals follow commit order. */
+export function judgeDelivery(
+  written: readonly WrittenEvent[],
+  records: readonly CollectedRecord[],
+): DeliveryReport {
+  const seen = new Set<string>();
+  const firstSeqs = new Map<string, number[]>();
+  let duplicates = 0;
+  for (const record of records) {
+    const id = record.headers.id;
+    if (id === undefined || record.value === null) continue;
+    if (seen.has(id)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(id);
+    const { aggregateId, seq } = JSON.parse(record.value) as { aggregateId: string; seq: number };
+    if (record.key !== aggregateId)
+      throw new Error(`record ${id} has key ${record.key}, payload says ${aggregateId}`);
+    const list = firstSeqs.get(aggregateId) ?? [];
+    list.push(seq);
+    firstSeqs.set(aggregateId, list);
+  }
+  const outOfOrder: { aggregateId: string; seqs: number[] }[] = [];
+  for (const [aggregateId, seqs] of firstSeqs) {
+    if (seqs.some((s, i) => s !== i + 1)) outOfOrder.push({ aggregateId, seqs });
+  }
+  return {
+    written: written.length,
+    received: records.length,
+    distinct: seen.size,
+    missing: written.filter((e) => !seen.has(e.id)).map((e) => e.id),
+    duplicates,
+    outOfOrder,
+  };
+}
