@@ -11,6 +11,8 @@ export interface CollectedRecord {
   readonly value: string | null;
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: bigint;
+  /** When this process read it (epoch ms), for latency measurements. */
+  readonly receivedAt: number;
 }
 
 /** Reads topics from their beginning into memory while a test runs. */
@@ -44,6 +46,7 @@ function decode(message: KafkaMessage): CollectedRecord {
     value: value === undefined || value === null || value.length === 0 ? null : value.toString('utf8'),
     headers,
     timestamp: message.timestamp,
+    receivedAt: Date.now(),
   };
 }
 
