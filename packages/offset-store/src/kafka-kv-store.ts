@@ -1,0 +1,280 @@
+import { type Bytes, createAdmin, createConsumer, createProducer, ensureTopic } from '@outflow/kafka';
+import { type Logger, RelayError, silentLogger } from '@outflow/relay-core';
+import { compatibilityPartitioner, type MessageToProduce } from '@platformatic/kafka';
+
+/** Options of {@link createKafkaKvStore}. */
+export interface KafkaKvStoreOptions {
+  /** `host:port` of one or more brokers, as an array or a comma-separated string. */
+  readonly bootstrapServers: string | readonly string[];
+  /** The compacted topic holding the entries (e.g. `outflow-offsets`, `outflow-configs`). */
+  readonly topic: string;
+  /** Partitions of the topic when it is created (default 1). Keys are spread like the Java producer does. */
+  readonly partitions?: number;
+  /** Replicas of the topic when it is created (default 1). */
+  readonly replicationFactor?: number;
+  /** Client id the broker sees (default `outflow-kv-<topic>`). */
+  readonly clientId?: string;
+  /** Request timeout in milliseconds (default 30000). */
+  readonly requestTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** One write: `value: null` deletes the key (a tombstone that compaction eventually removes). */
+export interface KvWrite {
+  readonly key: string;
+  readonly value: Buffer | null;
+}
+
+/**
+ * A key/value map kept in a compacted Kafka topic, the way Kafka Connect keeps offsets and connector configs
+ * (`KafkaBasedLog`): every write is a record, the newest record of a key wins, a null value deletes it.
+ *
+ * Contract: `refresh` reads the topic from its start to the end offsets it finds at the call (creating the
+ * topic, with `cleanup.policy=compact`, if missing), replacing the in-memory view; it must be called once before
+ * `get`/`entries`. `set` resolves once the broker acknowledged every record (acks=all, idempotent producer) and
+ * then updates the view. Writes of one store are applied in call order; another process's writes are seen
+ * after the next `refresh`. Keys are UTF-8 text. Calls may overlap; `close` is called once, after them.
+ */
+export interface KafkaKvStore {
+  refresh(): Promise<void>;
+  /** The value of a key, or undefined. */
+  get(key: string): Buffer | undefined;
+  /** Every live entry, in no particular order. */
+  entries(): ReadonlyMap<string, Buffer>;
+  set(writes: readonly KvWrite[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Message = MessageToProduce<Bytes, Bytes, string, Bytes>;
+
+/** Creates a {@link KafkaKvStore} over `options.topic`. Nothing is contacted until the first call. */
+export function createKafkaKvStore(options: KafkaKvStoreOptions): KafkaKvStore {
+  return new KafkaKvStoreImpl(options);
+}
+
+class KafkaKvStoreImpl implements KafkaKvStore {
+  readonly #topic: string;
+  readonly #options: KafkaKvStoreOptions;
+  readonly #logger: Logger;
+  readonly #admin;
+  readonly #producer;
+  readonly #consumer;
+  readonly #entries = new Map<string, Buffer>();
+  #topicReady: Promise<void> | undefined;
+  #loaded = false;
+  #justCreated = false;
+  #writes: Promise<void> = Promise.resolve();
+
+  constructor(options: KafkaKvStoreOptions) {
+    this.#topic = options.topic;
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    const client = {
+      bootstrapServers: options.bootstrapServers,
+      clientId: options.clientId ?? `outflow-kv-${options.topic}`,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    };
+    this.#admin = createAdmin(client);
+    this.#producer = createProducer({ ...client, idempotent: true, acks: 'all' });
+    // Never joins its group: partitions are read by explicit fetches, as Connect's KafkaBasedLog assigns them.
+    this.#consumer = createConsumer({ ...client, groupId: `${client.clientId}-reader` });
+  }
+
+  refresh(): Promise<void> {
+    // Queued with the writes, so a write acknowledged while reading is not lost from the view.
+    const run = this.#writes.then(async () => {
+      await this.#ensureTopic();
+      // A topic this store has just created holds nothing yet (and its end offsets can take a while to list).
+      const entries = this.#justCreated ? new Map<string, Buffer>() : await this.#readToEnd();
+      this.#justCreated = false;
+      this.#entries.clear();
+      for (const [key, value] of entries) this.#entries.set(key, value);
+      this.#loaded = true;
+    });
+    this.#writes = run.catch(() => {});
+    return run;
+  }
+
+  get(key: string): Buffer | undefined {
+    this.#assertLoaded();
+    return this.#entries.get(key);
+  }
+
+  entries(): ReadonlyMap<string, Buffer> {
+    this.#assertLoaded();
+    return this.#entries;
+  }
+
+  set(writes: readonly KvWrite[]): Promise<void> {
+    const run = this.#writes.then(async () => {
+      if (writes.length === 0) return;
+      await this.#ensureTopic();
+      const messages = writes.map(
+        (w): Message => ({
+          topic: this.#topic,
+          key: w.key,
+          ...(w.value === null ? {} : { value: w.value }),
+        }),
+      );
+      try {
+        await this.#producer.send({
+          messages,
+          partitioner: compatibilityPartitioner,
+          autocreateTopics: false,
+        });
+      } catch (error) {
+        throw storeError(`could not write ${writes.length} entries to topic "${this.#topic}"`, error, true);
+      }
+      for (const w of writes) {
+        if (w.value === null) this.#entries.delete(w.key);
+        else this.#entries.set(w.key, w.value);
+      }
+    });
+    this.#writes = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.#writes;
+    const results = await Promise.allSettled([
+      this.#producer.close(),
+      this.#consumer.close(true),
+      this.#admin.close(),
+    ]);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw storeError('could not close the Kafka clients', failed.reason, false);
+  }
+
+  #assertLoaded(): void {
+    if (!this.#loaded) {
+      throw new RelayError(
+        'OFFSET_STORE_FAILED',
+        `topic "${this.#topic}" was not read yet: call refresh() first`,
+      );
+    }
+  }
+
+  #ensureTopic(): Promise<void> {
+    this.#topicReady ??= (async () => {
+      try {
+        const outcome = await ensureTopic(this.#admin, this.#topic, {
+          partitions: this.#options.partitions ?? 1,
+          replicationFactor: this.#options.replicationFactor ?? 1,
+          configs: { 'cleanup.policy': 'compact' },
+        });
+        if (outcome === 'created') {
+          this.#logger.info({ topic: this.#topic }, 'created compacted topic');
+          this.#justCreated = true;
+          await this.#awaitLeaders();
+        }
+      } catch (error) {
+        this.#topicReady = undefined;
+        throw storeError(`could not create topic "${this.#topic}"`, error, true);
+      }
+    })();
+    return this.#topicReady;
+  }
+
+  /** A new topic's partitions get leaders shortly after creation; reading before that costs a retry delay. */
+  async #awaitLeaders(): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        const metadata = await this.#consumer.metadata({ topics: [this.#topic], forceUpdate: true });
+        const partitions = metadata.topics.get(this.#topic)?.partitions ?? [];
+        if (partitions.length > 0 && partitions.every((p) => p !== undefined && p.leader >= 0)) return;
+      } catch {
+        // Not known yet: try again.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Reads every partition from its start up to the end offsets listed now; the newest record of a key wins. */
+  async #readToEnd(): Promise<Map<string, Buffer>> {
+    const entries = new Map<string, Buffer>();
+    try {
+      const ends = (await this.#consumer.listOffsets({ topics: [this.#topic] })).get(this.#topic) ?? [];
+      const starts =
+        (await this.#consumer.listOffsets({ topics: [this.#topic], timestamp: -2n })).get(this.#topic) ?? [];
+      const positions = ends.map((_, partition) => starts[partition] ?? 0n);
+      let idleRounds = 0;
+      while (positions.some((position, partition) => position < ends[partition]!)) {
+        const progressed = await this.#fetchOnce(positions, ends, entries);
+        idleRounds = progressed ? 0 : idleRounds + 1;
+        if (idleRounds > 50) throw new Error('no progress while reading the topic to its end');
+        if (!progressed) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } catch (error) {
+      if (error instanceof RelayError) throw error;
+      throw storeError(`could not read topic "${this.#topic}"`, error, true);
+    }
+    return entries;
+  }
+
+  /** One fetch per leader for the partitions still behind; returns whether any position moved. */
+  async #fetchOnce(
+    positions: bigint[],
+    ends: readonly bigint[],
+    entries: Map<string, Buffer>,
+  ): Promise<boolean> {
+    const metadata = await this.#consumer.metadata({ topics: [this.#topic] });
+    const topic = metadata.topics.get(this.#topic);
+    if (topic === undefined) throw new Error(`topic "${this.#topic}" has no metadata`);
+    const byLeader = new Map<number, number[]>();
+    positions.forEach((position, partition) => {
+      if (position >= ends[partition]!) return;
+      const leader = topic.partitions[partition]!.leader;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), partition]);
+    });
+    let progressed = false;
+    for (const [node, partitions] of byLeader) {
+      const response = await this.#consumer.fetch({
+        node,
+        maxWaitTime: 100,
+        minBytes: 1,
+        maxBytes: 64 * 1024 * 1024,
+        topics: [
+          {
+            topicId: topic.id,
+            partitions: partitions.map((partition) => ({
+              partition,
+              fetchOffset: positions[partition]!,
+              partitionMaxBytes: 8 * 1024 * 1024,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+            })),
+          },
+        ],
+      });
+      for (const topicResponse of response.responses) {
+        for (const part of topicResponse.partitions) {
+          if (part.errorCode !== 0)
+            throw new Error(`fetch error ${part.errorCode} on partition ${part.partitionIndex}`);
+          const index = part.partitionIndex;
+          for (const batch of part.records ?? []) {
+            const next = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+            // Control batches (transaction markers) carry no data.
+            if ((batch.attributes & 0x20) === 0) {
+              for (const record of batch.records) {
+                const offset = batch.firstOffset + BigInt(record.offsetDelta);
+                if (offset < positions[index]! || offset >= ends[index]! || record.key === null) continue;
+                const key = record.key.toString('utf8');
+                if (record.value === null) entries.delete(key);
+                else entries.set(key, Buffer.from(record.value));
+              }
+            }
+            if (next > positions[index]!) {
+              positions[index] = next;
+              progressed = true;
+            }
+          }
+        }
+      }
+    }
+    return progressed;
+  }
+}
+
+function storeError(message: string, cause: unknown, retriable: boolean): RelayError {
+  return new RelayError('OFFSET_STORE_FAILED', message, { cause, retriable });
+}
