@@ -87,12 +87,13 @@ export class ConnectorRunner {
         return;
       } catch (error) {
         if (signal.aborted) {
-          logger.warn({ err: this.#scrubError(error) }, 'task failed while stopping');
+          logger.warn({ error: this.#scrubError(error) }, 'task failed while stopping');
           return;
         }
         if (isRetriable(error)) {
+          const { stack: _stack, ...brief } = this.#scrubError(error);
           logger.warn(
-            { err: this.#scrubError(error), retryInMs: delay },
+            { error: brief, retryInMs: delay },
             'retriable failure, the task restarts after a pause',
           );
           await sleep(delay, undefined, { signal }).catch(() => undefined);
@@ -101,7 +102,7 @@ export class ConnectorRunner {
         }
         this.#trace = this.#options.scrub(formatTrace(error));
         this.#setState('FAILED');
-        logger.error({ err: this.#scrubError(error) }, 'task failed; restart it once the cause is fixed');
+        logger.error({ error: this.#scrubError(error) }, 'task failed; restart it once the cause is fixed');
         return;
       }
     }
@@ -139,10 +140,10 @@ export class ConnectorRunner {
     } finally {
       await task
         ?.stop()
-        .catch((err: unknown) => logger.warn({ err: this.#scrubError(err) }, 'task stop failed'));
+        .catch((err: unknown) => logger.warn({ error: this.#scrubError(err) }, 'task stop failed'));
       await sink
         ?.close()
-        .catch((err: unknown) => logger.warn({ err: this.#scrubError(err) }, 'sink close failed'));
+        .catch((err: unknown) => logger.warn({ error: this.#scrubError(err) }, 'sink close failed'));
     }
   }
 
