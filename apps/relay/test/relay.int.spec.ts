@@ -15,6 +15,7 @@ import {
 } from '@outflow/testing';
 import mysql from 'mysql2/promise';
 import { type RunningRelay, startRelay } from '../src/index.ts';
+import type { ConnectorInfo } from '../src/worker/herder.ts';
 
 const TOPIC = 'outbox.event.Course';
 
@@ -130,7 +131,7 @@ describe('relay against the real MariaDB and Kafka', () => {
         },
       });
       assert.equal(created.status, 201, await created.clone().text());
-      assert.equal((await created.json()).config['database.password'], '********');
+      assert.equal(((await created.json()) as ConnectorInfo).config['database.password'], '********');
 
       await waitForRunning(first);
       const firstId = await publish(aggregateId, { courseId: aggregateId, n: 1 });
@@ -153,9 +154,11 @@ describe('relay against the real MariaDB and Kafka', () => {
         [1, 2],
       );
       await api(second, 'PUT', '/connectors/course-outbox/stop');
-      const offsets = await (await api(second, 'GET', '/connectors/course-outbox/offsets')).json();
+      const offsets = (await (await api(second, 'GET', '/connectors/course-outbox/offsets')).json()) as {
+        offsets: { offset: { file?: unknown } }[];
+      };
       assert.equal(offsets.offsets.length, 1);
-      assert.match(String(offsets.offsets[0].offset.file), /bin/);
+      assert.match(String(offsets.offsets[0]?.offset.file), /bin/);
       assert.equal((await api(second, 'DELETE', '/connectors/course-outbox')).status, 204);
     } finally {
       await first.close();
@@ -167,8 +170,10 @@ describe('relay against the real MariaDB and Kafka', () => {
 
 async function waitForRunning(relay: RunningRelay): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const status = await (await api(relay, 'GET', '/connectors/course-outbox/status')).json();
-    if (status.tasks?.[0]?.state === 'FAILED') assert.fail(`task failed: ${status.tasks[0].trace}`);
+    const status = (await (await api(relay, 'GET', '/connectors/course-outbox/status')).json()) as {
+      tasks?: { state: string; trace?: string }[];
+    };
+    if (status.tasks?.[0]?.state === 'FAILED') assert.fail(`task failed: ${status.tasks[0].trace ?? ''}`);
     if (status.tasks?.[0]?.state === 'RUNNING') {
       await sleep(1500); // the snapshot of the empty table and the binlog connection
       return;
