@@ -8,21 +8,6 @@ export {
   SECRET_MASK,
 } from './config-def.ts';
 export type { Converter, OffsetStore, Sink, SourceTask, SourceTaskContext, Transform } from './contracts.ts';
-export { ConfigError, type ConfigProblem, RelayError, type RelayErrorCode } from './errors.ts';
-export { type Logger, silentLogger } from './logger.ts';
-export type { SourceConnectorPlugin, TransformPlugin } from './plugins.ts';
-export type { Header, ProducerRecord, SourceOffset, SourcePartition, SourceRecord } from './record.ts';
-export {
-  type Field,
-  field,
-  fieldSchema,
-  type Schema,
-  Schemas,
-  type SchemaType,
-  type Struct,
-  struct,
-} from './schema.ts';
-export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
 export {
   buildChangeRecord,
   buildTableSchemas,
@@ -37,4 +22,19 @@ export {
   tombstoneFor,
   transactionBlockSchema,
 } from './envelope.ts';
+export { ConfigError, type ConfigProblem, RelayError, type RelayErrorCode } from './errors.ts';
 export { createJsonConverter, type JsonConverterOptions } from './json-converter.ts';
+export { type Logger, silentLogger } from './logger.ts';
+export type { SourceConnectorPlugin, TransformPlugin } from './plugins.ts';
+export type { Header, ProducerRecord, SourceOffset, SourcePartition, SourceRecord } from './record.ts';
+export {
+  type Field,
+  field,
+  fieldSchema,
+  type Schema,
+  Schemas,
+  type SchemaType,
+  type Struct,
+  struct,
+} from './schema.ts';
+export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
