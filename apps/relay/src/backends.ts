@@ -22,7 +22,7 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
             bootstrapServers,
             topic: config.configStorageTopic,
             partitions: 1,
-            replicationFactor: Math.max(1, config.configStorageReplicationFactor),
+            replicationFactor: config.configStorageReplicationFactor,
             clientId: `${config.groupId}-configs`,
             logger: logger.child({ store: 'configs' }),
           }),
@@ -34,7 +34,7 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
           bootstrapServers,
           topic: config.offsetStorageTopic,
           partitions: config.offsetStoragePartitions,
-          replicationFactor: Math.max(1, config.offsetStorageReplicationFactor),
+          replicationFactor: config.offsetStorageReplicationFactor,
           clientId: `${config.groupId}-offsets`,
           logger: logger.child({ store: 'offsets' }),
         });
@@ -42,10 +42,11 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
   return {
     configStore,
     offsetStore,
-    createSink: (connector) =>
+    createSink: (connector, topics) =>
       createKafkaSink({
         bootstrapServers,
         clientId: `${config.groupId}-${connector}`,
+        ...topics,
         logger: logger.child({ connector, component: 'sink' }),
       }),
     kafkaClusterId() {

@@ -9,7 +9,7 @@ import type { PluginRegistry } from './plugins.ts';
 import { buildApp } from './rest/app.ts';
 import { SecretScrubber } from './secrets.ts';
 import type { ConfigStore } from './worker/config-store.ts';
-import { Herder } from './worker/herder.ts';
+import { Herder, type SinkTopicOptions } from './worker/herder.ts';
 import type { AdminOffsetStore } from './worker/offsets.ts';
 import { loadWorkerConfig, type WorkerConfig } from './worker-config.ts';
 
@@ -17,7 +17,8 @@ import { loadWorkerConfig, type WorkerConfig } from './worker-config.ts';
 export interface RelayBackends {
   readonly configStore: ConfigStore;
   readonly offsetStore: AdminOffsetStore;
-  readonly createSink: (connector: string) => Sink;
+  /** A sink for one run of a connector's task; `topics` are its `topic.creation.default.*` settings. */
+  readonly createSink: (connector: string, topics: SinkTopicOptions) => Sink;
   readonly kafkaClusterId: () => Promise<string | null>;
   close(): Promise<void>;
 }

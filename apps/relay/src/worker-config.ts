@@ -65,8 +65,8 @@ export const workerConfigDef = new ConfigDef([
     name: 'offset.storage.replication.factor',
     type: 'int',
     default: 1,
-    min: -1,
-    description: 'Replication factor of the offsets topic when the relay creates it (-1 = broker default).',
+    min: 1,
+    description: 'Replication factor of the offsets topic when the relay creates it.',
   },
   {
     name: 'config.storage.topic',
@@ -85,8 +85,8 @@ export const workerConfigDef = new ConfigDef([
     name: 'config.storage.replication.factor',
     type: 'int',
     default: 1,
-    min: -1,
-    description: 'Replication factor of the configs topic when the relay creates it (-1 = broker default).',
+    min: 1,
+    description: 'Replication factor of the configs topic when the relay creates it.',
   },
   {
     name: 'status.storage.topic',

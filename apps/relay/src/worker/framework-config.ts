@@ -120,16 +120,15 @@ export const frameworkConfigDef = new ConfigDef([
     name: 'topic.creation.default.partitions',
     type: 'int',
     default: null,
-    min: -1,
-    description:
-      'Partitions of topics the connector writes to when they must be created (-1 = broker default).',
+    min: 1,
+    description: 'Partitions of the topics the connector writes to, when the relay creates them (default 1).',
   },
   {
     name: 'topic.creation.default.replication.factor',
     type: 'int',
     default: null,
-    min: -1,
-    description: 'Replication factor of topics created for the connector (-1 = broker default).',
+    min: 1,
+    description: 'Replication factor of the topics the relay creates for the connector (default 1).',
   },
   {
     name: 'offset.flush.interval.ms',

@@ -24,13 +24,19 @@ export interface ConnectorStatus {
   type: 'source';
 }
 
+/** How the sink creates missing topics (`topic.creation.default.*`); absent = the sink's defaults. */
+export interface SinkTopicOptions {
+  topicPartitions?: number;
+  topicReplicationFactor?: number;
+}
+
 /** What the herder is built from. It owns none of them: the caller closes the stores after `stop()`. */
 export interface HerderOptions {
   readonly plugins: PluginRegistry;
   readonly configStore: ConfigStore;
   readonly offsetStore: AdminOffsetStore;
   /** A producer-backed sink for one run of a connector's task. */
-  readonly createSink: (connector: string) => Sink;
+  readonly createSink: (connector: string, topics: SinkTopicOptions) => Sink;
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   readonly scrubber: SecretScrubber;
@@ -86,7 +92,7 @@ export class Herder {
         }
         this.#entries.set(name, entry);
         this.#o.scrubber.addConfig(entry.config, entry.validated?.plugin);
-        this.#apply(name, entry);
+        await this.#apply(name, entry);
       }
     });
   }
@@ -307,7 +313,13 @@ export class Herder {
     }
     if (entry.runner === undefined) {
       const sinkFor = (): Sink => {
-        const sink = this.#o.createSink(name);
+        const f = entry.validated?.framework ?? {};
+        const topics: SinkTopicOptions = {};
+        const partitions = f['topic.creation.default.partitions'];
+        const replication = f['topic.creation.default.replication.factor'];
+        if (typeof partitions === 'number') topics.topicPartitions = partitions;
+        if (typeof replication === 'number') topics.topicReplicationFactor = replication;
+        const sink = this.#o.createSink(name, topics);
         return {
           send: async (records) => {
             await sink.send(records);
