@@ -169,7 +169,7 @@ export class Herder {
         { connector: name, config: maskConfig(merged, validated.plugin) },
         existing === undefined ? 'connector created' : 'connector configuration updated',
       );
-      this.#apply(name, entry);
+      await this.#apply(name, entry);
       return { created: existing === undefined, info: this.info(name) };
     });
   }
