@@ -1,0 +1,335 @@
+import { ConfigDef, type ConfigKey, type ConfigProblem } from '@outflow/relay-core';
+import type { TypeModes } from './decoder/values.ts';
+import type { TableFilterOptions } from './filters.ts';
+
+/** Snapshot modes (Debezium 2.6+ names; `never` and `schema_only` are read as `no_data`). */
+export type SnapshotMode = 'initial' | 'initial_only' | 'no_data' | 'always' | 'when_needed';
+
+/** How the publication is created when it does not exist (`publication.autocreate.mode`). */
+export type PublicationAutocreateMode = 'all_tables' | 'disabled' | 'filtered';
+
+/** The parsed configuration of a PostgreSQL source task. */
+export interface PostgresSourceConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  readonly sslMode: string;
+  readonly topicPrefix: string;
+  readonly slotName: string;
+  readonly dropSlotOnStop: boolean;
+  readonly publicationName: string;
+  readonly publicationAutocreateMode: PublicationAutocreateMode;
+  readonly filter: TableFilterOptions;
+  readonly snapshotMode: SnapshotMode;
+  readonly tombstonesOnDelete: boolean;
+  /** Operations not emitted (`c`, `u`, `d`, `t`). */
+  readonly skippedOperations: ReadonlySet<string>;
+  readonly unavailableValuePlaceholder: string;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTopicsPrefix: string;
+  readonly heartbeatActionQuery: string | null;
+  readonly maxBatchSize: number;
+  readonly maxQueueSize: number;
+  readonly pollIntervalMs: number;
+  readonly statusUpdateIntervalMs: number;
+  readonly typeModes: TypeModes;
+  /** How long a standby waits between checks of a slot held by another process. */
+  readonly standbyPollIntervalMs: number;
+}
+
+const SNAPSHOT_MODES = ['initial', 'initial_only', 'no_data', 'always', 'when_needed'];
+const SNAPSHOT_ALIASES: Readonly<Record<string, SnapshotMode>> = { never: 'no_data', schema_only: 'no_data' };
+
+function regexList(value: unknown): string | undefined {
+  for (const pattern of (value as string[] | null) ?? []) {
+    try {
+      new RegExp(pattern);
+    } catch (error) {
+      return `'${pattern}' is not a valid regular expression (${(error as Error).message})`;
+    }
+  }
+  return undefined;
+}
+
+const list = (name: string, description: string, legacy: string): ConfigKey => ({
+  name,
+  type: 'list',
+  default: null,
+  validate: regexList,
+  aliases: [legacy],
+  description,
+});
+
+/**
+ * Every property of the PostgreSQL connector, declared once with Debezium's name, default and meaning
+ * (REFERENCE §4). Deviations: `plugin.name` defaults to `pgoutput` (Debezium: `decoderbufs`, which Outflow
+ * does not support) and `database.sslmode` to `disable` (Debezium: `prefer`).
+ */
+export const postgresConfigDef = new ConfigDef([
+  {
+    name: 'database.hostname',
+    type: 'string',
+    description: 'Host name or address of the PostgreSQL server.',
+  },
+  {
+    name: 'database.port',
+    type: 'int',
+    default: 5432,
+    min: 1,
+    max: 65535,
+    description: 'Port of the server.',
+  },
+  {
+    name: 'database.user',
+    type: 'string',
+    description: 'User with the REPLICATION attribute (or a superuser).',
+  },
+  { name: 'database.password', type: 'password', default: '', description: 'Password of the user.' },
+  { name: 'database.dbname', type: 'string', description: 'Database to capture changes from.' },
+  {
+    name: 'database.sslmode',
+    type: 'string',
+    default: 'disable',
+    oneOf: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'],
+    description: 'Whether to use TLS: disable, require (unverified), verify-ca / verify-full (verified).',
+  },
+  {
+    name: 'topic.prefix',
+    type: 'string',
+    aliases: ['database.server.name'],
+    validate: (v) =>
+      typeof v === 'string' && /^[A-Za-z0-9._-]+$/.test(v)
+        ? undefined
+        : 'must be made of letters, digits, ".", "_" and "-"',
+    description: 'Logical name of the server: the first part of every topic and the offset partition key.',
+  },
+  {
+    name: 'plugin.name',
+    type: 'string',
+    default: 'pgoutput',
+    validate: (v) =>
+      String(v).toLowerCase() === 'pgoutput'
+        ? undefined
+        : `'${String(v)}' is not supported by Outflow; use pgoutput (built into PostgreSQL 10+)`,
+    description: 'Logical decoding output plugin; Outflow supports pgoutput only.',
+  },
+  {
+    name: 'slot.name',
+    type: 'string',
+    default: 'debezium',
+    validate: (v) =>
+      typeof v === 'string' && /^[a-z0-9_]{1,63}$/.test(v)
+        ? undefined
+        : 'must be 1-63 lower-case letters, digits or underscores (a PostgreSQL replication slot name)',
+    description: 'Name of the logical replication slot; one slot per connector.',
+  },
+  {
+    name: 'slot.drop.on.stop',
+    type: 'boolean',
+    default: false,
+    description:
+      'Drop the slot when the task stops (tests and throwaway setups only: changes made while stopped are lost).',
+  },
+  {
+    name: 'publication.name',
+    type: 'string',
+    default: 'dbz_publication',
+    description: 'Name of the publication pgoutput streams.',
+  },
+  {
+    name: 'publication.autocreate.mode',
+    type: 'string',
+    default: 'all_tables',
+    oneOf: ['all_tables', 'disabled', 'filtered'],
+    description:
+      'When the publication is missing: all_tables creates it FOR ALL TABLES; filtered creates it for the ' +
+      'captured tables (and keeps it in step on restart); disabled fails.',
+  },
+  list(
+    'schema.include.list',
+    'Comma-separated regexes (anchored) of schemas to capture; all when unset.',
+    'schema.whitelist',
+  ),
+  list(
+    'schema.exclude.list',
+    'Comma-separated regexes (anchored) of schemas not to capture.',
+    'schema.blacklist',
+  ),
+  list(
+    'table.include.list',
+    'Comma-separated regexes (anchored) of `schema.table` to capture; all when unset.',
+    'table.whitelist',
+  ),
+  list(
+    'table.exclude.list',
+    'Comma-separated regexes (anchored) of `schema.table` not to capture.',
+    'table.blacklist',
+  ),
+  {
+    name: 'snapshot.mode',
+    type: 'string',
+    default: 'initial',
+    validate: (v) => {
+      const mode = String(v).toLowerCase();
+      return SNAPSHOT_MODES.includes(mode) || mode in SNAPSHOT_ALIASES
+        ? undefined
+        : `'${String(v)}' is not supported; use one of ${SNAPSHOT_MODES.join(', ')}`;
+    },
+    description:
+      'When to read existing rows: initial (no stored offset), initial_only (then stop), when_needed (also when ' +
+      'the slot is gone), always, no_data (stream only; `never` is its old name).',
+  },
+  {
+    name: 'tombstones.on.delete',
+    type: 'boolean',
+    default: true,
+    description: 'Whether a delete is followed by a tombstone.',
+  },
+  {
+    name: 'skipped.operations',
+    type: 'list',
+    default: ['t'],
+    validate: (v) => {
+      const bad = (v as string[]).filter((op) => !['c', 'u', 'd', 't', 'none'].includes(op));
+      return bad.length === 0 ? undefined : `unknown operation(s) ${bad.join(', ')}; use c, u, d, t or none`;
+    },
+    description: 'Operations not emitted: c, u, d, t (truncate; Outflow never emits it), or none.',
+  },
+  {
+    name: 'unavailable.value.placeholder',
+    type: 'string',
+    default: '__debezium_unavailable_value',
+    description:
+      'Value emitted for an unchanged TOASTed column the server did not send (use REPLICA IDENTITY FULL to get it).',
+  },
+  {
+    name: 'heartbeat.interval.ms',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'Emit a heartbeat this often; 0 = off.',
+  },
+  {
+    name: 'heartbeat.topics.prefix',
+    type: 'string',
+    default: '__debezium-heartbeat',
+    description: 'Heartbeat records go to `<prefix>.<topic.prefix>`.',
+  },
+  {
+    name: 'heartbeat.action.query',
+    type: 'string',
+    default: null,
+    description: 'SQL run on the source database at each heartbeat (e.g. to write to a heartbeat table).',
+  },
+  {
+    name: 'max.batch.size',
+    type: 'int',
+    default: 2048,
+    min: 1,
+    description: 'Most records one poll returns.',
+  },
+  {
+    name: 'max.queue.size',
+    type: 'int',
+    default: 8192,
+    min: 1,
+    description: 'Records buffered before reading pauses.',
+  },
+  {
+    name: 'poll.interval.ms',
+    type: 'int',
+    default: 500,
+    min: 0,
+    description: 'How long a poll waits for records.',
+  },
+  {
+    name: 'status.update.interval.ms',
+    type: 'int',
+    default: 10000,
+    min: 1,
+    description:
+      'How often the confirmed position is reported to the server (also keeps the connection alive).',
+  },
+  {
+    name: 'decimal.handling.mode',
+    type: 'string',
+    default: 'precise',
+    oneOf: ['precise', 'double', 'string'],
+    description: 'numeric as Connect Decimal / VariableScaleDecimal (precise), float64 (double) or string.',
+  },
+  {
+    name: 'time.precision.mode',
+    type: 'string',
+    default: 'adaptive',
+    oneOf: ['adaptive', 'adaptive_time_microseconds', 'connect'],
+    description:
+      'Temporal types by column precision (adaptive), with time always in µs, or as Connect types (ms).',
+  },
+  {
+    name: 'binary.handling.mode',
+    type: 'string',
+    default: 'bytes',
+    oneOf: ['bytes', 'base64', 'base64-url-safe', 'hex'],
+    description: 'bytea as bytes or as an encoded string.',
+  },
+]);
+
+/** `database.*` driver settings Debezium passes through (e.g. `database.sslrootcert`, `database.tcpKeepAlive`). */
+export function acceptsDriverProperty(name: string): boolean {
+  return name.startsWith('database.') && !postgresConfigDef.has(name);
+}
+
+/** Checks properties together. */
+export function validatePostgresConfig(values: Readonly<Record<string, unknown>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (Number(values['max.queue.size']) <= Number(values['max.batch.size']))
+    problems.push({ property: 'max.queue.size', message: 'must be larger than max.batch.size' });
+  return problems;
+}
+
+/** Turns parsed properties into the task's configuration. */
+export function toPostgresSourceConfig(values: Readonly<Record<string, unknown>>): PostgresSourceConfig {
+  // biome-ignore lint/suspicious/noExplicitAny: values were parsed and checked against postgresConfigDef
+  const v = values as Record<string, any>;
+  const snapshot = String(v['snapshot.mode']).toLowerCase();
+  const skipped = new Set<string>(v['skipped.operations'] as string[]);
+  skipped.delete('none');
+  return {
+    host: v['database.hostname'],
+    port: v['database.port'],
+    user: v['database.user'],
+    password: v['database.password'] ?? '',
+    database: v['database.dbname'],
+    sslMode: v['database.sslmode'],
+    topicPrefix: v['topic.prefix'],
+    slotName: v['slot.name'],
+    dropSlotOnStop: v['slot.drop.on.stop'],
+    publicationName: v['publication.name'],
+    publicationAutocreateMode: v['publication.autocreate.mode'],
+    filter: {
+      schemaInclude: v['schema.include.list'],
+      schemaExclude: v['schema.exclude.list'],
+      tableInclude: v['table.include.list'],
+      tableExclude: v['table.exclude.list'],
+    },
+    snapshotMode: SNAPSHOT_ALIASES[snapshot] ?? (snapshot as SnapshotMode),
+    tombstonesOnDelete: v['tombstones.on.delete'],
+    skippedOperations: skipped,
+    unavailableValuePlaceholder: v['unavailable.value.placeholder'],
+    heartbeatIntervalMs: v['heartbeat.interval.ms'],
+    heartbeatTopicsPrefix: v['heartbeat.topics.prefix'],
+    heartbeatActionQuery: v['heartbeat.action.query'] ?? null,
+    maxBatchSize: v['max.batch.size'],
+    maxQueueSize: v['max.queue.size'],
+    pollIntervalMs: v['poll.interval.ms'],
+    statusUpdateIntervalMs: v['status.update.interval.ms'],
+    typeModes: {
+      decimalHandlingMode: v['decimal.handling.mode'],
+      timePrecisionMode: v['time.precision.mode'],
+      binaryHandlingMode: v['binary.handling.mode'],
+    },
+    standbyPollIntervalMs: 3000,
+  };
+}

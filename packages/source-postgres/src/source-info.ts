@@ -1,0 +1,67 @@
+import { commonSourceFields, field, type Schema, Schemas, type Struct, struct } from '@outflow/relay-core';
+
+/** Version string in `source.version` (Debezium-compatible major, Outflow build). */
+export const CONNECTOR_VERSION = '3.0.0-outflow';
+
+/**
+ * The `source` block of PostgreSQL change events (`io.debezium.connector.postgresql.Source`), in the field
+ * order of Debezium's PostgresSourceInfoStructMaker: the common fields, then `schema`, `table`, `txId`, `lsn`,
+ * `xmin`.
+ */
+export const postgresSourceSchema: Schema = struct('io.debezium.connector.postgresql.Source', [
+  ...commonSourceFields(),
+  field('schema', Schemas.string()),
+  field('table', Schemas.string()),
+  field('txId', Schemas.int64(true)),
+  field('lsn', Schemas.int64(true)),
+  field('xmin', Schemas.int64(true)),
+]);
+
+/** Values of the `snapshot` field. */
+export type SnapshotMarker =
+  | 'true'
+  | 'first'
+  | 'first_in_data_collection'
+  | 'last_in_data_collection'
+  | 'last'
+  | 'false';
+
+/** Where a change happened, as the source block reports it. */
+export interface SourcePosition {
+  readonly serverName: string;
+  readonly db: string;
+  readonly schema: string;
+  readonly table: string;
+  /** Commit time (streaming) or read time (snapshot), epoch µs. */
+  readonly tsUs: number;
+  readonly snapshot: SnapshotMarker;
+  /** Commit LSN of the previous transaction, as Debezium's `sequence[0]`; null when unknown. */
+  readonly lastCommitLsn: bigint | null;
+  /** LSN of the change (streaming) or of the snapshot's start (snapshot). */
+  readonly lsn: bigint | null;
+  readonly txId: number | null;
+}
+
+/** Builds the source block value. `sequence` is `["<last commit lsn>","<lsn>"]` as Debezium writes it. */
+export function sourceBlock(position: SourcePosition): Struct {
+  const seq = JSON.stringify([
+    position.lastCommitLsn === null ? null : position.lastCommitLsn.toString(),
+    position.lsn === null ? null : position.lsn.toString(),
+  ]);
+  return {
+    version: CONNECTOR_VERSION,
+    connector: 'postgresql',
+    name: position.serverName,
+    ts_ms: Math.floor(position.tsUs / 1000),
+    snapshot: position.snapshot,
+    db: position.db,
+    sequence: seq,
+    ts_us: position.tsUs,
+    ts_ns: BigInt(position.tsUs) * 1000n,
+    schema: position.schema,
+    table: position.table,
+    txId: position.txId,
+    lsn: position.lsn === null ? null : Number(position.lsn),
+    xmin: null,
+  };
+}
