@@ -305,7 +305,10 @@ export function toZonedTimestamp(text: string): string {
   const m = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2}(?::?\d{2})?)$/.exec(text);
   if (m === null) return text;
   if (m[3] === '+00' || m[3] === '-00') return `${m[1]}T${m[2]}Z`;
-  return new Date(`${m[1]}T${m[2]}${m[3]}`).toISOString();
+  // Another session time zone: convert to UTC (millisecond precision), printed without trailing zeros.
+  const offset = m[3]!.length === 3 ? `${m[3]}:00` : m[3]!.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+  const iso = new Date(`${m[1]}T${m[2]}${offset}`).toISOString();
+  return iso.replace(/\.(\d*?)0*Z$/, (_, digits: string) => (digits === '' ? 'Z' : `.${digits}Z`));
 }
 
 /** `HH:MM:SS[.ffffff]+HH[:MM]` → the same time in UTC, `HH:MM:SS[.ffffff]Z`, as Debezium's ZonedTime. */
