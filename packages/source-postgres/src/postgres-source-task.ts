@@ -129,9 +129,15 @@ export class PostgresSourceTask implements SourceTask {
     await this.#stream?.stop();
     await this.#runner?.catch(() => {});
     if (this.#config.dropSlotOnStop && this.#meta !== null && !this.#standby) {
-      await dropSlot(this.#meta, this.#config.slotName).catch((error: unknown) =>
-        this.#logger.warn({ err: error }, 'could not drop the replication slot'),
-      );
+      // The server releases the slot shortly after the replication connection closes.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const dropped = await dropSlot(this.#meta, this.#config.slotName).catch((error: unknown) => {
+          this.#logger.warn({ err: error }, 'could not drop the replication slot');
+          return true;
+        });
+        if (dropped || (await readSlot(this.#meta, this.#config.slotName).catch(() => null)) === null) break;
+        await sleep(100, AbortSignal.timeout(1000));
+      }
     }
     await this.#meta?.end().catch(() => {});
   }

@@ -326,6 +326,20 @@ describe('PostgreSQL source (real server)', () => {
     assert.equal(second.task.isStandby(), false);
   });
 
+  it('drops its slot on stop when slot.drop.on.stop is set', async () => {
+    const slot = newSlot();
+    const h = await open({
+      'slot.name': slot,
+      'publication.name': `pub_${slot}`,
+      'snapshot.mode': 'no_data',
+      'slot.drop.on.stop': 'true',
+    });
+    await waitStreaming(slot);
+    await h.stop();
+    const r = await sql('outflow', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    assert.equal(r.rowCount, 0);
+  });
+
   it('names the user and the fix when the REPLICATION attribute is missing', async () => {
     const role = uniqueName('norepl');
     await sql('outflow', `CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
