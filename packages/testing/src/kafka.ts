@@ -1,4 +1,10 @@
-import { createConsumer, type KafkaMessage, type OutflowConsumer } from '@outflow/kafka';
+import {
+  createAdmin,
+  createConsumer,
+  ensureTopic,
+  type KafkaMessage,
+  type OutflowConsumer,
+} from '@outflow/kafka';
 import { kafkaBootstrap, uniqueName } from './env.ts';
 
 /** A record read back from Kafka, decoded for assertions. */
@@ -50,8 +56,20 @@ function decode(message: KafkaMessage): CollectedRecord {
   };
 }
 
-/** Starts reading `topics` (which may not exist yet) from the earliest offset, in a fresh consumer group. */
-export async function collectTopics(topics: readonly string[]): Promise<TopicCollector> {
+/**
+ * Starts reading `topics` from the earliest offset, in a fresh consumer group. Topics that do not exist yet
+ * are created first, with `partitions` partitions, so the reader can subscribe before anything is written.
+ */
+export async function collectTopics(
+  topics: readonly string[],
+  options: { partitions?: number } = {},
+): Promise<TopicCollector> {
+  const admin = createAdmin({ bootstrapServers: kafkaBootstrap });
+  try {
+    for (const topic of topics) await ensureTopic(admin, topic, { partitions: options.partitions ?? 1 });
+  } finally {
+    await admin.close();
+  }
   const consumer: OutflowConsumer = createConsumer({
     bootstrapServers: kafkaBootstrap,
     groupId: uniqueName('collector'),

@@ -40,8 +40,8 @@ before(async () => {
   await migrate(conn, createOutbox({ dialect: 'mysql' }));
   await conn.end();
   dir = mkdtempSync(join(tmpdir(), 'outflow-crash-'));
-  collector = await collectTopics([topic]);
-  offsetsCollector = await collectTopics([offsetsTopic]);
+  collector = await collectTopics([topic], { partitions: 3 });
+  offsetsCollector = await collectTopics([offsetsTopic], { partitions: 25 });
 });
 
 after(async () => {

@@ -80,7 +80,9 @@ test('events committed while the relay is stopped are all delivered after it res
     writers: 1,
     aggregates: 5,
   });
-  await collector.waitFor((records) => records.length >= 10);
+  await collector.waitFor((records) => records.length >= 10, {
+    describe: (records) => `${records.length} of 10 records; relay output:\n${first.output()}`,
+  });
   assert.equal(await first.stop(), 0, 'the relay stops cleanly on SIGTERM');
 
   const during = await writeOutboxEvents({
@@ -95,7 +97,7 @@ test('events committed while the relay is stopped are all delivered after it res
     await second.waitForRunning(name);
     await collector.waitFor((records) => records.length >= 1010, {
       timeoutMs: 60_000,
-      describe: (records) => `${records.length} of 1010 records`,
+      describe: (records) => `${records.length} of 1010 records; relay output:\n${second.output()}`,
     });
     const written = [...before, ...during];
     const report = judgeDelivery(written, collector.records);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createOutbox } from '@outflow/outbox';
 import type { CollectedRecord } from '@outflow/testing';
 import mysql from 'mysql2/promise';
@@ -41,15 +42,14 @@ export async function writeOutboxEvents(options: {
           const seq = (seqs.get(aggregateId) ?? 0) + 1;
           seqs.set(aggregateId, seq);
           return {
+            id: randomUUID(),
             aggregateType: options.aggregateType,
             aggregateId,
             type: 'Tick',
             payload: { aggregateId, seq },
           };
         });
-        await conn.beginTransaction();
-        const rows = await outbox.write(conn, events);
-        await conn.commit();
+        const rows = await commitWithRetry(conn, () => outbox.write(conn, events));
         rows.forEach((row, i) => {
           written.push({
             id: row.id,
@@ -65,6 +65,25 @@ export async function writeOutboxEvents(options: {
   };
   await Promise.all(Array.from({ length: options.writers }, (_, w) => writer(w)));
   return written;
+}
+
+/**
+ * Runs `work` in a transaction, again after a deadlock: concurrent insert-then-delete on one InnoDB table
+ * can deadlock, and the right answer, as for any InnoDB transaction, is to roll back and retry it.
+ */
+async function commitWithRetry<T>(conn: mysql.Connection, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await conn.beginTransaction();
+    try {
+      const result = await work();
+      await conn.commit();
+      return result;
+    } catch (error) {
+      await conn.rollback();
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 20) throw error;
+    }
+  }
 }
 
 /** What a consumer saw, judged against what was written. */
