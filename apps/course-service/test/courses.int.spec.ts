@@ -190,6 +190,24 @@ for (const backend of backends) {
       assert.deepEqual(onOutbox, ['Write_rows', 'Delete_rows', 'Write_rows', 'Delete_rows']);
     });
 
+    it('insert-then-delete under concurrent load: every request succeeds and the outbox stays empty', async () => {
+      const outbox = createOutbox({ dialect: backend.dialect, mode: 'insert-then-delete' });
+      const busy = await appWith(db, outbox);
+      const ids = await Promise.all(Array.from({ length: 40 }, () => createCourse(busy)));
+      const answers = await Promise.all(
+        ids.flatMap((id) => [
+          busy.inject({ method: 'POST', url: `/courses/${id}/post` }),
+          busy.inject({ method: 'POST', url: `/courses/${id}/unpost` }),
+        ]),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.statusCode).filter((code) => code !== 200),
+        [],
+        answers.find((a) => a.statusCode !== 200)?.body,
+      );
+      assert.deepEqual(await outboxRows(db, outbox), []);
+    });
+
     it('an outbox failure after the business update rolls back both (post)', async () => {
       const courseId = await createCourse();
       const before = await getCourse(courseId);

@@ -1,5 +1,5 @@
 import { CourseServiceError, DatabaseUnavailableError } from '../errors.ts';
-import type { Transaction } from './database.ts';
+import { someCause, type Transaction } from './database.ts';
 
 /** A pooled connection as both pool implementations expose it to {@link runTransaction}. */
 export interface TransactionConnection {
@@ -16,12 +16,51 @@ export interface TransactionConnection {
 /** How many pooled connections to try when they turn out to be dead before the transaction began. */
 const BEGIN_ATTEMPTS = 3;
 
+/** How many times a whole transaction runs when the database chose it as a deadlock or serialisation victim. */
+const TRANSACTION_ATTEMPTS = 5;
+
+/**
+ * Deadlocks (MySQL/MariaDB 1213, PostgreSQL 40P01) and serialisation failures (40001) roll the victim back
+ * entirely, so running it again is safe and is what the database asks for. Concurrent insert-then-delete on
+ * the outbox table makes InnoDB deadlocks a normal event under load.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  return someCause(
+    error,
+    (e) =>
+      e.code === 'ER_LOCK_DEADLOCK' ||
+      e.code === '40P01' ||
+      e.code === '40001' ||
+      (e as { errno?: unknown }).errno === 1213,
+  );
+}
+
+/**
+ * Runs {@link runOnce}, again (up to {@link TRANSACTION_ATTEMPTS} times, with a short jittered pause) when the
+ * database rolled the transaction back as a deadlock or serialisation victim. `fn` must therefore be safe to
+ * run again from the start, which holds for work done only through `tx`.
+ */
+export async function runTransaction<T>(
+  acquire: () => Promise<TransactionConnection>,
+  isUnavailable: (error: unknown) => boolean,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(acquire, isUnavailable, fn);
+    } catch (error) {
+      if (attempt >= TRANSACTION_ATTEMPTS || !isTransactionConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
 /**
  * The transaction skeleton both dialects share: acquire, begin, run `fn`, commit, release; roll back and
  * rethrow on failure. A connection that fails at `BEGIN` with a connection error (a stale pooled connection
  * after a database restart) is replaced, since nothing has run on it yet; after `BEGIN` nothing is retried.
  */
-export async function runTransaction<T>(
+async function runOnce<T>(
   acquire: () => Promise<TransactionConnection>,
   isUnavailable: (error: unknown) => boolean,
   fn: (tx: Transaction) => Promise<T>,
