@@ -1,0 +1,253 @@
+import {
+  createAdmin,
+  createConsumer,
+  createProducer,
+  ensureTopic,
+  type KafkaMessage,
+  type OutflowConsumer,
+  type OutflowProducer,
+} from '@outflow/kafka';
+import { InboxError } from '../errors.ts';
+import { InboxMetrics, type InboxStats, type PartitionLag } from './metrics.ts';
+import {
+  type InboxConsumerOptions,
+  type ResolvedConsumerOptions,
+  resolveConsumerOptions,
+} from './options.ts';
+import { PartitionQueues } from './partition-queues.ts';
+import { type ProcessContext, processRecord } from './process-record.ts';
+import { sleep } from './retry.ts';
+
+type Stream = Awaited<ReturnType<OutflowConsumer['consume']>>;
+
+/**
+ * An idempotent Kafka consumer over an inbox table. Create with {@link createInboxConsumer}, then `start()`.
+ *
+ * Delivery contract: each record's inbox row and its handler's writes commit in one database transaction;
+ * its Kafka offset is committed only afterwards, so a crash in between re-delivers the record and the inbox
+ * skips it (`duplicates`). Records of one partition are processed one at a time, in order; partitions run
+ * concurrently. Not safe to `start()` twice.
+ */
+export interface InboxConsumer {
+  /** Creates missing dead-letter topics, joins the group and starts consuming; resolves once subscribed. */
+  start(): Promise<void>;
+  /**
+   * Stops reading, lets the records being processed finish (queued ones are left for the next owner),
+   * stops the cleanup, leaves the group and closes its Kafka clients. Idempotent. The database stays open.
+   */
+  close(): Promise<void>;
+  /** Settles when the consumer stops: resolves after `close()`, rejects (`INBOX_CONSUMER_STOPPED`) on a fatal error. */
+  readonly done: Promise<void>;
+  /** Totals since start (consumed, handled, duplicates, unhandled, retried, deadLettered, skipped, cleanupDeleted). */
+  stats(): InboxStats;
+  /** Prometheus text of the counters and the per-partition lag (asks the broker for high watermarks). */
+  metrics(): Promise<string>;
+  /** Runs one cleanup pass now (outside any handler transaction); resolves with the rows deleted. */
+  cleanup(): Promise<number>;
+}
+
+const LAG_TIMEOUT_MS = 2000;
+
+/**
+ * Creates an inbox consumer; validates every option at once and throws `INBOX_CONFIG_INVALID` naming the
+ * first bad one. Nothing connects before `start()`.
+ *
+ * @example
+ * const consumer = createInboxConsumer<{ CoursePostedEvent: Course }>({
+ *   bootstrapServers: '127.0.0.1:9092', groupId: 'catalog', topics: ['outbox.event.Course'],
+ *   database: mysqlDatabase(pool), inbox: createInbox({ dialect: 'mysql' }),
+ *   handlers: { CoursePostedEvent: async (tx, event) => { await upsert(tx, event.payload); } },
+ * });
+ * await consumer.start();
+ */
+export function createInboxConsumer<TEvents extends Record<string, unknown> = Record<string, unknown>>(
+  options: InboxConsumerOptions<TEvents>,
+): InboxConsumer {
+  const o: ResolvedConsumerOptions = resolveConsumerOptions(options as unknown as InboxConsumerOptions);
+  const { logger } = o;
+  const metrics = new InboxMetrics();
+  const abort = new AbortController();
+  let consumer: OutflowConsumer | undefined;
+  let producer: OutflowProducer | undefined;
+  let stream: Stream | undefined;
+  let reading: Promise<void> | undefined;
+  let cleanupTimer: NodeJS.Timeout | undefined;
+  let cleaning: Promise<number> | undefined;
+  let closing: Promise<void> | undefined;
+  let lastLag: PartitionLag[] = [];
+  let settle!: { resolve: () => void; reject: (error: unknown) => void };
+  const done = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  done.catch(() => {}); // observed through `done` by whoever cares
+
+  const context: ProcessContext = {
+    options: o,
+    metrics,
+    signal: abort.signal,
+    producer: () => {
+      producer ??= createProducer({ bootstrapServers: o.bootstrapServers, clientId: `${o.clientId}-dlq` });
+      return producer;
+    },
+  };
+
+  const queues = new PartitionQueues<KafkaMessage>(o.maxInFlight, async (message) => {
+    if (abort.signal.aborted) return;
+    const result = await processRecord(context, message);
+    if (result.kind === 'fatal') void stop(result.error);
+  });
+
+  function subscribe(): Promise<Stream> {
+    return consumer!.consume({
+      topics: [...o.topics],
+      mode: 'committed',
+      fallbackMode: o.startFrom,
+      autocommit: false,
+    });
+  }
+
+  /** Feeds the partition queues from `initial`; if the stream fails (e.g. a failed rejoin), subscribes again. */
+  async function read(initial: Stream): Promise<void> {
+    let current: Stream | undefined = initial;
+    while (!abort.signal.aborted) {
+      try {
+        current ??= stream = await subscribe();
+        for await (const message of current) {
+          if (abort.signal.aborted) return;
+          await queues.waitForRoom();
+          if (abort.signal.aborted) return;
+          const m = message as KafkaMessage;
+          queues.push(`${m.topic}:${m.partition}`, m);
+        }
+        return;
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        logger.error({ err: error }, 'inbox: consumer stream failed, subscribing again in 1 s');
+        await current?.close().catch(() => {});
+        current = undefined;
+        await sleep(1000, abort.signal);
+      }
+    }
+  }
+
+  async function cleanup(): Promise<number> {
+    cleaning ??= o.inbox
+      .cleanup(
+        { query: (sql, values) => o.database.execute(sql, values) },
+        {
+          retentionMs: o.retentionMs,
+          batchSize: o.cleanupBatchSize,
+        },
+      )
+      .then((deleted) => {
+        if (deleted > 0) {
+          metrics.inc('cleanupDeleted', {}, deleted);
+          logger.info({ deleted, table: o.inbox.table }, 'inbox: cleanup deleted expired rows');
+        }
+        return deleted;
+      })
+      .finally(() => {
+        cleaning = undefined;
+      });
+    return cleaning;
+  }
+
+  async function shutdown(): Promise<void> {
+    abort.abort();
+    queues.release();
+    if (cleanupTimer !== undefined) clearInterval(cleanupTimer);
+    await queues.idle();
+    await stream
+      ?.close()
+      .catch((error: unknown) => logger.warn({ err: error }, 'inbox: stream close failed'));
+    await reading;
+    await consumer
+      ?.close(true)
+      .catch((error: unknown) => logger.warn({ err: error }, 'inbox: consumer close failed'));
+    await producer
+      ?.close()
+      .catch((error: unknown) => logger.warn({ err: error }, 'inbox: producer close failed'));
+    await cleaning?.catch(() => {});
+  }
+
+  /** A fatal error: stop as if the process died here (nothing more is committed). */
+  function stop(error: unknown): Promise<void> {
+    logger.error({ err: error }, 'inbox: fatal error, consumer stopping');
+    closing ??= shutdown();
+    return closing.then(() =>
+      settle.reject(
+        new InboxError('INBOX_CONSUMER_STOPPED', `inbox consumer stopped: ${(error as Error)?.message}`, {
+          cause: error,
+        }),
+      ),
+    );
+  }
+
+  async function lag(): Promise<PartitionLag[]> {
+    if (consumer === undefined || abort.signal.aborted) return lastLag;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const offsets = await Promise.race([
+        consumer.getLag({ topics: [...o.topics] }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('lag request timed out')), LAG_TIMEOUT_MS);
+        }),
+      ]);
+      const out: PartitionLag[] = [];
+      for (const [topic, partitions] of offsets) {
+        partitions.forEach((value, partition) => {
+          if (value >= 0n) out.push({ topic, partition, lag: Number(value) });
+        });
+      }
+      lastLag = out;
+    } catch (error) {
+      logger.debug({ err: error }, 'inbox: lag unavailable, reporting the last known values');
+    } finally {
+      clearTimeout(timer);
+    }
+    return lastLag;
+  }
+
+  return {
+    done,
+    async start() {
+      if (consumer !== undefined) throw new InboxError('INBOX_CONFIG_INVALID', 'start() was already called');
+      if (o.createDeadLetterTopics) {
+        const admin = createAdmin({ bootstrapServers: o.bootstrapServers, clientId: `${o.clientId}-admin` });
+        try {
+          for (const topic of new Set(o.topics.map(o.deadLetterTopic))) await ensureTopic(admin, topic);
+        } finally {
+          await admin.close();
+        }
+      }
+      consumer = createConsumer({
+        bootstrapServers: o.bootstrapServers,
+        clientId: o.clientId,
+        groupId: o.groupId,
+        autocommit: false,
+        sessionTimeoutMs: o.sessionTimeoutMs,
+        heartbeatIntervalMs: o.heartbeatIntervalMs,
+        maxWaitTimeMs: o.maxWaitTimeMs,
+      });
+      // The first subscription happens here so that start() fails on an unreachable broker.
+      stream = await subscribe();
+      reading = read(stream);
+      if (o.cleanupIntervalMs > 0) {
+        cleanupTimer = setInterval(() => {
+          cleanup().catch((error: unknown) => logger.warn({ err: error }, 'inbox: cleanup failed'));
+        }, o.cleanupIntervalMs);
+        cleanupTimer.unref();
+      }
+      logger.info({ groupId: o.groupId, topics: o.topics }, 'inbox: consuming');
+    },
+    close() {
+      closing ??= shutdown().then(() => settle.resolve());
+      return closing;
+    },
+    stats: () => metrics.stats(),
+    async metrics() {
+      return metrics.render(await lag(), { group: o.groupId });
+    },
+    cleanup,
+  };
+}

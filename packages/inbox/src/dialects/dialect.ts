@@ -1,0 +1,45 @@
+import type { InboxDialect } from '../types.ts';
+
+/**
+ * What differs between databases for the inbox table: quoting, column types, how an insert reports a
+ * duplicate, how a batch delete is written. Each dialect file implements this shape; builders are pure.
+ * Names passed in are already validated.
+ */
+export interface InboxSqlDialect {
+  /** The dialect's name. */
+  readonly name: InboxDialect;
+  /** Quotes a possibly qualified name (`schema.table`), part by part. */
+  quote(name: string): string;
+  /** `CREATE TABLE IF NOT EXISTS` (and index) statements for the inbox table. */
+  ddl(table: string): string[];
+  /**
+   * The INSERT of one inbox row; parameters: event_id, event_type, aggregate_type, aggregate_id, topic,
+   * partition, offset. A duplicate `event_id` either inserts nothing ({@link insertedRows} gives 0) or fails
+   * with an error {@link isDuplicate} recognises.
+   */
+  insertSql(table: string): string;
+  /** Rows an INSERT or DELETE result reports as written. */
+  insertedRows(result: unknown): number;
+  /** True if `error` is the unique-key violation of a duplicate event id. */
+  isDuplicate(error: unknown): boolean;
+  /**
+   * Deletes at most `batchSize` rows received longer ago than the parameter (by the database clock). One
+   * parameter: the retention in microseconds (an integer).
+   */
+  cleanupSql(table: string, batchSize: number): string;
+}
+
+/** Column names of the inbox table. */
+export const INBOX_COLUMNS = [
+  'event_id',
+  'event_type',
+  'aggregate_type',
+  'aggregate_id',
+  'topic',
+  'partition',
+  'offset',
+  'received_at',
+] as const;
+
+/** Columns the INSERT fills, in parameter order (`received_at` takes its default). */
+export const INSERT_COLUMNS = INBOX_COLUMNS.slice(0, 7);
