@@ -1,6 +1,6 @@
 /**
- * `npm start`, the main job: starts the local MariaDB (or PostgreSQL), PostgreSQL and Kafka, then the
- * project's services as child processes, waits until each answers, and prints what to try.
+ * `npm start`, the main job: starts the local MariaDB, PostgreSQL and Kafka, then the course service and the
+ * relay as child processes, registers the outbox connector, waits until each answers, and prints what to try.
  * Ctrl-C stops the services and the infrastructure this run started (what already ran is left alone).
  *
  * `OUTFLOW_DATABASE=postgres npm start` runs the course service on PostgreSQL instead of MariaDB.
@@ -17,6 +17,8 @@ if (database !== 'mariadb' && database !== 'postgres') {
 }
 const ports = {
   course: process.env.OUTFLOW_COURSE_PORT ?? '8080',
+  relay: process.env.OUTFLOW_RELAY_REST_PORT ?? '8083',
+  kafka: process.env.OUTFLOW_KAFKA_PORT ?? '9092',
   mariadb: process.env.OUTFLOW_MARIADB_PORT ?? '3307',
   postgres: process.env.OUTFLOW_POSTGRES_PORT ?? '5433',
 };
@@ -49,6 +51,49 @@ function startChild(name: string, script: string, env: Record<string, string>): 
   });
   children.push({ name, child });
   return child;
+}
+
+/** The connector that publishes the course service's outbox, routed by the Outbox Event Router. */
+function outboxConnector(): { name: string; config: Record<string, string> } {
+  const common = {
+    'database.hostname': host,
+    'database.user': 'outflow',
+    'database.password': 'outflow',
+    'topic.prefix': 'dbserver1',
+    'snapshot.mode': 'initial',
+    // Keys and values as plain text: the key is the course id, the value the course JSON itself.
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    transforms: 'outbox',
+    'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
+  };
+  if (database === 'postgres') {
+    return {
+      name: 'outbox-connector-postgres',
+      config: {
+        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+        ...common,
+        'database.port': ports.postgres,
+        'database.dbname': 'course',
+        'plugin.name': 'pgoutput',
+        'slot.name': 'outflow_course',
+        'publication.name': 'outflow_course',
+        'publication.autocreate.mode': 'filtered',
+        'table.include.list': 'public.outbox',
+      },
+    };
+  }
+  return {
+    name: 'outbox-connector',
+    config: {
+      'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
+      ...common,
+      'database.port': ports.mariadb,
+      'database.server.id': '184054',
+      'database.include.list': 'course',
+      'table.include.list': 'course.outbox',
+    },
+  };
 }
 
 /** Polls `url` until it answers 2xx, for at most `timeoutMs`. */
@@ -116,6 +161,28 @@ try {
   await waitForHttp('the course service', `${courseUrl}/health`, 60_000);
   log(`course service ready on ${courseUrl} (${Date.now() - began} ms)`);
 
+  const relayUrl = `http://${host}:${ports.relay}`;
+  log('starting the relay (binlog / WAL → Kafka, Kafka Connect REST API)…');
+  const relayBegan = Date.now();
+  startChild('relay', 'apps/relay/src/cli.ts', {
+    OUTFLOW_RELAY_REST_PORT: ports.relay,
+    OUTFLOW_RELAY_BOOTSTRAP_SERVERS: `${host}:${ports.kafka}`,
+  });
+  await waitForHttp('the relay', `${relayUrl}/`, 60_000);
+  log(`relay ready on ${relayUrl} (${Date.now() - relayBegan} ms)`);
+
+  // PUT …/config creates the connector or leaves an identical one as it is, so a restart resumes from the
+  // stored offsets instead of failing with 409 as POST would.
+  const connector = outboxConnector();
+  const res = await fetch(`${relayUrl}/connectors/${connector.name}/config`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(connector.config),
+  });
+  if (!res.ok) throw new Error(`registering ${connector.name} failed: ${res.status} ${await res.text()}`);
+  await waitForHttp('the outbox connector', `${relayUrl}/connectors/${connector.name}/status`, 30_000);
+  log(`connector ${connector.name} registered (${res.status === 201 ? 'created' : 'config applied'})`);
+
   const body = JSON.stringify({
     name: 'MSA 파헤치기',
     description: 'MSA의 모든 것을 가르쳐 드립니다.',
@@ -128,6 +195,16 @@ Outflow is running. Try it:
   curl -s -X POST ${courseUrl}/courses -H 'content-type: application/json' -d '${body}'
   curl -s -X POST ${courseUrl}/courses/<courseId>/post
   curl -s ${courseUrl}/courses/<courseId>
+
+Watch the events arrive in Kafka (in another terminal):
+
+  npm run consume -- outbox.event.Course --from-beginning
+
+The relay speaks Kafka Connect's REST API:
+
+  curl -s ${relayUrl}/connectors
+  curl -s ${relayUrl}/connectors/${connector.name}/status
+  curl -s ${relayUrl}/metrics
 
   API docs: ${courseUrl}/docs
 

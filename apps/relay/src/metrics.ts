@@ -21,7 +21,8 @@ interface Counters {
   filtered: number;
   errors: number;
   committed: number;
-  lastSourceTsMs: number | undefined;
+  /** Publish time minus database commit time of the last published record (Debezium's MilliSecondsBehindSource). */
+  lagMs: number | undefined;
   position: SourceOffset | undefined;
   state: string;
 }
@@ -48,7 +49,7 @@ export class RelayMetrics {
         filtered: 0,
         errors: 0,
         committed: 0,
-        lastSourceTsMs: undefined,
+        lagMs: undefined,
         position: undefined,
         state: 'UNASSIGNED',
       };
@@ -61,7 +62,7 @@ export class RelayMetrics {
       },
       recordsPublished: (count, sourceTsMs) => {
         counters.published += count;
-        if (sourceTsMs !== undefined) counters.lastSourceTsMs = sourceTsMs;
+        if (sourceTsMs !== undefined) counters.lagMs = Math.max(0, this.#now() - sourceTsMs);
       },
       recordsFiltered: (count) => {
         counters.filtered += count;
@@ -126,14 +127,11 @@ export class RelayMetrics {
       'Offset flushes made durable.',
       perConnector('outflow_offsets_committed_total', (c) => c.committed),
     );
-    const now = this.#now();
     family(
       'outflow_source_lag_milliseconds',
       'gauge',
-      'Now minus the database commit time of the last published record.',
-      perConnector('outflow_source_lag_milliseconds', (c) =>
-        c.lastSourceTsMs === undefined ? undefined : Math.max(0, now - c.lastSourceTsMs),
-      ),
+      'How far behind the database the last published record was: publish time minus its commit time.',
+      perConnector('outflow_source_lag_milliseconds', (c) => c.lagMs),
     );
     family(
       'outflow_source_position_info',

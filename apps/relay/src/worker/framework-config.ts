@@ -19,8 +19,8 @@ const converterKeys = (side: 'key' | 'value'): ConfigKey[] => [
     name: `${side}.converter`,
     type: 'class',
     default: JSON_CONVERTER,
-    oneOf: side === 'key' ? [JSON_CONVERTER, STRING_CONVERTER] : [JSON_CONVERTER],
-    description: `Serialises record ${side}s.${side === 'key' ? ' `StringConverter` writes a key as its text.' : ''}`,
+    oneOf: [JSON_CONVERTER, STRING_CONVERTER],
+    description: `Serialises record ${side}s. \`StringConverter\` writes a string ${side} as its text (an outbox payload as the JSON it holds), anything else as JSON.`,
   },
   {
     name: `${side}.converter.schemas.enable`,
