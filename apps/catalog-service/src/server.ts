@@ -1,0 +1,172 @@
+/**
+ * Start-up of the catalog service: read the configuration, create the database if missing, open the pool,
+ * migrate, start the course event consumer, listen. Run this file directly to start the service
+ * (`node apps/catalog-service/src/server.ts`); it shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { createInbox, createInboxConsumer, type InboxConsumer } from '@outflow/inbox';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildApp } from './app.ts';
+import type { CourseEvents } from './catalog/course.ts';
+import { courseProjection } from './catalog/projection.ts';
+import { type Config, ConfigError, loadConfig, redactUrl } from './config.ts';
+import { connectDatabase, ensureDatabaseExists } from './db/connect.ts';
+import type { Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { loggableError } from './errors.ts';
+
+/** A running catalog service. */
+export interface StartedCatalogService {
+  /** Base URL it listens on, e.g. `http://127.0.0.1:8081`. */
+  readonly url: string;
+  /** The Fastify app (for `inject` or its OpenAPI document). */
+  readonly app: FastifyInstance;
+  /** The pool it uses. */
+  readonly db: Database;
+  /** The course event consumer (its `stats()` and `metrics()`). */
+  readonly consumer: InboxConsumer;
+  /** Stops HTTP, then the consumer (letting the event in progress finish), then closes the pool. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startCatalogService} that are not configuration. */
+export interface StartOptions {
+  /** Logger to use; default a pino logger on stdout at the configured level. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Starts the catalog service: creates the database named in `DATABASE_URL` if missing, opens the pool, creates
+ * the `catalog_course` and `inbox` tables if missing, joins the consumer group on the course topic, listens.
+ * `config.port` 0 picks a free port (see `url`).
+ *
+ * @param config default: {@link loadConfig} of `process.env`.
+ * @throws {ConfigError} for bad configuration; an `Error` naming the database (password hidden) if it cannot be
+ *   reached or prepared; the Kafka client's error if the broker cannot be reached.
+ */
+export async function startCatalogService(
+  config: Config = loadConfig(process.env),
+  options: StartOptions = {},
+): Promise<StartedCatalogService> {
+  const logger = options.logger ?? pino({ name: 'catalog-service', level: config.logLevel });
+  const where = redactUrl(config.databaseUrl);
+  logger.info({ database: where, topic: config.topic, groupId: config.groupId }, 'starting catalog service');
+
+  try {
+    await ensureDatabaseExists(config.databaseUrl);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const reason = (error as { code?: unknown }).code ?? (error as Error).message;
+    throw new Error(`cannot reach or create the database at ${where}: ${String(reason)}`, { cause: error });
+  }
+  const db = connectDatabase(config.databaseUrl, {
+    onIdleError: (error) => logger.warn({ err: loggableError(error) }, 'idle database connection lost'),
+  });
+  const inbox = createInbox({ dialect: db.dialect });
+  const consumerLogger = logger.child({ component: 'inbox' });
+  const projection = courseProjection(db.catalog, consumerLogger);
+  const consumer = createInboxConsumer<CourseEvents>({
+    bootstrapServers: config.kafkaBootstrapServers,
+    clientId: 'catalog-service',
+    groupId: config.groupId,
+    topics: [config.topic],
+    database: db.inbox,
+    inbox,
+    handlers: projection.handlers,
+    fallbackHandler: projection.fallbackHandler,
+    logger: consumerLogger,
+  });
+  let running = false;
+  consumer.done.then(
+    () => {
+      running = false;
+    },
+    (error: unknown) => {
+      running = false;
+      logger.fatal({ err: loggableError(error) }, 'course event consumer stopped');
+    },
+  );
+
+  let app: FastifyInstance;
+  try {
+    await migrate(db, inbox);
+    await consumer.start();
+    running = true;
+    app = await buildApp({
+      db,
+      logger,
+      consumer: { running: () => running, metrics: () => consumer.metrics() },
+    });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await consumer.close().catch(() => {});
+    await db.close();
+    throw error;
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    db,
+    consumer,
+    close() {
+      closing ??= (async () => {
+        try {
+          await app.close();
+          await consumer.close();
+        } finally {
+          await db.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    console.error(`catalog-service: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  const logger = pino({ name: 'catalog-service', level: config.logLevel });
+  let service: StartedCatalogService;
+  try {
+    service = await startCatalogService(config, { logger });
+  } catch (error) {
+    logger.fatal({ err: loggableError(error) }, 'start-up failed');
+    console.error(`catalog-service: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  const startupMs = Math.round(performance.now());
+  logger.info({ url: service.url, startupMs }, 'catalog service listening');
+  console.log(`\ncatalog service listening on ${service.url} (started in ${startupMs} ms)`);
+  console.log(`  API docs: ${service.url}/docs`);
+  console.log(`  try:      curl -s ${service.url}/catalog/courses\n`);
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s, exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: loggableError(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+if (import.meta.main) await main();
