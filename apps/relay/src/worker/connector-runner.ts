@@ -60,7 +60,8 @@ export class ConnectorRunner {
     if (this.#done !== undefined) return;
     this.#abort = new AbortController();
     this.#trace = undefined;
-    this.#setState('RUNNING');
+    // RUNNING only once the source has started (its position taken), as Connect reports a task after
+    // `start` returned: a client that waits for RUNNING and then writes must not have its change missed.
     this.#done = this.#loop(this.#abort.signal).finally(() => {
       this.#done = undefined;
     });
@@ -83,6 +84,7 @@ export class ConnectorRunner {
       try {
         await this.#runOnce(signal, () => {
           delay = backoff.initialMs;
+          this.#setState('RUNNING');
         });
         return;
       } catch (error) {
@@ -91,6 +93,8 @@ export class ConnectorRunner {
           return;
         }
         if (isRetriable(error)) {
+          // Retrying is the task at work (e.g. waiting for its database), not a failure the user must act on.
+          this.#setState('RUNNING');
           const { stack: _stack, ...brief } = this.#scrubError(error);
           logger.warn(
             { error: brief, retryInMs: delay },
