@@ -285,6 +285,7 @@ for (const dialect of ['mysql', 'postgres'] as const) {
       const old = fx.dialect === 'mysql' ? 'NOW(3) - INTERVAL 8 DAY' : "now() - interval '8 days'";
       const recent = fx.dialect === 'mysql' ? 'NOW(3) - INTERVAL 6 DAY' : "now() - interval '6 days'";
       const prefix = uniqueName('cleanup');
+      const columns = fx.dialect === 'mysql' ? '`partition`, `offset`' : '"partition", "offset"';
       for (let i = 0; i < 5; i++) {
         await fx.rows(
           `INSERT INTO ${table} (event_id, topic, ${fx.dialect === 'mysql' ? '`partition`, `offset`' : '"partition", "offset"'}, received_at) VALUES ('${prefix}-old-${i}', 't', 0, ${i}, ${old})`,
@@ -302,6 +303,24 @@ for (const dialect of ['mysql', 'postgres'] as const) {
       const left = await fx.rows<{ event_id: string }>(`SELECT event_id FROM ${table}`);
       const mine = left.map((r) => r.event_id).filter((id) => id.startsWith(prefix));
       assert.deepEqual(mine.sort(), [`${prefix}-now`, `${prefix}-recent`]);
+
+      // The consumer runs the same cleanup on its own timer, outside the handlers' transactions.
+      for (let i = 0; i < 3; i++) {
+        await fx.rows(
+          `INSERT INTO ${table} (event_id, topic, ${columns}, received_at) VALUES ('${prefix}-later-${i}', 't', 0, ${i}, ${old})`,
+        );
+      }
+      const topic = uniqueName('inbox_cleanup');
+      await createTopic(topic);
+      const c = consumer(topic, { cleanupIntervalMs: 100 });
+      await c.start();
+      await eventually(
+        () => c.stats().cleanupDeleted === 3,
+        () => c.stats(),
+      );
+      assert.match(await c.metrics(), /^outflow_inbox_cleanup_deleted_total\{group="[^"]+"\} 3$/m);
+      const after = await fx.rows<{ event_id: string }>(`SELECT event_id FROM ${table}`);
+      assert.equal(after.filter((r) => r.event_id.startsWith(`${prefix}-later`)).length, 0);
     });
   });
 }
