@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError, describeConfig, loadConfig } from '../src/index.ts';
 
@@ -61,5 +62,19 @@ test('the configuration table lists every variable', () => {
     'LOG_LEVEL',
   ]) {
     assert.match(table, new RegExp(`\\| \`${name}\` \\|`));
+  }
+});
+
+test('the README configuration table is the generated one, cell by cell', () => {
+  const cells = (line: string) => line.split('|').map((c) => c.trim());
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    .split('\n')
+    .map(cells);
+  for (const line of describeConfig().split('\n').slice(2)) {
+    const row = cells(line);
+    assert.ok(
+      readme.some((r) => r.length === row.length && r.every((c, i) => c === row[i])),
+      `README lacks the row ${line}`,
+    );
   }
 });
