@@ -212,13 +212,16 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
     done,
     async start() {
       if (consumer !== undefined) throw new InboxError('INBOX_CONFIG_INVALID', 'start() was already called');
-      if (o.createDeadLetterTopics) {
-        const admin = createAdmin({ bootstrapServers: o.bootstrapServers, clientId: `${o.clientId}-admin` });
-        try {
+      const admin = createAdmin({ bootstrapServers: o.bootstrapServers, clientId: `${o.clientId}-admin` });
+      let missing: string[];
+      try {
+        if (o.createDeadLetterTopics) {
           for (const topic of new Set(o.topics.map(o.deadLetterTopic))) await ensureTopic(admin, topic);
-        } finally {
-          await admin.close();
         }
+        // Listing the topics also makes start() fail on an unreachable broker.
+        missing = await missingTopics(admin, o.topics);
+      } finally {
+        await admin.close();
       }
       consumer = createConsumer({
         bootstrapServers: o.bootstrapServers,
@@ -229,9 +232,17 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
         heartbeatIntervalMs: o.heartbeatIntervalMs,
         maxWaitTimeMs: o.maxWaitTimeMs,
       });
-      // The first subscription happens here so that start() fails on an unreachable broker.
-      stream = await subscribe();
-      reading = read(stream);
+      if (missing.length === 0) {
+        stream = await subscribe();
+        reading = read(stream);
+      } else {
+        logger.info({ topics: missing }, 'inbox: waiting for the topics to be created by their producer');
+        reading = waitForTopics(o, abort.signal).then(async () => {
+          if (abort.signal.aborted) return;
+          stream = await subscribe();
+          await read(stream);
+        });
+      }
       if (o.cleanupIntervalMs > 0) {
         cleanupTimer = setInterval(() => {
           cleanup().catch((error: unknown) => logger.warn({ err: error }, 'inbox: cleanup failed'));
@@ -250,4 +261,36 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
     },
     cleanup,
   };
+}
+
+async function missingTopics(
+  admin: ReturnType<typeof createAdmin>,
+  topics: readonly string[],
+): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  return topics.filter((t) => !existing.has(t));
+}
+
+/**
+ * Resolves once every topic exists (or `signal` aborts). A consumer usually starts before its producer has
+ * published anything, and the producer (the relay) creates its topics with their partition count on first
+ * use: waiting, as Kafka's Java consumer does, is right; creating them here would choose that count for it.
+ */
+async function waitForTopics(
+  o: { bootstrapServers: string | readonly string[]; clientId: string; topics: readonly string[] },
+  signal: AbortSignal,
+): Promise<void> {
+  const admin = createAdmin({ bootstrapServers: o.bootstrapServers, clientId: `${o.clientId}-admin` });
+  try {
+    while (!signal.aborted) {
+      try {
+        if ((await missingTopics(admin, o.topics)).length === 0) return;
+      } catch {
+        // the broker is briefly unreachable: keep waiting, as for a missing topic
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    await admin.close();
+  }
 }
