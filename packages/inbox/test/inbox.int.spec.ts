@@ -16,6 +16,7 @@ import { createFixture, createTopic, eventually, type Fixture, testProducer } fr
 type Events = {
   Noted: { note: string };
   Poison: { note: string };
+  Hopeless: { note: string };
 };
 
 class PoisonError extends Error {
@@ -47,6 +48,9 @@ for (const dialect of ['mysql', 'postgres'] as const) {
       },
       Poison: async () => {
         throw new PoisonError('this event always fails');
+      },
+      Hopeless: async () => {
+        throw Object.assign(new PoisonError('this payload can never be handled'), { retriable: false });
       },
     };
 
@@ -183,6 +187,31 @@ for (const dialect of ['mysql', 'postgres'] as const) {
         // A dead-lettered event is not in the inbox, so replaying it from the DLQ later is possible.
         const p = fx.dialect === 'mysql' ? '?' : '$1';
         assert.equal((await fx.rows(`SELECT event_id FROM inbox WHERE event_id = ${p}`, [ids[0]])).length, 0);
+      } finally {
+        await dlq.close();
+      }
+    });
+
+    test('a handler error that says it is not retriable goes to the dead-letter topic at once', async () => {
+      const topic = uniqueName('inbox_hopeless');
+      await createTopic(topic);
+      const dlq = await collectTopics([`${topic}.dlq`]);
+      try {
+        const ids = await kafka.routed(topic, [
+          { type: 'Hopeless', aggregateId: 'same', payload: { note: 'bad' } },
+          { type: 'Noted', aggregateId: 'same', payload: { note: 'good' } },
+        ]);
+        const c = consumer(topic);
+        await c.start();
+        await eventually(
+          () => c.stats().handled === 1,
+          () => c.stats(),
+        );
+        await dlq.waitFor((records) => records.length === 1);
+        assert.equal(dlq.records[0]?.headers.id, ids[0]);
+        assert.equal(dlq.records[0]?.headers[DLQ_HEADERS.attempts], '1');
+        assert.equal(c.stats().retried, 0);
+        assert.equal(await effectCount([ids[1] as string]), 1);
       } finally {
         await dlq.close();
       }

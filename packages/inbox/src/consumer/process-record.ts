@@ -149,7 +149,10 @@ export async function processRecord(ctx: ProcessContext, message: KafkaMessage):
         await sleep(backoffDelay(transientFailures, backoff), ctx.signal);
         continue;
       }
-      if (attempt < options.attempts) {
+      // An error that declares it can never succeed (`retriable: false`, e.g. a payload the handler rejects)
+      // would only fail again: it goes to the dead-letter topic at once.
+      const hopeless = (error as { retriable?: unknown }).retriable === false;
+      if (attempt < options.attempts && !hopeless) {
         metrics.inc('retried', topicLabel);
         logger.warn(
           { ...where(message), eventId: event.id, type: event.type, attempt, err: error },
