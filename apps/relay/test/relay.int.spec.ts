@@ -17,7 +17,10 @@ import mysql from 'mysql2/promise';
 import { type RunningRelay, startRelay } from '../src/index.ts';
 import type { ConnectorInfo } from '../src/worker/herder.ts';
 
-const TOPIC = 'outbox.event.Course';
+// A unique aggregate type keeps the default routing (`outbox.event.<aggregatetype>`) under test without
+// writing into the `outbox.event.Course` topic that the main job's services use.
+const AGGREGATE = uniqueName('Course');
+const TOPIC = `outbox.event.${AGGREGATE}`;
 
 let db: TestDatabase;
 let conn: mysql.Connection;
@@ -49,8 +52,8 @@ async function publish(aggregateId: string, payload: object): Promise<string> {
   const id = randomUUID();
   await conn.query('BEGIN');
   await conn.query(
-    "INSERT INTO outbox (id, aggregate_type, aggregate_id, type, payload) VALUES (?, 'Course', ?, 'CoursePostedEvent', ?)",
-    [id, aggregateId, JSON.stringify(payload)],
+    "INSERT INTO outbox (id, aggregate_type, aggregate_id, type, payload) VALUES (?, ?, ?, 'CoursePostedEvent', ?)",
+    [id, AGGREGATE, aggregateId, JSON.stringify(payload)],
   );
   await conn.query('DELETE FROM outbox WHERE id = ?', [id]);
   await conn.query('COMMIT');
@@ -101,7 +104,7 @@ describe('relay against the real MariaDB and Kafka', () => {
     await db?.drop();
   });
 
-  it('routes an outbox event to outbox.event.Course once, and keeps config and offsets across a restart', async () => {
+  it('routes an outbox event to outbox.event.<aggregatetype> once, and keeps config and offsets across a restart', async () => {
     const aggregateId = randomUUID();
     const first = await startRelay({ workerProperties: worker, env: {}, logDestination: logs });
     let second: RunningRelay | undefined;
