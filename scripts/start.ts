@@ -1,6 +1,6 @@
 /**
  * `npm start`, the main job: starts the local MariaDB, PostgreSQL and Kafka, then the course service and the
- * relay as child processes, registers the outbox connector, waits until each answers, and prints what to try.
+ * relay and the catalog service as child processes, registers the outbox connector, waits until each answers, and prints what to try.
  * Ctrl-C stops the services and the infrastructure this run started (what already ran is left alone).
  *
  * `OUTFLOW_DATABASE=postgres npm start` runs the course service on PostgreSQL instead of MariaDB.
@@ -17,15 +17,16 @@ if (database !== 'mariadb' && database !== 'postgres') {
 }
 const ports = {
   course: process.env.OUTFLOW_COURSE_PORT ?? '8080',
+  catalog: process.env.OUTFLOW_CATALOG_PORT ?? '8081',
   relay: process.env.OUTFLOW_RELAY_REST_PORT ?? '8083',
   kafka: process.env.OUTFLOW_KAFKA_PORT ?? '9092',
   mariadb: process.env.OUTFLOW_MARIADB_PORT ?? '3307',
   postgres: process.env.OUTFLOW_POSTGRES_PORT ?? '5433',
 };
-const databaseUrl =
+const databaseUrlOf = (name: string) =>
   database === 'mariadb'
-    ? `mysql://outflow:outflow@${host}:${ports.mariadb}/course`
-    : `postgres://outflow:outflow@${host}:${ports.postgres}/course`;
+    ? `mysql://outflow:outflow@${host}:${ports.mariadb}/${name}`
+    : `postgres://outflow:outflow@${host}:${ports.postgres}/${name}`;
 
 const children: { name: string; child: ChildProcess }[] = [];
 let startedInfra: readonly ServiceName[] = [];
@@ -66,6 +67,8 @@ function outboxConnector(): { name: string; config: Record<string, string> } {
     'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
     transforms: 'outbox',
     'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
+    // The event type travels as a header, so consumers (the catalog's inbox) dispatch without parsing.
+    'transforms.outbox.table.fields.additional.placement': 'type:header:eventType',
   };
   if (database === 'postgres') {
     return {
@@ -154,7 +157,7 @@ try {
   log(`starting the course service on ${database}…`);
   const began = Date.now();
   startChild('course-service', 'apps/course-service/src/server.ts', {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: databaseUrlOf('course'),
     PORT: ports.course,
     HOST: host,
   });
@@ -183,6 +186,18 @@ try {
   await waitForHttp('the outbox connector', `${relayUrl}/connectors/${connector.name}/status`, 30_000);
   log(`connector ${connector.name} registered (${res.status === 201 ? 'created' : 'config applied'})`);
 
+  const catalogUrl = `http://${host}:${ports.catalog}`;
+  log('starting the catalog service (its read model follows the course events through the inbox)…');
+  const catalogBegan = Date.now();
+  startChild('catalog-service', 'apps/catalog-service/src/server.ts', {
+    DATABASE_URL: databaseUrlOf('catalog'),
+    PORT: ports.catalog,
+    HOST: host,
+    KAFKA_BOOTSTRAP_SERVERS: `${host}:${ports.kafka}`,
+  });
+  await waitForHttp('the catalog service', `${catalogUrl}/health`, 60_000);
+  log(`catalog service ready on ${catalogUrl} (${Date.now() - catalogBegan} ms)`);
+
   const body = JSON.stringify({
     name: 'MSA 파헤치기',
     description: 'MSA의 모든 것을 가르쳐 드립니다.',
@@ -195,6 +210,7 @@ Outflow is running. Try it:
   curl -s -X POST ${courseUrl}/courses -H 'content-type: application/json' -d '${body}'
   curl -s -X POST ${courseUrl}/courses/<courseId>/post
   curl -s ${courseUrl}/courses/<courseId>
+  curl -s ${catalogUrl}/catalog/courses        (posted courses appear here, unposted ones leave)
 
 Watch the events arrive in Kafka (in another terminal):
 
