@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createOutbox } from '@outflow/outbox';
 import type { CollectedRecord } from '@outflow/testing';
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 
 /** One event the workload committed: which aggregate, its position in that aggregate's history. */
 export interface WrittenEvent {
@@ -13,7 +14,8 @@ export interface WrittenEvent {
 /**
  * Writes `total` outbox events through `writers` concurrent connections, each owning its own aggregates so
  * that, per aggregate, `seq` order is commit order. Transactions hold 1–3 events (insert-then-delete).
- * `onProgress(written)` is called after every commit.
+ * `onProgress(written)` is called after every commit. `dialect` picks the database (default `'mysql'`; `'postgres'`
+ * takes a `postgres://` url).
  */
 export async function writeOutboxEvents(options: {
   url: string;
@@ -21,14 +23,16 @@ export async function writeOutboxEvents(options: {
   total: number;
   writers: number;
   aggregates: number;
+  dialect?: 'mysql' | 'postgres';
   onProgress?: (written: number) => void | Promise<void>;
 }): Promise<WrittenEvent[]> {
-  const outbox = createOutbox({ dialect: 'mysql' });
+  const dialect = options.dialect ?? 'mysql';
+  const outbox = createOutbox({ dialect });
   const written: WrittenEvent[] = [];
   const seqs = new Map<string, number>();
   let remaining = options.total;
   const writer = async (w: number) => {
-    const conn = await mysql.createConnection(options.url);
+    const conn = await connect(dialect, options.url);
     const mine = Array.from({ length: options.aggregates }, (_, i) => i)
       .filter((i) => i % options.writers === w)
       .map((i) => `agg-${String(i).padStart(4, '0')}`);
@@ -67,19 +71,33 @@ export async function writeOutboxEvents(options: {
   return written;
 }
 
+/** One writer's connection, whatever the database: SQL in, transactions by statement. */
+interface WriterConnection {
+  query(sql: string, values?: unknown[]): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+async function connect(dialect: 'mysql' | 'postgres', url: string): Promise<WriterConnection> {
+  if (dialect === 'mysql') return mysql.createConnection(url);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
 /**
- * Runs `work` in a transaction, again after a deadlock: concurrent insert-then-delete on one InnoDB table
- * can deadlock, and the right answer, as for any InnoDB transaction, is to roll back and retry it.
+ * Runs `work` in a transaction, again after a deadlock or serialisation failure (InnoDB deadlocks;
+ * PostgreSQL 40001/40P01): concurrent insert-then-delete on one table can deadlock, and the right answer is
+ * to roll back and retry it. The outbox marks those errors `retriable`.
  */
-async function commitWithRetry<T>(conn: mysql.Connection, work: () => Promise<T>): Promise<T> {
+async function commitWithRetry<T>(conn: WriterConnection, work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    await conn.beginTransaction();
+    await conn.query('BEGIN');
     try {
       const result = await work();
-      await conn.commit();
+      await conn.query('COMMIT');
       return result;
     } catch (error) {
-      await conn.rollback();
+      await conn.query('ROLLBACK');
       const retriable = (error as { retriable?: boolean }).retriable === true;
       if (!retriable || attempt >= 20) throw error;
     }
