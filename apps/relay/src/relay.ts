@@ -138,10 +138,14 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   try {
     await app.listen({ host: config.restHost, port: config.restPort });
     for (const connector of options.connectors ?? []) {
-      const { created } = await herder.putConfig(connector.name, connector.config);
+      const { created, changed } = await herder.putConfig(connector.name, connector.config);
       logger.info(
         { connector: connector.name },
-        created ? 'connector created from file' : 'connector updated from file',
+        created
+          ? 'connector created from file'
+          : changed
+            ? 'connector updated from file'
+            : 'connector unchanged in file; left running',
       );
     }
   } catch (error) {

@@ -202,6 +202,27 @@ describe('REST API (fakes)', () => {
     assert.equal(notAMap.statusCode, 400);
   });
 
+  it('re-applying an unchanged configuration leaves the task running; a changed one restarts it', async () => {
+    const first = await inject('PUT', '/connectors/c5/config', OUTBOX_CONFIG);
+    assert.equal(first.statusCode, 201);
+    await eventually(() => fakeSource.starts > 0);
+    const { starts, stops } = fakeSource;
+    const same = await inject('PUT', '/connectors/c5/config', { ...OUTBOX_CONFIG });
+    assert.equal(same.statusCode, 200);
+    const masked = await inject('PUT', '/connectors/c5/config', {
+      ...OUTBOX_CONFIG,
+      'database.password': '********',
+    });
+    assert.equal(masked.statusCode, 200);
+    assert.equal(fakeSource.stops, stops, 'the task was not stopped');
+    assert.equal(fakeSource.starts, starts, 'the task was not restarted');
+    assert.match(t.logs(), /connector configuration unchanged/);
+    const changed = await inject('PUT', '/connectors/c5/config', { ...OUTBOX_CONFIG, 'database.user': 'u2' });
+    assert.equal(changed.statusCode, 200);
+    await eventually(() => fakeSource.starts > starts);
+    assert.equal(fakeSource.stops, stops + 1);
+  });
+
   it('moves through RUNNING, PAUSED, RUNNING, STOPPED and back, persisting the target state', async () => {
     await create('c3');
     const status = () => inject('GET', '/connectors/c3/status').then((r) => r.json());

@@ -129,13 +129,15 @@ export class Herder {
   /**
    * Creates or replaces a connector's configuration after validating it whole. A secret sent back as the
    * mask (`********`) keeps its stored value, so a GET-edit-PUT round trip does not erase passwords.
-   * `mustBeNew` makes an existing connector a 409 (`POST /connectors`).
+   * `mustBeNew` makes an existing connector a 409 (`POST /connectors`). Re-applying the configuration a
+   * valid connector already has is a no-op (`changed: false`): nothing is stored and its task keeps running,
+   * as Connect restarts tasks only when their configuration changed.
    */
   async putConfig(
     name: string,
     config: Readonly<Record<string, string>>,
     options: { mustBeNew?: boolean; initialState?: TargetState } = {},
-  ): Promise<{ created: boolean; info: ConnectorInfo }> {
+  ): Promise<{ created: boolean; changed: boolean; info: ConnectorInfo }> {
     return this.#serial(async () => {
       const existing = this.#entries.get(name);
       if (existing !== undefined && options.mustBeNew)
@@ -152,6 +154,10 @@ export class Herder {
           merged[k] = stored;
       }
       const validated = this.#validate(name, merged);
+      if (existing !== undefined && existing.invalid === undefined && sameConfig(existing.config, merged)) {
+        this.#o.logger.info({ connector: name }, 'connector configuration unchanged; its task keeps running');
+        return { created: false, changed: false, info: this.info(name) };
+      }
       const target = existing?.target ?? options.initialState ?? 'STARTED';
       await this.#o.configStore.put(name, merged, target);
       this.#o.scrubber.addConfig(merged, validated.plugin);
@@ -170,7 +176,7 @@ export class Herder {
         existing === undefined ? 'connector created' : 'connector configuration updated',
       );
       await this.#apply(name, entry);
-      return { created: existing === undefined, info: this.info(name) };
+      return { created: existing === undefined, changed: true, info: this.info(name) };
     });
   }
 
@@ -353,6 +359,11 @@ export class Herder {
     this.#queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 function connectorState(target: TargetState): string {
