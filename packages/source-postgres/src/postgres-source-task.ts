@@ -65,6 +65,8 @@ export class PostgresSourceTask implements SourceTask {
   #draining = false;
   #heartbeatTimer: NodeJS.Timeout | null = null;
   #heartbeatDue = false;
+  /** Resolves once the task holds its position (the slot exists and is this task's) or waits as a standby. */
+  readonly #positioned = Promise.withResolvers<void>();
 
   constructor(config: PostgresSourceConfig, logger: Logger) {
     this.#config = config;
@@ -99,13 +101,23 @@ export class PostgresSourceTask implements SourceTask {
     }
     if (!config.skippedOperations.has('t'))
       this.#logger.warn({}, 'truncate events are not emitted by Outflow');
-    this.#runner = this.#run().catch((error: unknown) => {
-      if (!this.#stopping.signal.aborted) this.#queue.fail(toRelayError(error, 'PostgreSQL replication'));
-    });
+    this.#positioned.promise.catch(() => {});
+    this.#runner = this.#run().then(
+      () => this.#positioned.resolve(),
+      (error: unknown) => {
+        const failure = toRelayError(error, 'PostgreSQL replication');
+        if (!this.#stopping.signal.aborted) this.#queue.fail(failure);
+        this.#positioned.reject(failure);
+      },
+    );
     if (config.heartbeatIntervalMs > 0) {
       this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), config.heartbeatIntervalMs);
       this.#heartbeatTimer.unref();
     }
+    // Return only once the position is taken: a caller that writes after `start` resolved (the relay reports
+    // the task RUNNING then) must find its change in the slot, which a first start creates here. A snapshot
+    // runs after that, fed to `poll`; a standby returns at once. A failure before then fails `start`.
+    await this.#positioned.promise;
   }
 
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
@@ -152,6 +164,7 @@ export class PostgresSourceTask implements SourceTask {
       const slot = await readSlot(this.#meta!, config.slotName);
       if (slot?.active) {
         this.#standby = true;
+        this.#positioned.resolve();
         if (announcedPid !== slot.activePid) {
           announcedPid = slot.activePid;
           this.#logger.info(
@@ -162,7 +175,10 @@ export class PostgresSourceTask implements SourceTask {
         await sleep(config.standbyPollIntervalMs, signal);
         continue;
       }
-      if (slot !== null) checkSlotUsable(slot, config.database);
+      if (slot !== null) {
+        checkSlotUsable(slot, config.database);
+        this.#positioned.resolve();
+      }
       const replication = await connectSource(config, {
         replication: true,
         applicationName: `outflow-${config.slotName}`,
@@ -206,6 +222,7 @@ export class PostgresSourceTask implements SourceTask {
           `slot ${config.slotName} is missing although offsets are stored: changes since then are lost (snapshot.mode=when_needed would re-snapshot)`,
         );
       const created = await createSlot(replication, config.slotName, snapshot);
+      this.#positioned.resolve();
       this.#logger.info(
         { lsn: created.consistentPoint.toString() },
         `created replication slot ${config.slotName}`,

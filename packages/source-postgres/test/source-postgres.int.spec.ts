@@ -297,6 +297,20 @@ describe('PostgreSQL source (real server)', () => {
     assert.equal(await confirmedFlush(slot), BigInt(hb.sourceOffset.lsn));
   });
 
+  it('has its slot once start resolves: a change committed right after a first start is streamed', async () => {
+    await sql(db.name, 'CREATE TABLE first_start (id int PRIMARY KEY)');
+    const slot = newSlot();
+    const h = await open({
+      'slot.name': slot,
+      'publication.name': `pub_${slot}`,
+      'snapshot.mode': 'no_data',
+      'table.include.list': 'public.first_start',
+    });
+    await sql(db.name, 'INSERT INTO first_start VALUES (1)');
+    const [record] = await h.pollUntil(1);
+    assert.equal((record!.value as any).after.id, 1);
+  });
+
   it('waits as a standby while another task holds the slot and takes over when it stops', async () => {
     await sql(db.name, 'CREATE TABLE standby (id int PRIMARY KEY)');
     const slot = newSlot();
