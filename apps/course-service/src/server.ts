@@ -4,14 +4,21 @@
  * then also prints the URL and a `curl` to try, and shuts down cleanly on SIGINT/SIGTERM.
  */
 import { createOutbox } from '@outflow/outbox';
+import {
+  closeOnce,
+  listen,
+  loggableError,
+  prepareDatabase,
+  redactUrl,
+  runService,
+} from '@outflow/service-kit';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.ts';
-import { type Config, ConfigError, loadConfig, redactUrl } from './config.ts';
-import { connectDatabase, ensureDatabaseExists } from './db/connect.ts';
+import { type Config, loadConfig } from './config.ts';
+import { connectDatabase } from './db/connect.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
-import { loggableError } from './errors.ts';
 
 /** A running course service. */
 export interface StartedCourseService {
@@ -45,52 +52,43 @@ export async function startCourseService(
   options: StartOptions = {},
 ): Promise<StartedCourseService> {
   const logger = options.logger ?? pino({ name: 'course-service', level: config.logLevel });
-  const where = redactUrl(config.databaseUrl);
   logger.info(
-    { database: where, outboxMode: config.outboxMode, outboxTable: config.outboxTable },
+    {
+      database: redactUrl(config.databaseUrl),
+      outboxMode: config.outboxMode,
+      outboxTable: config.outboxTable,
+    },
     'starting course service',
   );
 
-  try {
-    await ensureDatabaseExists(config.databaseUrl);
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const reason = (error as { code?: unknown }).code ?? (error as Error).message;
-    throw new Error(`cannot reach or create the database at ${where}: ${String(reason)}`, { cause: error });
-  }
+  await prepareDatabase(config.databaseUrl);
   const db = connectDatabase(config.databaseUrl, {
     onIdleError: (error) => logger.warn({ err: loggableError(error) }, 'idle database connection lost'),
   });
   const outbox = createOutbox({ dialect: db.dialect, table: config.outboxTable, mode: config.outboxMode });
 
   let app: FastifyInstance;
+  let url: string;
   try {
     await migrate(db, outbox);
     app = await buildApp({ db, outbox, logger });
-    await app.listen({ port: config.port, host: config.host });
+    url = await listen(app, config);
   } catch (error) {
     await db.close();
     throw error;
   }
 
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url,
     app,
     db,
-    close() {
-      closing ??= (async () => {
-        try {
-          await app.close();
-        } finally {
-          await db.close();
-        }
-      })();
-      return closing;
-    },
+    close: closeOnce(async () => {
+      try {
+        await app.close();
+      } finally {
+        await db.close();
+      }
+    }),
   };
 }
 
@@ -105,48 +103,15 @@ function curlExample(url: string): string {
   return `curl -s -X POST ${url}/courses -H 'content-type: application/json' -d '${body}'`;
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    console.error(`course-service: ${(error as Error).message}`);
-    process.exit(2);
-  }
-  const logger = pino({ name: 'course-service', level: config.logLevel });
-  let service: StartedCourseService;
-  try {
-    service = await startCourseService(config, { logger });
-  } catch (error) {
-    logger.fatal({ err: loggableError(error) }, 'start-up failed');
-    console.error(`course-service: ${(error as Error).message}`);
-    process.exit(1);
-  }
-  // performance.now() counts from process start.
-  const startupMs = Math.round(performance.now());
-  logger.info({ url: service.url, startupMs }, 'course service listening');
-  console.log(`\ncourse service listening on ${service.url} (started in ${startupMs} ms)`);
-  console.log(`  API docs: ${service.url}/docs`);
-  console.log(`  try:      ${curlExample(service.url)}`);
-  console.log(`  then:     curl -s -X POST ${service.url}/courses/<courseId>/post\n`);
-
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s, exiting');
-      process.exit(1);
-    }, 10_000);
-    force.unref();
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: loggableError(error) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+if (import.meta.main) {
+  await runService({
+    name: 'course-service',
+    title: 'course service',
+    loadConfig: () => loadConfig(process.env),
+    start: (config, logger) => startCourseService(config, { logger }),
+    hints: (url) => [
+      ['try:', curlExample(url)],
+      ['then:', `curl -s -X POST ${url}/courses/<courseId>/post`],
+    ],
+  });
 }
-
-if (import.meta.main) await main();

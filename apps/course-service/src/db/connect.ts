@@ -1,17 +1,9 @@
-import { ConfigError, redactUrl } from '../config.ts';
-import { type Database, dialectOf, type PoolOptions } from './database.ts';
-import { createMysqlDatabase, ensureMysqlDatabase } from './mysql/database.ts';
-import { createPostgresDatabase, ensurePostgresDatabase } from './postgres/database.ts';
+import { connectPool, type PoolOptions } from '@outflow/service-kit';
+import type { Database } from './database.ts';
+import { createMysqlCourseRepository } from './mysql/course-repository.ts';
+import { createPostgresCourseRepository } from './postgres/course-repository.ts';
 
-function dialectOrThrow(url: string) {
-  const dialect = dialectOf(url);
-  if (dialect === undefined) {
-    throw new ConfigError([
-      `DATABASE_URL must be a mysql://, mariadb://, postgres:// or postgresql:// URL, got '${redactUrl(url)}'`,
-    ]);
-  }
-  return dialect;
-}
+export { ensureDatabaseExists } from '@outflow/service-kit';
 
 /**
  * Opens a connection pool on the database at `url`; the scheme picks the implementation (`mysql://`,
@@ -19,17 +11,7 @@ function dialectOrThrow(url: string) {
  * is down only shows when the pool is used.
  */
 export function connectDatabase(url: string, options: PoolOptions = {}): Database {
-  return dialectOrThrow(url) === 'mysql'
-    ? createMysqlDatabase(url, options)
-    : createPostgresDatabase(url, options);
-}
-
-/**
- * Creates the database named in `url` if it is missing: `CREATE DATABASE IF NOT EXISTS` on MySQL/MariaDB
- * (connected without a database), a `pg_database` check then `CREATE DATABASE` on PostgreSQL (connected to
- * `postgres`). Needs the privilege to create databases.
- */
-export async function ensureDatabaseExists(url: string): Promise<void> {
-  if (dialectOrThrow(url) === 'mysql') await ensureMysqlDatabase(url);
-  else await ensurePostgresDatabase(url);
+  const pool = connectPool(url, options);
+  const courses = pool.dialect === 'mysql' ? createMysqlCourseRepository() : createPostgresCourseRepository();
+  return { ...pool, courses };
 }

@@ -1,6 +1,6 @@
+import { selectPostgresRows as select } from '@outflow/service-kit';
 import type { Course } from '../../courses/course.ts';
 import type { CoursePage, CourseRepository } from '../../courses/course-repository.ts';
-import type { Transaction } from '../database.ts';
 
 interface CourseRow {
   course_id: string;
@@ -14,12 +14,6 @@ interface CourseRow {
 }
 
 const COLUMNS = 'course_id, name, description, teacher_id, thumbnail, posted, registered_at, last_updated_at';
-
-// The transaction is a pg client: `query` resolves to a result with `rows`.
-async function select<R>(tx: Transaction, sql: string, values: unknown[]): Promise<R[]> {
-  const result = (await tx.query(sql, values)) as { rows: R[] };
-  return result.rows;
-}
 
 function toCourse(row: CourseRow): Course {
   return {
