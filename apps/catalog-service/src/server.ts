@@ -4,16 +4,23 @@
  * (`node apps/catalog-service/src/server.ts`); it shuts down cleanly on SIGINT/SIGTERM.
  */
 import { createInbox, createInboxConsumer, type InboxConsumer } from '@outflow/inbox';
+import {
+  closeOnce,
+  listen,
+  loggableError,
+  prepareDatabase,
+  redactUrl,
+  runService,
+} from '@outflow/service-kit';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.ts';
 import type { CourseEvents } from './catalog/course.ts';
 import { courseProjection } from './catalog/projection.ts';
-import { type Config, ConfigError, loadConfig, redactUrl } from './config.ts';
-import { connectDatabase, ensureDatabaseExists } from './db/connect.ts';
+import { type Config, loadConfig } from './config.ts';
+import { connectDatabase } from './db/connect.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
-import { loggableError } from './errors.ts';
 
 /** A running catalog service. */
 export interface StartedCatalogService {
@@ -49,16 +56,12 @@ export async function startCatalogService(
   options: StartOptions = {},
 ): Promise<StartedCatalogService> {
   const logger = options.logger ?? pino({ name: 'catalog-service', level: config.logLevel });
-  const where = redactUrl(config.databaseUrl);
-  logger.info({ database: where, topic: config.topic, groupId: config.groupId }, 'starting catalog service');
+  logger.info(
+    { database: redactUrl(config.databaseUrl), topic: config.topic, groupId: config.groupId },
+    'starting catalog service',
+  );
 
-  try {
-    await ensureDatabaseExists(config.databaseUrl);
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const reason = (error as { code?: unknown }).code ?? (error as Error).message;
-    throw new Error(`cannot reach or create the database at ${where}: ${String(reason)}`, { cause: error });
-  }
+  await prepareDatabase(config.databaseUrl);
   const db = connectDatabase(config.databaseUrl, {
     onIdleError: (error) => logger.warn({ err: loggableError(error) }, 'idle database connection lost'),
   });
@@ -88,6 +91,7 @@ export async function startCatalogService(
   );
 
   let app: FastifyInstance;
+  let url: string;
   try {
     await migrate(db, inbox);
     await consumer.start();
@@ -97,76 +101,35 @@ export async function startCatalogService(
       logger,
       consumer: { running: () => running, metrics: () => consumer.metrics() },
     });
-    await app.listen({ port: config.port, host: config.host });
+    url = await listen(app, config);
   } catch (error) {
     await consumer.close().catch(() => {});
     await db.close();
     throw error;
   }
 
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url,
     app,
     db,
     consumer,
-    close() {
-      closing ??= (async () => {
-        try {
-          await app.close();
-          await consumer.close();
-        } finally {
-          await db.close();
-        }
-      })();
-      return closing;
-    },
+    close: closeOnce(async () => {
+      try {
+        await app.close();
+        await consumer.close();
+      } finally {
+        await db.close();
+      }
+    }),
   };
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    console.error(`catalog-service: ${(error as Error).message}`);
-    process.exit(2);
-  }
-  const logger = pino({ name: 'catalog-service', level: config.logLevel });
-  let service: StartedCatalogService;
-  try {
-    service = await startCatalogService(config, { logger });
-  } catch (error) {
-    logger.fatal({ err: loggableError(error) }, 'start-up failed');
-    console.error(`catalog-service: ${(error as Error).message}`);
-    process.exit(1);
-  }
-  const startupMs = Math.round(performance.now());
-  logger.info({ url: service.url, startupMs }, 'catalog service listening');
-  console.log(`\ncatalog service listening on ${service.url} (started in ${startupMs} ms)`);
-  console.log(`  API docs: ${service.url}/docs`);
-  console.log(`  try:      curl -s ${service.url}/catalog/courses\n`);
-
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s, exiting');
-      process.exit(1);
-    }, 10_000);
-    force.unref();
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: loggableError(error) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+if (import.meta.main) {
+  await runService({
+    name: 'catalog-service',
+    title: 'catalog service',
+    loadConfig: () => loadConfig(process.env),
+    start: (config, logger) => startCatalogService(config, { logger }),
+    hints: (url) => [['try:', `curl -s ${url}/catalog/courses`]],
+  });
 }
-
-if (import.meta.main) await main();

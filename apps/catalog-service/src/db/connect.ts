@@ -1,27 +1,15 @@
-import { ConfigError, redactUrl } from '../config.ts';
-import { type Database, dialectOf, type PoolOptions } from './database.ts';
-import { createMysqlDatabase, ensureMysqlDatabase } from './mysql/database.ts';
-import { createPostgresDatabase, ensurePostgresDatabase } from './postgres/database.ts';
+import { connectPool, type PoolOptions } from '@outflow/service-kit';
+import type { Database } from './database.ts';
+import { createMysqlCatalogRepository } from './mysql/catalog-repository.ts';
+import { createPostgresCatalogRepository } from './postgres/catalog-repository.ts';
 
-function dialectOrThrow(url: string) {
-  const dialect = dialectOf(url);
-  if (dialect === undefined) {
-    throw new ConfigError([
-      `DATABASE_URL must be a mysql://, mariadb://, postgres:// or postgresql:// URL, got '${redactUrl(url)}'`,
-    ]);
-  }
-  return dialect;
-}
+export { ensureDatabaseExists } from '@outflow/service-kit';
 
 /** Opens a pool on the database at `url`; the scheme picks MySQL/MariaDB or PostgreSQL. Connects lazily. */
 export function connectDatabase(url: string, options: PoolOptions = {}): Database {
-  return dialectOrThrow(url) === 'mysql'
-    ? createMysqlDatabase(url, options)
-    : createPostgresDatabase(url, options);
-}
-
-/** Creates the database named in `url` if it is missing. Needs the privilege to create databases. */
-export async function ensureDatabaseExists(url: string): Promise<void> {
-  if (dialectOrThrow(url) === 'mysql') await ensureMysqlDatabase(url);
-  else await ensurePostgresDatabase(url);
+  const pool = connectPool(url, options);
+  const catalog =
+    pool.dialect === 'mysql' ? createMysqlCatalogRepository() : createPostgresCatalogRepository();
+  // A SqlPool is an InboxDatabase as it is (dialect, transaction, execute).
+  return { ...pool, catalog, inbox: pool };
 }

@@ -1,6 +1,6 @@
+import { selectPostgresRows as select } from '@outflow/service-kit';
 import type { CatalogPage, CatalogRepository } from '../../catalog/catalog-repository.ts';
 import type { CatalogCourse } from '../../catalog/course.ts';
-import type { Transaction } from '../database.ts';
 
 interface Row {
   course_id: string;
@@ -14,12 +14,6 @@ interface Row {
 }
 
 const COLUMNS = 'course_id, name, description, teacher_id, thumbnail, posted, registered_at, last_updated_at';
-
-// The transaction is a pg client: `query` resolves to a result with `rows`.
-async function select<R>(tx: Transaction, sql: string, values: unknown[]): Promise<R[]> {
-  const result = (await tx.query(sql, values)) as { rows: R[] };
-  return result.rows;
-}
 
 function toCourse(row: Row): CatalogCourse {
   return {
