@@ -76,7 +76,9 @@ export class ReplicationStream {
       if (this.#stopped) return;
       let message: ReplicationMessage;
       try {
-        message = decodeReplicationMessage(chunk);
+        // pg-protocol hands out a view of its read buffer, which it overwrites with later socket data once
+        // this callback returns; messages are processed later, so each gets its own copy of its bytes.
+        message = decodeReplicationMessage(Buffer.from(chunk));
       } catch (error) {
         handlers.onEnd(error);
         return;
