@@ -21,14 +21,13 @@ import {
   kafkaBootstrap,
   mariadbPort,
   postgresPort,
-  postgresUrl,
   type TestDatabase,
   type TopicCollector,
   uniqueName,
 } from '@outflow/testing';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { type RunningRelay, startRelay } from '../../src/index.ts';
+import { dropSlots, slotState } from '../support/postgres-slots.ts';
 
 const TEACHER = '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -163,25 +162,8 @@ after(async () => {
     await service?.app.close();
     await service?.db.close();
   }
-  // Slots outlive their database and hold WAL for ever: drop them (and their publications, with the database).
-  const admin = new pg.Client({ connectionString: postgresUrl() });
-  await admin.connect();
-  try {
-    for (const slot of [slotRouter, slotRaw]) {
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const { rows } = await admin.query(
-          `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-            WHERE slot_name = $1 AND NOT active`,
-          [slot],
-        );
-        const left = await admin.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-        if (rows.length > 0 || left.rowCount === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  } finally {
-    await admin.end();
-  }
+  // Slots outlive their database and hold WAL for ever; publications go with the database.
+  await dropSlots([slotRouter, slotRaw]);
   await pgService?.testDb.drop();
   await myService?.testDb.drop();
 });
@@ -197,21 +179,10 @@ async function waitForStreaming(name: string): Promise<void> {
     if (status.tasks[0]?.state === 'RUNNING') {
       if (!name.includes('-pg')) return;
       const slot = name.endsWith('-pgraw') ? slotRaw : slotRouter;
-      const active = await pgQuery('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-      if (active[0]?.active === true) return;
+      if ((await slotState(slot))?.active === true) return;
     }
     if (Date.now() > deadline) throw new Error(`${name} is not streaming: ${JSON.stringify(status)}`);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function pgQuery(sql: string, values: unknown[]): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: postgresUrl() });
-  await client.connect();
-  try {
-    return (await client.query(sql, values)).rows;
-  } finally {
-    await client.end();
   }
 }
 
