@@ -24,6 +24,8 @@ export const fakeSource = {
   queue: [] as SourceRecord[],
   /** Thrown by `start`: a retriable or fatal failure. */
   failStart: undefined as RelayError | undefined,
+  /** How long `start` takes. */
+  startDelayMs: 0,
   starts: 0,
   stops: 0,
 };
@@ -64,6 +66,7 @@ export const fakeMySqlPlugin: SourceConnectorPlugin = {
       async start(context) {
         fakeSource.starts++;
         await context.offset({ server: values['topic.prefix'] });
+        if (fakeSource.startDelayMs > 0) await sleep(fakeSource.startDelayMs);
         if (fakeSource.failStart !== undefined) throw fakeSource.failStart;
       },
       async poll(signal) {

@@ -34,6 +34,7 @@ describe('REST API (fakes)', () => {
   beforeEach(async () => {
     fakeSource.queue = [];
     fakeSource.failStart = undefined;
+    fakeSource.startDelayMs = 0;
     t = await createTestRelay();
   });
   afterEach(async () => {
@@ -221,6 +222,18 @@ describe('REST API (fakes)', () => {
     assert.equal(changed.statusCode, 200);
     await eventually(() => fakeSource.starts > starts);
     assert.equal(fakeSource.stops, stops + 1);
+  });
+
+  it('stops a task that is still starting: the task is stopped once its start returns', async () => {
+    fakeSource.startDelayMs = 200;
+    const { starts, stops } = fakeSource;
+    await create('c6');
+    await eventually(() => fakeSource.starts > starts);
+    assert.equal((await inject('PUT', '/connectors/c6/stop')).statusCode, 202);
+    assert.equal(fakeSource.stops, stops + 1);
+    const status = (await inject('GET', '/connectors/c6/status')).json();
+    assert.equal(status.connector.state, 'STOPPED');
+    assert.doesNotMatch(t.logs(), /task failed/);
   });
 
   it('moves through RUNNING, PAUSED, RUNNING, STOPPED and back, persisting the target state', async () => {

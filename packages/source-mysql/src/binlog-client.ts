@@ -1,3 +1,4 @@
+import type { Logger } from '@outflow/relay-core';
 import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import type { BinlogPosition } from './server.ts';
@@ -24,13 +25,29 @@ export interface ReceivedEvent {
 /**
  * The transport: zongji (MySQL/MariaDB replication protocol, row decoding from `binlog_row_metadata=FULL`)
  * behind a small start/pause/resume/stop surface.
+ *
+ * `stop` may be called at any moment, also while zongji is still connecting: zongji's start-up queries
+ * keep running after it and fail on the destroyed connections (`ERR_STREAM_WRITE_AFTER_END`), emitting
+ * `error` on the ZongJi instance. An `error` listener therefore stays attached for the client's whole
+ * life: before `stop` errors go to the `onError` handler, after it they are logged at debug and dropped.
+ * Without a listener, EventEmitter would throw them as uncaught exceptions and end the process.
  */
 export class BinlogClient {
   readonly #zongji: ZongJi;
+  readonly #logger: Logger;
   #stopped = false;
+  #onError: ((error: Error) => void) | undefined;
 
-  constructor(connection: mysql.ConnectionOptions) {
+  constructor(connection: mysql.ConnectionOptions, logger: Logger) {
+    this.#logger = logger;
     this.#zongji = new ZongJi(connection);
+    this.#zongji.on('error', (error: Error) => {
+      if (this.#stopped || this.#onError === undefined) {
+        this.#logger.debug({ err: error }, 'binlog client error after stop (ignored)');
+        return;
+      }
+      this.#onError(error);
+    });
   }
 
   /** Starts streaming from `from` (by GTIDs when given, else file/pos). Events and errors go to the handlers. */
@@ -56,9 +73,8 @@ export class BinlogClient {
         gtids: z.gtidSet,
       });
     });
-    z.on('error', (error: Error) => {
-      if (!this.#stopped) onError(error);
-    });
+    this.#onError = onError;
+    if (this.#stopped) return;
     const options =
       from.useGtids && from.gtids !== undefined
         ? { serverId, gtidSet: from.gtids }
@@ -75,7 +91,10 @@ export class BinlogClient {
     this.#zongji.connection?.resume();
   }
 
-  /** Closes both zongji connections. */
+  /**
+   * Closes both zongji connections; safe at any moment and more than once. No event or error reaches the
+   * handlers once it was called.
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -87,11 +106,13 @@ export class BinlogClient {
       });
       try {
         this.#zongji.stop();
-      } catch {
+      } catch (error) {
+        this.#logger.debug({ err: error }, 'stopping the binlog client failed (ignored)');
         clearTimeout(timer);
         resolve();
       }
     });
-    this.#zongji.removeAllListeners();
+    // Keep the `error` listener: zongji may still emit errors from its interrupted start-up.
+    this.#zongji.removeAllListeners('binlog');
   }
 }

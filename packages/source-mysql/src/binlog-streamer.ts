@@ -85,14 +85,17 @@ export class BinlogStreamer {
   }
 
   start(): void {
-    this.#connect();
+    if (!this.#stopped) this.#connect();
   }
 
+  /** Stops reading; safe at any moment (connecting, streaming, waiting to reconnect) and more than once. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer);
-    await this.#client?.stop();
+    this.#reconnectTimer = null;
+    const client = this.#client;
     this.#client = null;
+    await client?.stop();
   }
 
   #connect(): void {
@@ -100,7 +103,7 @@ export class BinlogStreamer {
     this.#cursor = new TransactionCursor(from);
     this.#thread = null;
     this.#pendingTxPos = null;
-    const client = new BinlogClient(connectionOptions(this.#config));
+    const client = new BinlogClient(connectionOptions(this.#config), this.#logger);
     this.#client = client;
     this.#paused = false;
     this.#logger.info(
@@ -139,7 +142,9 @@ export class BinlogStreamer {
       return;
     }
     // Let queued events finish so the resume point covers them.
-    while (this.#processing || this.#inbox.length > 0) await new Promise((r) => setTimeout(r, 10));
+    while (!this.#stopped && (this.#processing || this.#inbox.length > 0))
+      await new Promise((r) => setTimeout(r, 10));
+    if (this.#stopped) return;
     const delay = Math.min(30_000, 500 * 2 ** this.#attempt);
     this.#attempt++;
     this.#logger.warn(

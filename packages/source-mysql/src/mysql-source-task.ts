@@ -49,6 +49,7 @@ export class MySqlSourceTask implements SourceTask {
   #streamer: BinlogStreamer | null = null;
   #heartbeat: HeartbeatTimer;
   #snapshotDone: Promise<void> = Promise.resolve();
+  #starting: Promise<void> = Promise.resolve();
 
   constructor(config: MySqlSourceConfig, logger: Logger) {
     this.#config = config;
@@ -63,17 +64,30 @@ export class MySqlSourceTask implements SourceTask {
     return { server: this.#config.topicPrefix };
   }
 
+  /**
+   * Takes the start position and starts the snapshot or the binlog stream in the background. A `stop`
+   * during `start` makes it return early, opening nothing more.
+   */
   async start(context: SourceTaskContext): Promise<void> {
+    this.#starting = this.#start(context);
+    await this.#starting;
+  }
+
+  async #start(context: SourceTaskContext): Promise<void> {
     this.#logger = context.logger;
+    const stopped = this.#abort.signal;
     const stored = parseStoredOffset(await context.offset(this.partition));
+    if (stopped.aborted) return;
     const control = await openConnection(this.#config);
     this.#control = control;
+    if (stopped.aborted) return;
     let info: ServerInfo;
     try {
       info = await checkServer(control);
     } catch (error) {
       throw toRelayError(error, 'checking the server');
     }
+    if (stopped.aborted) return;
     const cache = new TableSchemaCache({
       topicPrefix: this.#config.topicPrefix,
       connector: this.#config.connector,
@@ -102,12 +116,14 @@ export class MySqlSourceTask implements SourceTask {
     } else {
       snapshot = true;
     }
+    if (stopped.aborted) return;
     if (!snapshot && from !== null) {
       this.#startStreaming(info, cache, from);
       return;
     }
     const snapshotConn = await openConnection(this.#config);
     this.#snapshotConn = snapshotConn;
+    if (stopped.aborted) return;
     this.#snapshotDone = runSnapshot({
       conn: snapshotConn,
       info,
@@ -144,7 +160,7 @@ export class MySqlSourceTask implements SourceTask {
   }
 
   #startStreaming(info: ServerInfo, cache: TableSchemaCache, from: BinlogOffset): void {
-    if (this.#control === null) return;
+    if (this.#control === null || this.#abort.signal.aborted) return;
     const streamer = new BinlogStreamer({
       config: this.#config,
       info,
@@ -185,9 +201,15 @@ export class MySqlSourceTask implements SourceTask {
     return [];
   }
 
+  /**
+   * Stops the task at whatever stage it is (starting, snapshotting, streaming, reconnecting) and closes its
+   * connections. Never rejects; errors the drivers raise while closing are dropped.
+   */
   async stop(): Promise<void> {
     this.#abort.abort();
     this.#queue.fail(new RelayError('SOURCE_UNAVAILABLE', 'the task was stopped'));
+    // A start in progress returns at its next step; what it opened is closed below.
+    await this.#starting.catch(() => undefined);
     await this.#streamer?.stop();
     this.#streamer = null;
     await this.#snapshotDone;
