@@ -15,14 +15,6 @@ export {
   isConnectionError,
   type TransactionOutcome,
 } from './consumer/options.ts';
-export {
-  type MysqlConnectionLike,
-  type MysqlPoolLike,
-  mysqlDatabase,
-  type PgClientLike,
-  type PgPoolLike,
-  postgresDatabase,
-} from './database.ts';
 export { type Decoded, type DecodeOptions, decodeRecord, type RawRecord } from './envelope.ts';
 export { InboxConfigError, InboxError, type InboxErrorCode } from './errors.ts';
 export { type CleanupOptions, createInbox, type Inbox, type InboxOptions } from './inbox.ts';

@@ -13,8 +13,10 @@ export interface SqlExecutor {
 
 /**
  * The database seam of the inbox consumer: transactions for handlers, plain statements for cleanup.
- * Build one over your pool with `mysqlDatabase(pool)` or `postgresDatabase(pool)`, or implement it yourself.
- * The consumer never closes it; its owner does, after closing the consumer.
+ * It is structural, so this package depends on no driver and no service framework: `@outflow/service-kit`'s
+ * `SqlPool` (`connectPool(url)`, `fromMysqlPool(pool)`, `fromPostgresPool(pool)`) is one as it is, and any
+ * other object with these three members is too. The consumer never closes it; its owner does, after closing
+ * the consumer.
  */
 export interface InboxDatabase {
   /** The dialect its SQL speaks; must match the inbox's. */

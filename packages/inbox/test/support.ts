@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createAdmin, createProducer, ensureTopic, type OutflowProducer } from '@outflow/kafka';
+import { fromMysqlPool, fromPostgresPool } from '@outflow/service-kit';
 import {
   createMariaDbDatabase,
   createPostgresDatabase,
@@ -8,13 +9,7 @@ import {
 } from '@outflow/testing';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import {
-  createInbox,
-  type Inbox,
-  type InboxDatabase,
-  mysqlDatabase,
-  postgresDatabase,
-} from '../src/index.ts';
+import { createInbox, type Inbox, type InboxDatabase } from '../src/index.ts';
 
 /** A throwaway database with an inbox table and an `effect` table handlers write to. */
 export interface Fixture {
@@ -39,9 +34,11 @@ export async function createFixture(dialect: 'mysql' | 'postgres'): Promise<Fixt
     await pool.query(
       'CREATE TABLE effect (seq INT AUTO_INCREMENT PRIMARY KEY, event_id VARCHAR(255), note TEXT)',
     );
+    // The service kit's pool is an InboxDatabase as it is: this assignment is the compile-time check.
+    const database: InboxDatabase = fromMysqlPool(pool);
     return {
       dialect,
-      database: mysqlDatabase(pool),
+      database,
       inbox,
       rows: async <R>(sql: string, values: unknown[] = []) => (await pool.query(sql, values))[0] as R[],
       effectSql: 'INSERT INTO effect (event_id, note) VALUES (?, ?)',
@@ -55,9 +52,10 @@ export async function createFixture(dialect: 'mysql' | 'postgres'): Promise<Fixt
   pool.on('error', () => {});
   await inbox.migrate(pool);
   await pool.query('CREATE TABLE effect (seq serial PRIMARY KEY, event_id text, note text)');
+  const database: InboxDatabase = fromPostgresPool(pool);
   return {
     dialect,
-    database: postgresDatabase(pool),
+    database,
     inbox,
     rows: async <R>(sql: string, values: unknown[] = []) => (await pool.query(sql, values)).rows as R[],
     effectSql: 'INSERT INTO effect (event_id, note) VALUES ($1, $2)',

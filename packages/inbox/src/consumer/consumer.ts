@@ -55,7 +55,7 @@ const LAG_TIMEOUT_MS = 2000;
  * @example
  * const consumer = createInboxConsumer<{ CoursePostedEvent: Course }>({
  *   bootstrapServers: '127.0.0.1:9092', groupId: 'catalog', topics: ['outbox.event.Course'],
- *   database: mysqlDatabase(pool), inbox: createInbox({ dialect: 'mysql' }),
+ *   database: connectPool(url), inbox: createInbox({ dialect: 'mysql' }), // connectPool: @outflow/service-kit
  *   handlers: { CoursePostedEvent: async (tx, event) => { await upsert(tx, event.payload); } },
  * });
  * await consumer.start();
