@@ -1,0 +1,202 @@
+/**
+ * Two relay processes with the same PostgreSQL connector (same slot, same offsets and configs topics): the
+ * second waits as a standby (task RUNNING, its log says it waits, no failure loop) while the first holds the
+ * slot. The first is SIGKILLed while events are being written; the standby takes the slot over and every
+ * event reaches Kafka, in commit order per aggregate. Real PostgreSQL, real Kafka, the relay's CLI.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createOutbox, migrate } from '@outflow/outbox';
+import {
+  collectTopics,
+  createPostgresDatabase,
+  kafkaBootstrap,
+  postgresPort,
+  type TestDatabase,
+  type TopicCollector,
+  uniqueName,
+} from '@outflow/testing';
+import pg from 'pg';
+import { judgeDelivery, writeOutboxEvents } from '../support/outbox-workload.ts';
+import { dropSlots, slotState } from '../support/postgres-slots.ts';
+import { freePort, type RelayProcess, startRelayProcess } from '../support/relay-process.ts';
+
+const TOTAL = 5_000;
+/** The standby checks the slot every 3 s; the server notices a killed client at once (its socket closes). */
+const TAKEOVER_BOUND_MS = 15_000;
+
+// The standby announces itself at info level.
+process.env.OUTFLOW_RELAY_LOG_LEVEL = 'info';
+
+let db: TestDatabase;
+const dirs: string[] = [];
+let collector: TopicCollector;
+const name = uniqueName('pgstandby');
+const slot = `${name}_slot`;
+const topic = `${name}.events`;
+
+before(async () => {
+  db = await createPostgresDatabase('pgstandby');
+  const conn = new pg.Client({ connectionString: db.url });
+  await conn.connect();
+  await migrate(conn, createOutbox({ dialect: 'postgres' }));
+  await conn.end();
+  collector = await collectTopics([topic], { partitions: 3 });
+});
+
+after(async () => {
+  await collector?.close();
+  await dropSlots([slot]);
+  await db?.drop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function startRelay(): Promise<RelayProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'outflow-pgstandby-'));
+  dirs.push(dir);
+  return startRelayProcess({
+    dir,
+    restPort: await freePort(),
+    worker: {
+      'bootstrap.servers': kafkaBootstrap,
+      'offset.storage.topic': `${name}.offsets`,
+      'config.storage.topic': `${name}.configs`,
+      'offset.flush.interval.ms': '200',
+    },
+    connector: {
+      name,
+      config: {
+        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+        'database.hostname': '127.0.0.1',
+        'database.port': String(postgresPort),
+        'database.user': 'outflow',
+        'database.password': 'outflow',
+        'database.dbname': db.name,
+        'topic.prefix': name,
+        'slot.name': slot,
+        'publication.name': `${slot}_pub`,
+        'publication.autocreate.mode': 'filtered',
+        'table.include.list': 'public.outbox',
+        'snapshot.mode': 'no_data',
+        'topic.creation.default.partitions': '3',
+        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+        transforms: 'outbox',
+        'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
+        'transforms.outbox.route.topic.replacement': topic,
+      },
+    },
+  });
+}
+
+async function taskState(relay: RelayProcess): Promise<string> {
+  const status = (await (await fetch(`${relay.url}/connectors/${name}/status`)).json()) as {
+    tasks?: { state: string }[];
+  };
+  return status.tasks?.[0]?.state ?? 'none';
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('a second relay waits as a standby and takes over the slot when the first is SIGKILLed', {
+  timeout: 300_000,
+}, async (t) => {
+  const first = await startRelay();
+  let standby: RelayProcess | undefined;
+  try {
+    await first.waitForRunning(name);
+    const held = await slotState(slot);
+    assert.equal(held?.active, true, 'the first relay holds the slot once its task is RUNNING');
+    const warmup = await writeOutboxEvents({
+      url: db.url,
+      dialect: 'postgres',
+      aggregateType: 'Warmup',
+      total: 1,
+      writers: 1,
+      aggregates: 1,
+    });
+    await collector.waitFor((records) => records.some((r) => r.headers.id === warmup[0]!.id));
+
+    standby = await startRelay();
+    await standby.waitForRunning(name);
+    const second = standby;
+    await until(
+      'the standby to say it waits',
+      async () => second.output().includes('waiting as a standby'),
+      10_000,
+    );
+    // Waiting is not failing: for several standby checks the task stays RUNNING, the slot stays the first's.
+    const watchUntil = Date.now() + 7_000;
+    while (Date.now() < watchUntil) {
+      assert.equal(await taskState(second), 'RUNNING', second.output().slice(-2000));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal((await slotState(slot))?.activePid, held?.activePid, 'the first relay still holds the slot');
+    const waits = second.output().match(/waiting as a standby/g) ?? [];
+    assert.equal(waits.length, 1, 'the standby says once that it waits, not at every check');
+    assert.doesNotMatch(second.output(), /"level":"(error|fatal)"/);
+
+    let killedAt = 0;
+    let killing: Promise<void> = Promise.resolve();
+    const written = await writeOutboxEvents({
+      url: db.url,
+      dialect: 'postgres',
+      aggregateType: 'Tick',
+      total: TOTAL,
+      writers: 8,
+      aggregates: 100,
+      onProgress: (count) => {
+        if (killedAt === 0 && count >= TOTAL * 0.3) {
+          killedAt = Date.now();
+          killing = first.kill();
+        }
+      },
+    });
+    await killing;
+    await until(
+      'the standby to take the slot over',
+      async () => {
+        const state = await slotState(slot);
+        return state?.active === true && state.activePid !== held?.activePid;
+      },
+      TAKEOVER_BOUND_MS,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nstandby output:\n${second.output().slice(-4000)}`);
+    });
+    const takeoverMs = Date.now() - killedAt;
+    t.diagnostic(`the standby holds the slot ${takeoverMs} ms after the SIGKILL`);
+
+    const ids = new Set(written.map((e) => e.id));
+    const distinctSeen = () =>
+      new Set(collector.records.map((r) => r.headers.id).filter((id) => id !== undefined && ids.has(id)))
+        .size;
+    await collector.waitFor(() => distinctSeen() >= TOTAL, {
+      timeoutMs: 120_000,
+      describe: () =>
+        `${distinctSeen()} of ${TOTAL} distinct events\nstandby output:\n${second.output().slice(-4000)}`,
+    });
+    const report = judgeDelivery(
+      written,
+      collector.records.filter((r) => r.headers.id === undefined || ids.has(r.headers.id)),
+    );
+    t.diagnostic(
+      `written: ${report.written}; received: ${report.received}; distinct: ${report.distinct}; duplicates: ${report.duplicates}`,
+    );
+    assert.deepEqual(report.missing, []);
+    assert.deepEqual(report.outOfOrder, []);
+    assert.equal(report.distinct, TOTAL);
+    assert.equal(await taskState(second), 'RUNNING');
+  } finally {
+    await first.kill().catch(() => {});
+    await standby?.stop();
+  }
+});
