@@ -74,3 +74,15 @@ export function someCause(error: unknown, test: (e: Error & { code?: unknown }) 
   }
   return false;
 }
+
+/** Socket error codes meaning the server cannot be reached or dropped the connection, whichever the driver. */
+export const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);

@@ -1,15 +1,8 @@
-import { someCause } from '../pool.ts';
+import { SOCKET_ERROR_CODES, someCause } from '../pool.ts';
 
 // Socket errors, mysql2's protocol errors after a lost connection, and server errors meaning "not now".
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
+  ...SOCKET_ERROR_CODES,
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',

@@ -2,7 +2,8 @@
 import mysql from 'mysql2/promise';
 import { databaseName } from '../../config.ts';
 import type { PoolOptions, SqlPool, Transaction } from '../pool.ts';
-import { pingWithin, runTransaction, type TransactionConnection } from '../run-transaction.ts';
+import type { TransactionConnection } from '../run-transaction.ts';
+import { sqlPool } from '../sql-pool.ts';
 import { isMysqlUnavailable } from './connection-errors.ts';
 
 /** mysql2 connection options from a `mysql://` or `mariadb://` URL (user, password, host, port, database). */
@@ -45,8 +46,6 @@ export function fromMysqlPool(pool: mysql.Pool, options: Pick<PoolOptions, 'onId
   pool.on('connection', (conn) => {
     conn.on('error', (error: unknown) => options.onIdleError?.(error));
   });
-  let closed = false;
-
   async function acquire(): Promise<TransactionConnection> {
     const conn = await pool.getConnection();
     return {
@@ -59,17 +58,13 @@ export function fromMysqlPool(pool: mysql.Pool, options: Pick<PoolOptions, 'onId
     };
   }
 
-  return {
+  return sqlPool({
     dialect: 'mysql',
-    transaction: (fn) => runTransaction(acquire, isMysqlUnavailable, fn),
-    execute: (sql, values) => pool.query(sql, values ?? []),
-    ping: () => pingWithin(() => pool.query('SELECT 1')),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await pool.end();
-    },
-  };
+    acquire,
+    isUnavailable: isMysqlUnavailable,
+    query: (sql, values) => pool.query(sql, values),
+    end: () => pool.end(),
+  });
 }
 
 /**

@@ -1,15 +1,4 @@
-import { someCause } from '../pool.ts';
-
-const SOCKET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-]);
+import { SOCKET_ERROR_CODES, someCause } from '../pool.ts';
 
 // SQLSTATEs: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 53300 too_many_connections,
 // 3D000 invalid_catalog_name (the database is gone); class 08 is "connection exception".
@@ -30,7 +19,8 @@ const UNAVAILABLE_MESSAGES = [
  */
 export function isPostgresUnavailable(error: unknown): boolean {
   return someCause(error, (e) => {
-    if (typeof e.code === 'string' && (SOCKET_CODES.has(e.code) || SERVER_CODES.has(e.code))) return true;
+    if (typeof e.code === 'string' && (SOCKET_ERROR_CODES.has(e.code) || SERVER_CODES.has(e.code)))
+      return true;
     if (typeof e.code === 'string' && /^08[0-9A-Z]{3}$/.test(e.code)) return true;
     return UNAVAILABLE_MESSAGES.some((m) => e.message.startsWith(m));
   });

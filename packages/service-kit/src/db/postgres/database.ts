@@ -2,7 +2,8 @@
 import pg from 'pg';
 import { databaseName } from '../../config.ts';
 import type { PoolOptions, SqlPool, Transaction } from '../pool.ts';
-import { pingWithin, runTransaction, type TransactionConnection } from '../run-transaction.ts';
+import type { TransactionConnection } from '../run-transaction.ts';
+import { sqlPool } from '../sql-pool.ts';
 import { isPostgresUnavailable } from './connection-errors.ts';
 
 /** A pool on a PostgreSQL database, from a `postgres://` or `postgresql://` URL. Connects lazily. */
@@ -21,8 +22,6 @@ export function createPostgresPool(url: string, options: PoolOptions = {}): SqlP
 export function fromPostgresPool(pool: pg.Pool, options: Pick<PoolOptions, 'onIdleError'> = {}): SqlPool {
   // Idle clients that lose their server (e.g. 57P01 on shutdown) emit here; without a listener the process dies.
   pool.on('error', (error) => options.onIdleError?.(error));
-  let closed = false;
-
   async function acquire(): Promise<TransactionConnection> {
     const client = await pool.connect();
     // pg-pool stops listening for 'error' on a checked-out client, and a lost connection emits one besides
@@ -46,17 +45,13 @@ export function fromPostgresPool(pool: pg.Pool, options: Pick<PoolOptions, 'onId
     };
   }
 
-  return {
+  return sqlPool({
     dialect: 'postgres',
-    transaction: (fn) => runTransaction(acquire, isPostgresUnavailable, fn),
-    execute: (sql, values) => pool.query(sql, values ?? []),
-    ping: () => pingWithin(() => pool.query('SELECT 1')),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await pool.end();
-    },
-  };
+    acquire,
+    isUnavailable: isPostgresUnavailable,
+    query: (sql, values) => pool.query(sql, values),
+    end: () => pool.end(),
+  });
 }
 
 /**
