@@ -111,15 +111,30 @@ export interface DeliveryReport {
   readonly distinct: number;
   readonly missing: readonly string[];
   readonly duplicates: number;
-  /** Aggregates whose first deliveries are not in commit order, with the offending sequence. */
+  /**
+   * Aggregates whose first deliveries are not in commit order, with the offending sequence: each event's
+   * place (1-based) in its aggregate's commit order across all of `written`, which may join several
+   * workloads over the same aggregates (their `seq` restarts at 1 in each).
+   */
   readonly outOfOrder: readonly { aggregateId: string; seqs: number[] }[];
 }
 
-/** Checks that every written event arrived and that, per aggregate, first arrivals follow commit order. */
+/**
+ * Checks that every written event arrived and that, per aggregate, first arrivals follow commit order.
+ * `written` must be in commit order per aggregate (as `writeOutboxEvents` returns it; workloads joined in
+ * the order they ran).
+ */
 export function judgeDelivery(
   written: readonly WrittenEvent[],
   records: readonly CollectedRecord[],
 ): DeliveryReport {
+  const place = new Map<string, number>();
+  const perAggregate = new Map<string, number>();
+  for (const e of written) {
+    const n = (perAggregate.get(e.aggregateId) ?? 0) + 1;
+    perAggregate.set(e.aggregateId, n);
+    place.set(e.id, n);
+  }
   const seen = new Set<string>();
   const firstSeqs = new Map<string, number[]>();
   let duplicates = 0;
@@ -131,11 +146,12 @@ export function judgeDelivery(
       continue;
     }
     seen.add(id);
-    const { aggregateId, seq } = JSON.parse(record.value) as { aggregateId: string; seq: number };
-    if (record.key !== aggregateId)
+    const { aggregateId, seq } = decodeValue(record.value) as { aggregateId: string; seq: number };
+    const key = record.key === null ? null : decodeKey(record.key);
+    if (key !== aggregateId)
       throw new Error(`record ${id} has key ${record.key}, payload says ${aggregateId}`);
     const list = firstSeqs.get(aggregateId) ?? [];
-    list.push(seq);
+    list.push(place.get(id) ?? seq);
     firstSeqs.set(aggregateId, list);
   }
   const outOfOrder: { aggregateId: string; seqs: number[] }[] = [];
@@ -150,4 +166,27 @@ export function judgeDelivery(
     duplicates,
     outOfOrder,
   };
+}
+
+/**
+ * A record's key or value as the connector's converter wrote it: StringConverter writes the text itself,
+ * JsonConverter (Connect's default, used when a connector sets no converter) with `schemas.enable=true`
+ * wraps it as `{"schema":…,"payload":…}`.
+ */
+function unwrapJsonEnvelope(text: string): unknown {
+  if (!text.startsWith('{"schema":')) return undefined;
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  const keys = Object.keys(parsed);
+  return keys.length === 2 && keys.includes('payload') ? parsed.payload : undefined;
+}
+
+function decodeKey(text: string): unknown {
+  return unwrapJsonEnvelope(text) ?? text;
+}
+
+/** The outbox payload: the JSON the event's payload column held. */
+function decodeValue(text: string): unknown {
+  const payload = unwrapJsonEnvelope(text);
+  if (payload === undefined) return JSON.parse(text);
+  return typeof payload === 'string' ? JSON.parse(payload) : payload;
 }
