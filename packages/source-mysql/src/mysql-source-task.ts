@@ -69,7 +69,10 @@ export class MySqlSourceTask implements SourceTask {
    * during `start` makes it return early, opening nothing more.
    */
   async start(context: SourceTaskContext): Promise<void> {
-    this.#starting = this.#start(context);
+    // Driver errors become RelayErrors (a lost connection retriable), so the task loop can decide.
+    this.#starting = this.#start(context).catch((error: unknown) => {
+      throw toRelayError(error, 'starting the source');
+    });
     await this.#starting;
   }
 
