@@ -34,6 +34,8 @@ export interface PostgresSourceConfig {
   readonly maxQueueSize: number;
   readonly pollIntervalMs: number;
   readonly statusUpdateIntervalMs: number;
+  /** `wal_sender_timeout` of the replication connection in ms; null = the server's setting. */
+  readonly walSenderTimeoutMs: number | null;
   readonly typeModes: TypeModes;
   /** How long a standby waits between checks of a slot held by another process. */
   readonly standbyPollIntervalMs: number;
@@ -253,6 +255,16 @@ export const postgresConfigDef = new ConfigDef([
       'How often the confirmed position is reported to the server (also keeps the connection alive).',
   },
   {
+    name: 'wal.sender.timeout.ms',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description:
+      "Outflow only: the replication connection's wal_sender_timeout (PostgreSQL 12+); 0 = the server's " +
+      'setting (60 s by default). The server frees the slot when it hears nothing for this long from a relay ' +
+      'that hangs or lost its network, so a standby takes over sooner. At least 3 × status.update.interval.ms.',
+  },
+  {
     name: 'decimal.handling.mode',
     type: 'string',
     default: 'precise',
@@ -286,6 +298,14 @@ export function validatePostgresConfig(values: Readonly<Record<string, unknown>>
   const problems: ConfigProblem[] = [];
   if (Number(values['max.queue.size']) <= Number(values['max.batch.size']))
     problems.push({ property: 'max.queue.size', message: 'must be larger than max.batch.size' });
+  const walSenderTimeout = Number(values['wal.sender.timeout.ms']);
+  if (walSenderTimeout > 0 && walSenderTimeout < 3 * Number(values['status.update.interval.ms']))
+    problems.push({
+      property: 'wal.sender.timeout.ms',
+      message:
+        'must be at least 3 × status.update.interval.ms: the status updates are what keeps the server from ' +
+        'ending a healthy connection (lower status.update.interval.ms too)',
+    });
   return problems;
 }
 
@@ -325,6 +345,7 @@ export function toPostgresSourceConfig(values: Readonly<Record<string, unknown>>
     maxQueueSize: v['max.queue.size'],
     pollIntervalMs: v['poll.interval.ms'],
     statusUpdateIntervalMs: v['status.update.interval.ms'],
+    walSenderTimeoutMs: v['wal.sender.timeout.ms'] > 0 ? v['wal.sender.timeout.ms'] : null,
     typeModes: {
       decimalHandlingMode: v['decimal.handling.mode'],
       timePrecisionMode: v['time.precision.mode'],

@@ -139,6 +139,22 @@ describe('PostgreSQL connector configuration', () => {
     assert.deepEqual(validatePostgresConfig(parse(base).values), []);
   });
 
+  it('takes wal.sender.timeout.ms only with status updates at least three times as frequent', () => {
+    assert.equal(toPostgresSourceConfig(parse(base).values).walSenderTimeoutMs, null);
+    const ok = parse({
+      ...base,
+      'wal.sender.timeout.ms': '6000',
+      'status.update.interval.ms': '2000',
+    }).values;
+    assert.deepEqual(validatePostgresConfig(ok), []);
+    assert.equal(toPostgresSourceConfig(ok).walSenderTimeoutMs, 6000);
+    const tooShort = parse({ ...base, 'wal.sender.timeout.ms': '10000' }).values;
+    assert.deepEqual(
+      validatePostgresConfig(tooShort).map((p) => p.property),
+      ['wal.sender.timeout.ms'],
+    );
+  });
+
   it('creates a task that starts as not standby', () => {
     const task = postgresConnectorPlugin.createTask(parse(base).values, silentLogger);
     assert.ok(task instanceof PostgresSourceTask);

@@ -7,7 +7,8 @@ const RAW_TEXT_TYPES = { getTypeParser: () => (value: string) => value };
 
 /**
  * Opens a connection to the source database: a regular one, one that returns every value as text
- * (`rawText`, for snapshots), or a logical replication connection (`replication`).
+ * (`rawText`, for snapshots), or a logical replication connection (`replication`), which carries
+ * `wal.sender.timeout.ms` as its own `wal_sender_timeout`.
  */
 export async function connectSource(
   config: PostgresSourceConfig,
@@ -20,7 +21,10 @@ export async function connectSource(
     password: config.password,
     database: config.database,
     ssl: sslOptions(config.sslMode),
-    options: SESSION_OPTIONS,
+    options:
+      options.replication && config.walSenderTimeoutMs !== null
+        ? `${SESSION_OPTIONS} -c wal_sender_timeout=${config.walSenderTimeoutMs}`
+        : SESSION_OPTIONS,
     application_name: options.applicationName ?? 'outflow',
     keepAlive: true,
     connectionTimeoutMillis: 30_000,
