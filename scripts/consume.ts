@@ -14,8 +14,13 @@ if (topic === undefined) {
   console.error('usage: npm run consume -- <topic> [--from-beginning]');
   process.exit(2);
 }
+// The project's own broker unless KAFKA_BOOTSTRAP_SERVERS names another; OUTFLOW_KAFKA_PORT moves it.
+const bootstrapServers =
+  process.env.KAFKA_BOOTSTRAP_SERVERS === undefined && process.env.OUTFLOW_KAFKA_PORT !== undefined
+    ? `127.0.0.1:${process.env.OUTFLOW_KAFKA_PORT}`
+    : bootstrapFromEnv();
 const consumer = createConsumer({
-  bootstrapServers: bootstrapFromEnv(),
+  bootstrapServers,
   groupId: `outflow-console-${process.pid}`,
   maxWaitTimeMs: 200,
 });
