@@ -64,6 +64,11 @@ export class MySqlSourceTask implements SourceTask {
     return { server: this.#config.topicPrefix };
   }
 
+  /** Records read from the database and not yet handed out by `poll`: at most about `max.queue.size`. */
+  get queuedRecords(): number {
+    return this.#queue.size;
+  }
+
   /**
    * Takes the start position and starts the snapshot or the binlog stream in the background. A `stop`
    * during `start` makes it return early, opening nothing more.

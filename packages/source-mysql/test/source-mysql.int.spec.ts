@@ -206,6 +206,47 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
     }
   });
 
+  it('buffers about max.queue.size records while nothing polls, however many rows one binlog event holds', async () => {
+    await conn.query('CREATE TABLE bulk (id INT PRIMARY KEY, v VARCHAR(100))');
+    const task = makeTask({
+      'snapshot.mode': 'no_data',
+      'table.include.list': `${db.name}\\.bulk`,
+      'max.queue.size': '200',
+      'max.batch.size': '50',
+    });
+    try {
+      // A backlog written before the task starts, so the reader gets it in large socket chunks: 30
+      // transactions of one 100-row INSERT (a few rows events each).
+      const [[status]] = (await conn.query('SHOW MASTER STATUS')) as [
+        { File: string; Position: number }[],
+        unknown,
+      ];
+      for (let t = 0; t < 30; t++) {
+        const rows = Array.from({ length: 100 }, (_, i) => `(${t * 100 + i}, '${'x'.repeat(50)}')`);
+        await conn.query(`INSERT INTO bulk VALUES ${rows.join(',')}`);
+      }
+      await startTask(task, {
+        file: status!.File,
+        pos: status!.Position,
+        event: 0,
+        row: 0,
+        server_id: 1,
+        ts_sec: 0,
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      // The reader pauses once the queue holds max.queue.size records; the last event read may add its rows.
+      assert.ok(task.queuedRecords >= 100, `only ${task.queuedRecords} records queued`);
+      assert.ok(task.queuedRecords <= 300, `${task.queuedRecords} records queued with max.queue.size=200`);
+      const records = await pollUntil(task, 3000);
+      assert.deepEqual(
+        records.map((r) => (r.value as { after: { id: number } }).after.id),
+        Array.from({ length: 3000 }, (_, i) => i),
+      );
+    } finally {
+      await task.stop();
+    }
+  });
+
   it('resumes from an offset stored mid-transaction without losing or repeating rows', async () => {
     await conn.query('CREATE TABLE resume (id INT PRIMARY KEY)');
     const first = makeTask({ 'snapshot.mode': 'no_data', 'table.include.list': `${db.name}\\.resume` });
