@@ -37,4 +37,30 @@ export {
   type Struct,
   struct,
 } from './schema.ts';
+export { CaptureLists, type CaptureListsOptions, validateRegexList } from './source/capture-filter.ts';
+export {
+  type CommonSourceConfig,
+  heartbeatConfigKeys,
+  normaliseSnapshotMode,
+  queueConfigKeys,
+  readCommonSourceConfig,
+  regexListConfigKey,
+  SNAPSHOT_MODES,
+  type SnapshotMode,
+  snapshotConfigKeys,
+  topicPrefixConfigKey,
+} from './source/config-keys.ts';
+export {
+  type HeartbeatRecordOptions,
+  heartbeatKeySchema,
+  heartbeatRecord,
+  heartbeatValueSchema,
+} from './source/heartbeat.ts';
+export { bigIntToTwosComplement, decimalToUnscaledBytes, toInt64 } from './source/numeric.ts';
+export {
+  CONNECTOR_VERSION,
+  type CommonSourceValues,
+  commonSourceStruct,
+  type SnapshotMarker,
+} from './source/source-info.ts';
 export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';

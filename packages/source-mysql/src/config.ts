@@ -1,4 +1,16 @@
-import { ConfigDef, type ConfigProblem } from '@outflow/relay-core';
+import {
+  type CommonSourceConfig,
+  ConfigDef,
+  type ConfigProblem,
+  heartbeatConfigKeys,
+  queueConfigKeys,
+  readCommonSourceConfig,
+  regexListConfigKey,
+  snapshotConfigKeys,
+  topicPrefixConfigKey,
+} from '@outflow/relay-core';
+
+export type { SnapshotMode } from '@outflow/relay-core';
 
 /**
  * Every property of the MySQL/MariaDB connector, declared once with Debezium's name, default and meaning
@@ -31,110 +43,36 @@ export const mysqlConfigDef = new ConfigDef([
     max: 4294967295,
     description: 'Numeric id this connector uses as a replica; unique among all replicas of the server.',
   },
-  {
-    name: 'topic.prefix',
-    type: 'string',
-    aliases: ['database.server.name'],
-    validate: (v) =>
-      typeof v === 'string' && /^[A-Za-z0-9._-]+$/.test(v)
-        ? undefined
-        : 'must be made of letters, digits, ".", "_" and "-"',
-    description: 'Logical name of the server: the first part of every topic and the offset partition key.',
-  },
-  {
-    name: 'database.include.list',
-    type: 'list',
-    default: null,
-    validate: validateRegexList,
-    description: 'Comma-separated regexes (anchored) of the databases to capture; all when unset.',
-  },
-  {
-    name: 'database.exclude.list',
-    type: 'list',
-    default: null,
-    validate: validateRegexList,
-    description: 'Comma-separated regexes (anchored) of the databases not to capture.',
-  },
-  {
-    name: 'table.include.list',
-    type: 'list',
-    default: null,
-    validate: validateRegexList,
-    description: 'Comma-separated regexes (anchored) of `db.table` to capture; all when unset.',
-  },
-  {
-    name: 'table.exclude.list',
-    type: 'list',
-    default: null,
-    validate: validateRegexList,
-    description: 'Comma-separated regexes (anchored) of `db.table` not to capture.',
-  },
-  {
-    name: 'column.exclude.list',
-    type: 'list',
-    default: null,
-    validate: validateRegexList,
-    description: 'Comma-separated regexes (anchored) of `db.table.column` left out of change events.',
-  },
-  {
-    name: 'snapshot.mode',
-    type: 'string',
-    default: 'initial',
-    validate: (v) =>
-      typeof v === 'string' && SNAPSHOT_MODES.includes(v.toLowerCase() as never)
-        ? undefined
-        : `'${String(v)}' is not supported; use one of ${SNAPSHOT_MODES.join(', ')}`,
-    description:
-      'When to read the existing rows: initial (no stored offset), initial_only (then stop streaming), ' +
-      'when_needed (also when the stored position is gone), always, no_data/schema_only/never (stream only).',
-  },
+  topicPrefixConfigKey,
+  regexListConfigKey(
+    'database.include.list',
+    'Comma-separated regexes (anchored) of the databases to capture; all when unset.',
+  ),
+  regexListConfigKey(
+    'database.exclude.list',
+    'Comma-separated regexes (anchored) of the databases not to capture.',
+  ),
+  regexListConfigKey(
+    'table.include.list',
+    'Comma-separated regexes (anchored) of `db.table` to capture; all when unset.',
+  ),
+  regexListConfigKey(
+    'table.exclude.list',
+    'Comma-separated regexes (anchored) of `db.table` not to capture.',
+  ),
+  regexListConfigKey(
+    'column.exclude.list',
+    'Comma-separated regexes (anchored) of `db.table.column` left out of change events.',
+  ),
+  ...snapshotConfigKeys,
   {
     name: 'include.schema.changes',
     type: 'boolean',
     default: true,
     description: 'Accepted for compatibility; Outflow emits no schema change events.',
   },
-  {
-    name: 'tombstones.on.delete',
-    type: 'boolean',
-    default: true,
-    description: 'Whether a delete is followed by a tombstone (same key, null value).',
-  },
-  {
-    name: 'heartbeat.interval.ms',
-    type: 'int',
-    default: 0,
-    min: 0,
-    description:
-      'Emit a heartbeat carrying the current binlog position after this long without changes; 0 = off.',
-  },
-  {
-    name: 'heartbeat.topics.prefix',
-    type: 'string',
-    default: '__debezium-heartbeat',
-    description: 'Heartbeat records go to `<prefix>.<topic.prefix>`.',
-  },
-  {
-    name: 'max.batch.size',
-    type: 'int',
-    default: 2048,
-    min: 1,
-    description: 'Most records one poll returns.',
-  },
-  {
-    name: 'max.queue.size',
-    type: 'int',
-    default: 8192,
-    min: 1,
-    description: 'Records buffered between the binlog reader and poll; reading pauses when it is full.',
-  },
-  {
-    name: 'poll.interval.ms',
-    type: 'int',
-    default: 500,
-    min: 0,
-    description: 'How long poll waits for the first record.',
-  },
+  ...heartbeatConfigKeys,
+  ...queueConfigKeys,
   {
     name: 'schema.history.internal.kafka.bootstrap.servers',
     type: 'string',
@@ -206,41 +144,19 @@ export const mysqlConfigDef = new ConfigDef([
   },
 ]);
 
-/** Debezium's snapshot modes Outflow supports (`never` = `no_data`, `schema_only` is its legacy name). */
-export const SNAPSHOT_MODES = [
-  'initial',
-  'initial_only',
-  'when_needed',
-  'always',
-  'no_data',
-  'schema_only',
-  'never',
-] as const;
-
-/** The snapshot behaviours after aliases are resolved. */
-export type SnapshotMode = 'initial' | 'initial_only' | 'when_needed' | 'always' | 'no_data';
-
 /** The parsed connector configuration the task works with. */
-export interface MySqlSourceConfig {
+export interface MySqlSourceConfig extends CommonSourceConfig {
   readonly connector: 'mysql' | 'mariadb';
   readonly hostname: string;
   readonly port: number;
   readonly user: string;
   readonly password: string;
   readonly serverId: number;
-  readonly topicPrefix: string;
   readonly databaseInclude: readonly string[] | null;
   readonly databaseExclude: readonly string[] | null;
   readonly tableInclude: readonly string[] | null;
   readonly tableExclude: readonly string[] | null;
   readonly columnExclude: readonly string[] | null;
-  readonly snapshotMode: SnapshotMode;
-  readonly tombstonesOnDelete: boolean;
-  readonly heartbeatIntervalMs: number;
-  readonly heartbeatTopicsPrefix: string;
-  readonly maxBatchSize: number;
-  readonly maxQueueSize: number;
-  readonly pollIntervalMs: number;
   readonly sslMode: string;
   readonly connectTimeoutMs: number;
   readonly decimalHandlingMode: 'precise' | 'double' | 'string';
@@ -292,25 +208,18 @@ export function toMySqlSourceConfig(
     if (acceptsDriverProperty(k) && v !== undefined && v !== null) driverProperties[k] = String(v);
   }
   return {
+    ...readCommonSourceConfig(values),
     connector,
     hostname: String(values['database.hostname']),
     port: Number(values['database.port']),
     user: String(values['database.user']),
     password: String(values['database.password'] ?? ''),
     serverId: Number(values['database.server.id']),
-    topicPrefix: String(values['topic.prefix']),
     databaseInclude: list('database.include.list'),
     databaseExclude: list('database.exclude.list'),
     tableInclude: list('table.include.list'),
     tableExclude: list('table.exclude.list'),
     columnExclude: list('column.exclude.list'),
-    snapshotMode: normaliseSnapshotMode(String(values['snapshot.mode'])),
-    tombstonesOnDelete: values['tombstones.on.delete'] !== false,
-    heartbeatIntervalMs: Number(values['heartbeat.interval.ms']),
-    heartbeatTopicsPrefix: String(values['heartbeat.topics.prefix']),
-    maxBatchSize: Number(values['max.batch.size']),
-    maxQueueSize: Number(values['max.queue.size']),
-    pollIntervalMs: Number(values['poll.interval.ms']),
     sslMode: String(values['database.ssl.mode']),
     connectTimeoutMs: Number(values['connect.timeout.ms']),
     decimalHandlingMode: values['decimal.handling.mode'] as MySqlSourceConfig['decimalHandlingMode'],
@@ -324,23 +233,4 @@ export function toMySqlSourceConfig(
     ] as MySqlSourceConfig['failureHandlingMode'],
     driverProperties,
   };
-}
-
-/** Resolves Debezium's aliases: `schema_only` and `never` mean `no_data`. */
-export function normaliseSnapshotMode(mode: string): SnapshotMode {
-  const lower = mode.toLowerCase();
-  if (lower === 'schema_only' || lower === 'never') return 'no_data';
-  return lower as SnapshotMode;
-}
-
-function validateRegexList(value: unknown): string | undefined {
-  if (!Array.isArray(value)) return undefined;
-  for (const pattern of value as string[]) {
-    try {
-      new RegExp(`^(?:${pattern})$`);
-    } catch {
-      return `'${pattern}' is not a valid regular expression`;
-    }
-  }
-  return undefined;
 }

@@ -1,43 +1,5 @@
-import {
-  field,
-  type Schema,
-  Schemas,
-  type SourceOffset,
-  type SourceRecord,
-  struct,
-} from '@outflow/relay-core';
-
-/** Debezium's heartbeat key schema: `{serverName}`. */
-export const heartbeatKeySchema: Schema = {
-  ...struct('io.debezium.connector.common.ServerNameKey', [field('serverName', Schemas.string())]),
-  version: 1,
-};
-
-/** Debezium's heartbeat value schema: `{ts_ms}`. */
-export const heartbeatValueSchema: Schema = {
-  ...struct('io.debezium.connector.common.Heartbeat', [field('ts_ms', Schemas.int64())]),
-  version: 1,
-};
-
-/** Builds a heartbeat record to `<topicsPrefix>.<serverName>` carrying `offset` (the current position). */
-export function heartbeatRecord(options: {
-  topicsPrefix: string;
-  serverName: string;
-  nowMs: number;
-  partition: Readonly<Record<string, unknown>>;
-  offset: SourceOffset;
-}): SourceRecord {
-  return {
-    sourcePartition: options.partition,
-    sourceOffset: options.offset,
-    topic: `${options.topicsPrefix}.${options.serverName}`,
-    keySchema: heartbeatKeySchema,
-    key: { serverName: options.serverName },
-    valueSchema: heartbeatValueSchema,
-    value: { ts_ms: options.nowMs },
-    headers: [],
-  };
-}
+/** The heartbeat record itself is Debezium's, shared by every source. */
+export { heartbeatRecord } from '@outflow/relay-core';
 
 /**
  * Decides when a heartbeat is due: `intervalMs` after the last record of any kind, and only when the

@@ -1,7 +1,6 @@
-import type { Logger, SourceConnectorPlugin } from '@outflow/relay-core';
+import { CONNECTOR_VERSION, type Logger, type SourceConnectorPlugin } from '@outflow/relay-core';
 import { acceptsDriverProperty, mysqlConfigDef, toMySqlSourceConfig, validateMySqlConfig } from './config.ts';
 import { MySqlSourceTask } from './mysql-source-task.ts';
-import { CONNECTOR_VERSION } from './source-info.ts';
 
 const MYSQL_CLASS = 'io.debezium.connector.mysql.MySqlConnector';
 const MARIADB_CLASS = 'io.debezium.connector.mariadb.MariaDbConnector';

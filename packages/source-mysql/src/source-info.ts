@@ -1,7 +1,13 @@
-import { commonSourceFields, field, type Schema, Schemas, type Struct, struct } from '@outflow/relay-core';
-
-/** Version string in `source.version`. */
-export const CONNECTOR_VERSION = '3.0.0-outflow';
+import {
+  commonSourceFields,
+  commonSourceStruct,
+  field,
+  type Schema,
+  Schemas,
+  type SnapshotMarker,
+  type Struct,
+  struct,
+} from '@outflow/relay-core';
 
 /**
  * The `source` block of MySQL/MariaDB change events (`io.debezium.connector.mysql.Source`, or
@@ -27,13 +33,7 @@ export interface SourcePosition {
   readonly serverName: string;
   /** When the change happened in the database (binlog event time), epoch ms. */
   readonly tsMs: number;
-  readonly snapshot:
-    | 'true'
-    | 'first'
-    | 'first_in_data_collection'
-    | 'last_in_data_collection'
-    | 'last'
-    | 'false';
+  readonly snapshot: SnapshotMarker;
   readonly db: string;
   readonly table: string | null;
   readonly serverId: number;
@@ -48,15 +48,14 @@ export interface SourcePosition {
 /** Builds the source block value. */
 export function mysqlSourceStruct(p: SourcePosition): Struct {
   return {
-    version: CONNECTOR_VERSION,
-    connector: p.connector,
-    name: p.serverName,
-    ts_ms: p.tsMs,
-    snapshot: p.snapshot,
-    db: p.db,
-    sequence: null,
-    ts_us: p.tsMs * 1000,
-    ts_ns: BigInt(p.tsMs) * 1_000_000n,
+    ...commonSourceStruct({
+      connector: p.connector,
+      serverName: p.serverName,
+      tsUs: p.tsMs * 1000,
+      snapshot: p.snapshot,
+      db: p.db,
+      sequence: null,
+    }),
     table: p.table,
     server_id: p.serverId,
     gtid: p.gtid,

@@ -8,15 +8,12 @@ import {
   valueKindOf,
 } from '../src/column-types.ts';
 import {
-  bigIntToTwosComplement,
   bitsToLittleEndian,
   convertValue,
-  decimalToUnscaledBytes,
   formatUuidBytes,
   parseDateDays,
   parseDateTimeMicros,
   parseTimeMicros,
-  toInt64,
   toZonedTimestamp,
 } from '../src/values.ts';
 
@@ -130,16 +127,6 @@ describe('column type mapping', () => {
 });
 
 describe('value decoders', () => {
-  it('encodes decimals as Java BigInteger bytes', () => {
-    assert.deepEqual([...decimalToUnscaledBytes('-123.45', 2)], [0xcf, 0xc7]);
-    assert.deepEqual([...decimalToUnscaledBytes('1.5', 2)], [0x00, 0x96]);
-    assert.deepEqual([...decimalToUnscaledBytes('0', 0)], [0]);
-    assert.deepEqual([...decimalToUnscaledBytes('127', 0)], [0x7f]);
-    assert.deepEqual([...decimalToUnscaledBytes('128', 0)], [0x00, 0x80]);
-    assert.deepEqual([...bigIntToTwosComplement(-128n)], [0x80]);
-    assert.deepEqual([...bigIntToTwosComplement(-129n)], [0xff, 0x7f]);
-  });
-
   it('decodes dates, datetimes, timestamps and times', () => {
     assert.equal(parseDateDays('1970-01-01'), 0);
     assert.equal(parseDateDays('2024-02-29'), 19782);
@@ -164,12 +151,6 @@ describe('value decoders', () => {
       convert('0000-00-00 00:00:00', col('timestamp', { nullable: false })),
       '1970-01-01T00:00:00Z',
     );
-  });
-
-  it('keeps int64 exact', () => {
-    assert.equal(toInt64(5), 5);
-    assert.equal(toInt64('9007199254740993'), 9007199254740993n);
-    assert.equal(toInt64('18446744073709551615'), -1);
   });
 
   it('decodes BIT, UUID bytes and binary modes from hand-built bytes', () => {

@@ -1,38 +1,39 @@
-import { ConfigDef, type ConfigKey, type ConfigProblem } from '@outflow/relay-core';
+import {
+  type CommonSourceConfig,
+  ConfigDef,
+  type ConfigProblem,
+  heartbeatConfigKeys,
+  queueConfigKeys,
+  readCommonSourceConfig,
+  regexListConfigKey,
+  snapshotConfigKeys,
+  topicPrefixConfigKey,
+} from '@outflow/relay-core';
 import type { TypeModes } from './decoder/values.ts';
 import type { TableFilterOptions } from './filters.ts';
 
-/** Snapshot modes (Debezium 2.6+ names; `never` and `schema_only` are read as `no_data`). */
-export type SnapshotMode = 'initial' | 'initial_only' | 'no_data' | 'always' | 'when_needed';
+export type { SnapshotMode } from '@outflow/relay-core';
 
 /** How the publication is created when it does not exist (`publication.autocreate.mode`). */
 export type PublicationAutocreateMode = 'all_tables' | 'disabled' | 'filtered';
 
 /** The parsed configuration of a PostgreSQL source task. */
-export interface PostgresSourceConfig {
+export interface PostgresSourceConfig extends CommonSourceConfig {
   readonly host: string;
   readonly port: number;
   readonly user: string;
   readonly password: string;
   readonly database: string;
   readonly sslMode: string;
-  readonly topicPrefix: string;
   readonly slotName: string;
   readonly dropSlotOnStop: boolean;
   readonly publicationName: string;
   readonly publicationAutocreateMode: PublicationAutocreateMode;
   readonly filter: TableFilterOptions;
-  readonly snapshotMode: SnapshotMode;
-  readonly tombstonesOnDelete: boolean;
   /** Operations not emitted (`c`, `u`, `d`, `t`). */
   readonly skippedOperations: ReadonlySet<string>;
   readonly unavailableValuePlaceholder: string;
-  readonly heartbeatIntervalMs: number;
-  readonly heartbeatTopicsPrefix: string;
   readonly heartbeatActionQuery: string | null;
-  readonly maxBatchSize: number;
-  readonly maxQueueSize: number;
-  readonly pollIntervalMs: number;
   readonly statusUpdateIntervalMs: number;
   /** `wal_sender_timeout` of the replication connection in ms; null = the server's setting. */
   readonly walSenderTimeoutMs: number | null;
@@ -40,29 +41,6 @@ export interface PostgresSourceConfig {
   /** How long a standby waits between checks of a slot held by another process. */
   readonly standbyPollIntervalMs: number;
 }
-
-const SNAPSHOT_MODES = ['initial', 'initial_only', 'no_data', 'always', 'when_needed'];
-const SNAPSHOT_ALIASES: Readonly<Record<string, SnapshotMode>> = { never: 'no_data', schema_only: 'no_data' };
-
-function regexList(value: unknown): string | undefined {
-  for (const pattern of (value as string[] | null) ?? []) {
-    try {
-      new RegExp(pattern);
-    } catch (error) {
-      return `'${pattern}' is not a valid regular expression (${(error as Error).message})`;
-    }
-  }
-  return undefined;
-}
-
-const list = (name: string, description: string, legacy: string): ConfigKey => ({
-  name,
-  type: 'list',
-  default: null,
-  validate: regexList,
-  aliases: [legacy],
-  description,
-});
 
 /**
  * Every property of the PostgreSQL connector, declared once with Debezium's name, default and meaning
@@ -97,16 +75,7 @@ export const postgresConfigDef = new ConfigDef([
     oneOf: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'],
     description: 'Whether to use TLS: disable, require (unverified), verify-ca / verify-full (verified).',
   },
-  {
-    name: 'topic.prefix',
-    type: 'string',
-    aliases: ['database.server.name'],
-    validate: (v) =>
-      typeof v === 'string' && /^[A-Za-z0-9._-]+$/.test(v)
-        ? undefined
-        : 'must be made of letters, digits, ".", "_" and "-"',
-    description: 'Logical name of the server: the first part of every topic and the offset partition key.',
-  },
+  topicPrefixConfigKey,
   {
     name: 'plugin.name',
     type: 'string',
@@ -149,46 +118,25 @@ export const postgresConfigDef = new ConfigDef([
       'When the publication is missing: all_tables creates it FOR ALL TABLES; filtered creates it for the ' +
       'captured tables (and keeps it in step on restart); disabled fails.',
   },
-  list(
+  regexListConfigKey(
     'schema.include.list',
     'Comma-separated regexes (anchored) of schemas to capture; all when unset.',
-    'schema.whitelist',
+    ['schema.whitelist'],
   ),
-  list(
-    'schema.exclude.list',
-    'Comma-separated regexes (anchored) of schemas not to capture.',
+  regexListConfigKey('schema.exclude.list', 'Comma-separated regexes (anchored) of schemas not to capture.', [
     'schema.blacklist',
-  ),
-  list(
+  ]),
+  regexListConfigKey(
     'table.include.list',
     'Comma-separated regexes (anchored) of `schema.table` to capture; all when unset.',
-    'table.whitelist',
+    ['table.whitelist'],
   ),
-  list(
+  regexListConfigKey(
     'table.exclude.list',
     'Comma-separated regexes (anchored) of `schema.table` not to capture.',
-    'table.blacklist',
+    ['table.blacklist'],
   ),
-  {
-    name: 'snapshot.mode',
-    type: 'string',
-    default: 'initial',
-    validate: (v) => {
-      const mode = String(v).toLowerCase();
-      return SNAPSHOT_MODES.includes(mode) || mode in SNAPSHOT_ALIASES
-        ? undefined
-        : `'${String(v)}' is not supported; use one of ${SNAPSHOT_MODES.join(', ')}`;
-    },
-    description:
-      'When to read existing rows: initial (no stored offset), initial_only (then stop), when_needed (also when ' +
-      'the slot is gone), always, no_data (stream only; `never` is its old name).',
-  },
-  {
-    name: 'tombstones.on.delete',
-    type: 'boolean',
-    default: true,
-    description: 'Whether a delete is followed by a tombstone.',
-  },
+  ...snapshotConfigKeys,
   {
     name: 'skipped.operations',
     type: 'list',
@@ -206,46 +154,14 @@ export const postgresConfigDef = new ConfigDef([
     description:
       'Value emitted for an unchanged TOASTed column the server did not send (use REPLICA IDENTITY FULL to get it).',
   },
-  {
-    name: 'heartbeat.interval.ms',
-    type: 'int',
-    default: 0,
-    min: 0,
-    description: 'Emit a heartbeat this often; 0 = off.',
-  },
-  {
-    name: 'heartbeat.topics.prefix',
-    type: 'string',
-    default: '__debezium-heartbeat',
-    description: 'Heartbeat records go to `<prefix>.<topic.prefix>`.',
-  },
+  ...heartbeatConfigKeys,
   {
     name: 'heartbeat.action.query',
     type: 'string',
     default: null,
     description: 'SQL run on the source database at each heartbeat (e.g. to write to a heartbeat table).',
   },
-  {
-    name: 'max.batch.size',
-    type: 'int',
-    default: 2048,
-    min: 1,
-    description: 'Most records one poll returns.',
-  },
-  {
-    name: 'max.queue.size',
-    type: 'int',
-    default: 8192,
-    min: 1,
-    description: 'Records buffered before reading pauses.',
-  },
-  {
-    name: 'poll.interval.ms',
-    type: 'int',
-    default: 500,
-    min: 0,
-    description: 'How long a poll waits for records.',
-  },
+  ...queueConfigKeys,
   {
     name: 'status.update.interval.ms',
     type: 'int',
@@ -313,17 +229,16 @@ export function validatePostgresConfig(values: Readonly<Record<string, unknown>>
 export function toPostgresSourceConfig(values: Readonly<Record<string, unknown>>): PostgresSourceConfig {
   // biome-ignore lint/suspicious/noExplicitAny: values were parsed and checked against postgresConfigDef
   const v = values as Record<string, any>;
-  const snapshot = String(v['snapshot.mode']).toLowerCase();
   const skipped = new Set<string>(v['skipped.operations'] as string[]);
   skipped.delete('none');
   return {
+    ...readCommonSourceConfig(values),
     host: v['database.hostname'],
     port: v['database.port'],
     user: v['database.user'],
     password: v['database.password'] ?? '',
     database: v['database.dbname'],
     sslMode: v['database.sslmode'],
-    topicPrefix: v['topic.prefix'],
     slotName: v['slot.name'],
     dropSlotOnStop: v['slot.drop.on.stop'],
     publicationName: v['publication.name'],
@@ -334,16 +249,9 @@ export function toPostgresSourceConfig(values: Readonly<Record<string, unknown>>
       tableInclude: v['table.include.list'],
       tableExclude: v['table.exclude.list'],
     },
-    snapshotMode: SNAPSHOT_ALIASES[snapshot] ?? (snapshot as SnapshotMode),
-    tombstonesOnDelete: v['tombstones.on.delete'],
     skippedOperations: skipped,
     unavailableValuePlaceholder: v['unavailable.value.placeholder'],
-    heartbeatIntervalMs: v['heartbeat.interval.ms'],
-    heartbeatTopicsPrefix: v['heartbeat.topics.prefix'],
     heartbeatActionQuery: v['heartbeat.action.query'] ?? null,
-    maxBatchSize: v['max.batch.size'],
-    maxQueueSize: v['max.queue.size'],
-    pollIntervalMs: v['poll.interval.ms'],
     statusUpdateIntervalMs: v['status.update.interval.ms'],
     walSenderTimeoutMs: v['wal.sender.timeout.ms'] > 0 ? v['wal.sender.timeout.ms'] : null,
     typeModes: {

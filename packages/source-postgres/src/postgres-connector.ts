@@ -1,4 +1,4 @@
-import type { Logger, SourceConnectorPlugin } from '@outflow/relay-core';
+import { CONNECTOR_VERSION, type Logger, type SourceConnectorPlugin } from '@outflow/relay-core';
 import {
   acceptsDriverProperty,
   postgresConfigDef,
@@ -6,7 +6,6 @@ import {
   validatePostgresConfig,
 } from './config.ts';
 import { PostgresSourceTask } from './postgres-source-task.ts';
-import { CONNECTOR_VERSION } from './source-info.ts';
 
 /** Debezium's PostgreSQL connector class name (`connector.class`). */
 export const POSTGRES_CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector';

@@ -1,4 +1,5 @@
 import {
+  heartbeatRecord,
   type Logger,
   RelayError,
   type SourceOffset,
@@ -12,7 +13,6 @@ import type { PostgresSourceConfig } from './config.ts';
 import type { Lsn, ReplicationMessage } from './decoder/copy-data.ts';
 import { decodePgOutput } from './decoder/pgoutput.ts';
 import { TableFilter } from './filters.ts';
-import { heartbeatRecord } from './heartbeat.ts';
 import {
   confirmableLsn,
   heartbeatOffset,

@@ -2,6 +2,7 @@ import {
   buildChangeRecord,
   type Logger,
   nowMicros,
+  type SnapshotMarker,
   type SourcePartition,
   type SourceRecord,
 } from '@outflow/relay-core';
@@ -11,7 +12,7 @@ import type { TypeModes } from './decoder/values.ts';
 import { snapshotOffset } from './offsets.ts';
 import { quoteIdent, quoteLiteral } from './replication/connection.ts';
 import type { TableName } from './replication/publication.ts';
-import { type SnapshotMarker, sourceBlock } from './source-info.ts';
+import { sourceBlock } from './source-info.ts';
 import { buildCapturedTable, type CapturedTable, readCatalogTable, tupleToRow } from './tables.ts';
 
 /** What a snapshot reads and where its records go. */

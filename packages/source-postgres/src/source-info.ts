@@ -1,7 +1,13 @@
-import { commonSourceFields, field, type Schema, Schemas, type Struct, struct } from '@outflow/relay-core';
-
-/** Version string in `source.version` (Debezium-compatible major, Outflow build). */
-export const CONNECTOR_VERSION = '3.0.0-outflow';
+import {
+  commonSourceFields,
+  commonSourceStruct,
+  field,
+  type Schema,
+  Schemas,
+  type SnapshotMarker,
+  type Struct,
+  struct,
+} from '@outflow/relay-core';
 
 /**
  * The `source` block of PostgreSQL change events (`io.debezium.connector.postgresql.Source`), in the field
@@ -16,15 +22,6 @@ export const postgresSourceSchema: Schema = struct('io.debezium.connector.postgr
   field('lsn', Schemas.int64(true)),
   field('xmin', Schemas.int64(true)),
 ]);
-
-/** Values of the `snapshot` field. */
-export type SnapshotMarker =
-  | 'true'
-  | 'first'
-  | 'first_in_data_collection'
-  | 'last_in_data_collection'
-  | 'last'
-  | 'false';
 
 /** Where a change happened, as the source block reports it. */
 export interface SourcePosition {
@@ -49,15 +46,14 @@ export function sourceBlock(position: SourcePosition): Struct {
     position.lsn === null ? null : position.lsn.toString(),
   ]);
   return {
-    version: CONNECTOR_VERSION,
-    connector: 'postgresql',
-    name: position.serverName,
-    ts_ms: Math.floor(position.tsUs / 1000),
-    snapshot: position.snapshot,
-    db: position.db,
-    sequence: seq,
-    ts_us: position.tsUs,
-    ts_ns: BigInt(position.tsUs) * 1000n,
+    ...commonSourceStruct({
+      connector: 'postgresql',
+      serverName: position.serverName,
+      tsUs: position.tsUs,
+      snapshot: position.snapshot,
+      db: position.db,
+      sequence: seq,
+    }),
     schema: position.schema,
     table: position.table,
     txId: position.txId,

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import {
   columnType,
   DEFAULT_TYPE_MODES,
-  decimalToUnscaledBytes,
   Oid,
   parseArray,
   parseDateDays,
@@ -85,15 +84,6 @@ describe('PostgreSQL text values → Connect values', () => {
     assert.equal(convert(Oid.numeric, '12.34', numericMod(10, 2), double), 12.34);
     const string = { ...DEFAULT_TYPE_MODES, decimalHandlingMode: 'string' as const };
     assert.equal(convert(Oid.numeric, '12.340', -1, string), '12.340');
-  });
-
-  it('encodes unscaled decimals like BigInteger.toByteArray', () => {
-    assert.deepEqual([...decimalToUnscaledBytes('0', 0)], [0]);
-    assert.deepEqual([...decimalToUnscaledBytes('127', 0)], [0x7f]);
-    assert.deepEqual([...decimalToUnscaledBytes('128', 0)], [0x00, 0x80]);
-    assert.deepEqual([...decimalToUnscaledBytes('-128', 0)], [0x80]);
-    assert.deepEqual([...decimalToUnscaledBytes('-129', 0)], [0xff, 0x7f]);
-    assert.deepEqual([...decimalToUnscaledBytes('1.5', 3)], [0x05, 0xdc]);
   });
 
   it('maps temporal types by time.precision.mode', () => {

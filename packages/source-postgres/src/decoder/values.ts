@@ -1,4 +1,4 @@
-import { field, type Schema, Schemas, struct } from '@outflow/relay-core';
+import { decimalToUnscaledBytes, field, type Schema, Schemas, struct, toInt64 } from '@outflow/relay-core';
 
 /**
  * PostgreSQL column types → Connect schemas and values, as Debezium's PostgreSQL connector maps them.
@@ -240,35 +240,6 @@ function timeType(typeMod: number, optional: boolean, modes: TypeModes): ColumnT
   if (modes.timePrecisionMode === 'adaptive' && precisionOf(typeMod) <= 3)
     return { schema: named('int32', 'io.debezium.time.Time', optional), convert: toMillis };
   return { schema: named('int64', 'io.debezium.time.MicroTime', optional), convert: parseTimeMicros };
-}
-
-/** An int64 as a number when it is safe, else a bigint. */
-export function toInt64(text: string): number | bigint {
-  const big = BigInt(text);
-  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
-}
-
-/**
- * The unscaled value of a decimal text at `scale`, as Connect's Decimal stores it: the two's-complement
- * big-endian bytes of Java's `BigInteger.toByteArray()` (minimal length).
- */
-export function decimalToUnscaledBytes(text: string, scale: number): Uint8Array {
-  const negative = text.startsWith('-');
-  const body = negative || text.startsWith('+') ? text.slice(1) : text;
-  const [intPart = '0', fracPart = ''] = body.split('.');
-  const frac = fracPart.length >= scale ? fracPart.slice(0, scale) : fracPart.padEnd(scale, '0');
-  let unscaled = BigInt(`${intPart}${frac}` || '0');
-  if (negative) unscaled = -unscaled;
-  const bytes: number[] = [];
-  let v = unscaled;
-  for (;;) {
-    bytes.unshift(Number(v & 0xffn));
-    const rest = v >> 8n;
-    const sign = (bytes[0]! & 0x80) !== 0;
-    if ((rest === 0n && !sign) || (rest === -1n && sign)) break;
-    v = rest;
-  }
-  return Uint8Array.from(bytes);
 }
 
 const DAY_MS = 86_400_000;
