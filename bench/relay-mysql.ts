@@ -5,8 +5,9 @@
  * Needs the local infrastructure (`npm run infra -- up`).
  */
 import { createOutbox, migrate } from '@outflow/outbox';
-import { createMariaDbDatabase, mariadbPort, uniqueName } from '@outflow/testing';
+import { createMariaDbDatabase, uniqueName } from '@outflow/testing';
 import mysql from 'mysql2/promise';
+import { mysqlSourceConfig } from '../apps/relay/test/support/connectors.ts';
 import { runRelayBench } from './support.ts';
 
 const db = await createMariaDbDatabase('bench');
@@ -18,16 +19,7 @@ try {
   await runRelayBench({
     label: 'MariaDB binlog',
     name: uniqueName('bench'),
-    connector: {
-      'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
-      'database.hostname': '127.0.0.1',
-      'database.port': String(mariadbPort),
-      'database.user': 'outflow',
-      'database.password': 'outflow',
-      'database.server.id': String(10_000 + Math.floor(Math.random() * 100_000)),
-      'table.include.list': `${db.name}.outbox`,
-      'snapshot.mode': 'no_data',
-    },
+    connector: mysqlSourceConfig({ database: db.name }),
     async openWriter() {
       const conn = await mysql.createConnection(db.url);
       return {

@@ -5,8 +5,9 @@
  * Needs the local infrastructure (`npm run infra -- up`).
  */
 import { createOutbox, migrate } from '@outflow/outbox';
-import { createPostgresDatabase, postgresPort, uniqueName } from '@outflow/testing';
+import { createPostgresDatabase, uniqueName } from '@outflow/testing';
 import pg from 'pg';
+import { postgresSourceConfig } from '../apps/relay/test/support/connectors.ts';
 import { dropSlots } from '../apps/relay/test/support/postgres-slots.ts';
 import { runRelayBench } from './support.ts';
 
@@ -28,20 +29,7 @@ try {
   await runRelayBench({
     label: 'PostgreSQL pgoutput',
     name,
-    connector: {
-      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-      'database.hostname': '127.0.0.1',
-      'database.port': String(postgresPort),
-      'database.user': 'outflow',
-      'database.password': 'outflow',
-      'database.dbname': db.name,
-      'plugin.name': 'pgoutput',
-      'slot.name': slot,
-      'publication.name': `${slot}_pub`,
-      'publication.autocreate.mode': 'filtered',
-      'table.include.list': 'public.outbox',
-      'snapshot.mode': 'no_data',
-    },
+    connector: postgresSourceConfig({ database: db.name, slot }),
     async openWriter() {
       const client = await connect(db.url);
       return {

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Outboxable } from '@outflow/outbox';
-import { collectTopics, kafkaBootstrap } from '@outflow/testing';
+import { collectTopics } from '@outflow/testing';
+import { eventRouterConfig, workerConfig } from '../apps/relay/test/support/connectors.ts';
 import { freePort, startRelayProcess } from '../apps/relay/test/support/relay-process.ts';
 
 /** One connection that commits outbox events, one transaction per call. */
@@ -87,21 +88,8 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
   const options = {
     dir,
     restPort: await freePort(),
-    worker: {
-      'bootstrap.servers': kafkaBootstrap,
-      'offset.storage.topic': `${name}.offsets`,
-      'config.storage.topic': `${name}.configs`,
-    },
-    connector: {
-      name,
-      config: {
-        ...source.connector,
-        'topic.prefix': name,
-        transforms: 'outbox',
-        'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
-        'transforms.outbox.route.topic.replacement': topic,
-      },
-    },
+    worker: workerConfig(name),
+    connector: { name, config: { ...source.connector, 'topic.prefix': name, ...eventRouterConfig(topic) } },
   };
   try {
     say('starting the relay once to record its starting position');

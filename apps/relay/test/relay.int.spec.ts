@@ -16,6 +16,7 @@ import {
 import mysql from 'mysql2/promise';
 import { type RunningRelay, startRelay } from '../src/index.ts';
 import type { ConnectorInfo } from '../src/worker/herder.ts';
+import { waitForRunning } from './support/wait-for-running.ts';
 
 // A unique aggregate type keeps the default routing (`outbox.event.<aggregatetype>`) under test without
 // writing into the `outbox.event.Course` topic that the main job's services use.
@@ -136,7 +137,7 @@ describe('relay against the real MariaDB and Kafka', () => {
       assert.equal(created.status, 201, await created.clone().text());
       assert.equal(((await created.json()) as ConnectorInfo).config['database.password'], '********');
 
-      await waitForRunning(first);
+      await waitUntilStreaming(first);
       const firstId = await publish(aggregateId, { courseId: aggregateId, n: 1 });
       const [one, ...extra] = await consumeFor(aggregateId, 1);
       assert.deepEqual(extra, []);
@@ -149,7 +150,7 @@ describe('relay against the real MariaDB and Kafka', () => {
 
       second = await startRelay({ workerProperties: worker, env: {}, logDestination: logs });
       assert.deepEqual(await (await api(second, 'GET', '/connectors')).json(), ['course-outbox']);
-      await waitForRunning(second);
+      await waitUntilStreaming(second);
       await publish(aggregateId, { courseId: aggregateId, n: 2 });
       const both = await consumeFor(aggregateId, 2);
       assert.deepEqual(
@@ -171,17 +172,8 @@ describe('relay against the real MariaDB and Kafka', () => {
   });
 });
 
-async function waitForRunning(relay: RunningRelay): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const status = (await (await api(relay, 'GET', '/connectors/course-outbox/status')).json()) as {
-      tasks?: { state: string; trace?: string }[];
-    };
-    if (status.tasks?.[0]?.state === 'FAILED') assert.fail(`task failed: ${status.tasks[0].trace ?? ''}`);
-    if (status.tasks?.[0]?.state === 'RUNNING') {
-      await sleep(1500); // the snapshot of the empty table and the binlog connection
-      return;
-    }
-    await sleep(50);
-  }
-  assert.fail('the connector never ran');
+/** Waits for the connector's task, then for the snapshot of the empty table and the binlog connection. */
+async function waitUntilStreaming(relay: RunningRelay): Promise<void> {
+  await waitForRunning(relay.url, 'course-outbox');
+  await sleep(1500);
 }

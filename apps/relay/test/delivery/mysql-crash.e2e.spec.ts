@@ -13,13 +13,12 @@ import { createOutbox, migrate } from '@outflow/outbox';
 import {
   collectTopics,
   createMariaDbDatabase,
-  kafkaBootstrap,
-  mariadbPort,
   type TestDatabase,
   type TopicCollector,
   uniqueName,
 } from '@outflow/testing';
 import mysql from 'mysql2/promise';
+import { eventRouterConfig, mysqlSourceConfig, workerConfig } from '../support/connectors.ts';
 import { judgeDelivery, writeOutboxEvents } from '../support/outbox-workload.ts';
 import { freePort, type RelayProcess, startRelayProcess } from '../support/relay-process.ts';
 
@@ -55,29 +54,14 @@ function relayOptions(restPort: number) {
   return {
     dir,
     restPort,
-    worker: {
-      'bootstrap.servers': kafkaBootstrap,
-      'offset.storage.topic': offsetsTopic,
-      'config.storage.topic': `${name}.configs`,
-      'offset.flush.interval.ms': '200',
-    },
+    worker: workerConfig(name, { 'offset.flush.interval.ms': '200' }),
     connector: {
       name,
       config: {
-        'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
-        'database.hostname': '127.0.0.1',
-        'database.port': String(mariadbPort),
-        'database.user': 'outflow',
-        'database.password': 'outflow',
-        'database.server.id': String(10_000 + Math.floor(Math.random() * 100_000)),
+        ...mysqlSourceConfig({ database: db.name, onlyDatabase: true }),
         'topic.prefix': name,
-        'database.include.list': db.name,
-        'table.include.list': `${db.name}.outbox`,
-        'snapshot.mode': 'no_data',
         'topic.creation.default.partitions': '3',
-        transforms: 'outbox',
-        'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
-        'transforms.outbox.route.topic.replacement': topic,
+        ...eventRouterConfig(topic),
       },
     },
   };

@@ -11,13 +11,12 @@ import { createOutbox, migrate } from '@outflow/outbox';
 import {
   collectTopics,
   createMariaDbDatabase,
-  kafkaBootstrap,
-  mariadbPort,
   type TestDatabase,
   type TopicCollector,
   uniqueName,
 } from '@outflow/testing';
 import mysql from 'mysql2/promise';
+import { eventRouterConfig, mysqlSourceConfig, workerConfig } from '../support/connectors.ts';
 import { judgeDelivery, writeOutboxEvents } from '../support/outbox-workload.ts';
 import { freePort, startRelayProcess } from '../support/relay-process.ts';
 
@@ -48,26 +47,13 @@ test('events committed while the relay is stopped are all delivered after it res
   const options = {
     dir,
     restPort: await freePort(),
-    worker: {
-      'bootstrap.servers': kafkaBootstrap,
-      'offset.storage.topic': `${name}.offsets`,
-      'config.storage.topic': `${name}.configs`,
-    },
+    worker: workerConfig(name),
     connector: {
       name,
       config: {
-        'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
-        'database.hostname': '127.0.0.1',
-        'database.port': String(mariadbPort),
-        'database.user': 'outflow',
-        'database.password': 'outflow',
-        'database.server.id': String(10_000 + Math.floor(Math.random() * 100_000)),
+        ...mysqlSourceConfig({ database: db.name }),
         'topic.prefix': name,
-        'table.include.list': `${db.name}.outbox`,
-        'snapshot.mode': 'no_data',
-        transforms: 'outbox',
-        'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
-        'transforms.outbox.route.topic.replacement': topic,
+        ...eventRouterConfig(topic),
       },
     },
   };

@@ -16,13 +16,17 @@ import { createOutbox, migrate } from '@outflow/outbox';
 import {
   collectTopics,
   createPostgresDatabase,
-  kafkaBootstrap,
-  postgresPort,
   type TestDatabase,
   type TopicCollector,
   uniqueName,
 } from '@outflow/testing';
 import pg from 'pg';
+import {
+  eventRouterConfig,
+  postgresSourceConfig,
+  stringConverters,
+  workerConfig,
+} from '../support/connectors.ts';
 import { judgeDelivery, writeOutboxEvents } from '../support/outbox-workload.ts';
 import { dropSlots, slotState } from '../support/postgres-slots.ts';
 import { freePort, type RelayProcess, startRelayProcess } from '../support/relay-process.ts';
@@ -77,33 +81,15 @@ async function startRelay(
   return startRelayProcess({
     dir,
     restPort: await freePort(),
-    worker: {
-      'bootstrap.servers': kafkaBootstrap,
-      'offset.storage.topic': `${name}.offsets`,
-      'config.storage.topic': `${name}.configs`,
-      'offset.flush.interval.ms': '200',
-    },
+    worker: workerConfig(name, { 'offset.flush.interval.ms': '200' }),
     connector: {
       name,
       config: {
-        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-        'database.hostname': '127.0.0.1',
-        'database.port': String(postgresPort),
-        'database.user': 'outflow',
-        'database.password': 'outflow',
-        'database.dbname': db.name,
+        ...postgresSourceConfig({ database: db.name, slot }),
         'topic.prefix': name,
-        'slot.name': slot,
-        'publication.name': `${slot}_pub`,
-        'publication.autocreate.mode': 'filtered',
-        'table.include.list': 'public.outbox',
-        'snapshot.mode': 'no_data',
         'topic.creation.default.partitions': '3',
-        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        transforms: 'outbox',
-        'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
-        'transforms.outbox.route.topic.replacement': topic,
+        ...stringConverters,
+        ...eventRouterConfig(topic),
         ...extra,
       },
     },

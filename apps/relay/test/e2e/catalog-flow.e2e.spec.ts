@@ -8,17 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import { type StartedCatalogService, startCatalogService } from '@outflow/catalog-service';
 import { buildApp, connectDatabase, type Database, migrate } from '@outflow/course-service';
 import { createOutbox } from '@outflow/outbox';
-import {
-  createMariaDbDatabase,
-  host,
-  kafkaBootstrap,
-  mariadbPort,
-  type TestDatabase,
-  uniqueName,
-} from '@outflow/testing';
+import { createMariaDbDatabase, kafkaBootstrap, type TestDatabase, uniqueName } from '@outflow/testing';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type RunningRelay, startRelay } from '../../src/index.ts';
+import {
+  eventRouterConfig,
+  mysqlSourceConfig,
+  stringConverters,
+  workerConfig,
+} from '../support/connectors.ts';
 
 const TEACHER = '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd';
 const prefix = uniqueName('system');
@@ -39,33 +38,18 @@ before(async () => {
   await migrate(db, outbox);
   courses = await buildApp({ db, outbox });
   relay = await startRelay({
-    workerProperties: {
-      'bootstrap.servers': kafkaBootstrap,
-      'rest.port': '0',
-      'config.storage.topic': `${prefix}.configs`,
-      'offset.storage.topic': `${prefix}.offsets`,
-      'offset.storage.partitions': '1',
-    },
+    workerProperties: workerConfig(prefix, { 'rest.port': '0', 'offset.storage.partitions': '1' }),
     env: {},
     connectors: [
       {
         name: prefix,
         config: {
-          'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
-          'database.hostname': host,
-          'database.port': String(mariadbPort),
-          'database.user': 'outflow',
-          'database.password': 'outflow',
-          'database.server.id': String(30_000 + Math.floor(Math.random() * 100_000)),
+          ...mysqlSourceConfig({ database: courseDb.name }),
           'topic.prefix': prefix,
-          'table.include.list': `${courseDb.name}.outbox`,
-          'snapshot.mode': 'no_data',
-          'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-          'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-          transforms: 'outbox',
-          'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
-          'transforms.outbox.route.topic.replacement': `${prefix}.\${routedByValue}`,
-          'transforms.outbox.table.fields.additional.placement': 'type:header:eventType',
+          ...stringConverters,
+          ...eventRouterConfig(`${prefix}.\${routedByValue}`, {
+            'transforms.outbox.table.fields.additional.placement': 'type:header:eventType',
+          }),
         },
       },
     ],

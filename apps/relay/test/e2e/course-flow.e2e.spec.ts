@@ -22,6 +22,14 @@ import {
 } from '@outflow/testing';
 import type { FastifyInstance } from 'fastify';
 import { type RunningRelay, startRelay } from '../../src/index.ts';
+import {
+  eventRouterConfig,
+  mysqlSourceConfig,
+  stringConverters,
+  uniqueServerId,
+  workerConfig,
+} from '../support/connectors.ts';
+import { waitForRunning } from '../support/wait-for-running.ts';
 
 const TEACHER = '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd';
 
@@ -51,36 +59,17 @@ before(async () => {
   app = await buildApp({ db, outbox: recording });
   routed = await collectTopics([routedTopic]);
   raw = await collectTopics([rawTopic()]);
-  const common = {
-    'database.hostname': host,
-    'database.port': String(mariadbPort),
-    'database.user': 'outflow',
-    'database.password': 'outflow',
-    'table.include.list': `${testDb.name}.outbox`,
-  };
   relay = await startRelay({
-    workerProperties: {
-      'bootstrap.servers': kafkaBootstrap,
-      'rest.port': '0',
-      'config.storage.topic': `${prefix}.configs`,
-      'offset.storage.topic': `${prefix}.offsets`,
-      'offset.storage.partitions': '1',
-    },
+    workerProperties: workerConfig(prefix, { 'rest.port': '0', 'offset.storage.partitions': '1' }),
     env: {},
     connectors: [
       {
         name: `${prefix}-router`,
         config: {
-          'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
-          ...common,
-          'database.server.id': String(20_000 + Math.floor(Math.random() * 100_000)),
+          ...mysqlSourceConfig({ database: testDb.name }),
           'topic.prefix': prefix,
-          'snapshot.mode': 'no_data',
-          'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-          'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-          transforms: 'outbox',
-          'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
-          'transforms.outbox.route.topic.replacement': `${prefix}.\${routedByValue}`,
+          ...stringConverters,
+          ...eventRouterConfig(`${prefix}.\${routedByValue}`),
         },
       },
       {
@@ -89,8 +78,12 @@ before(async () => {
         config: {
           'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
           'tasks.max': '1',
-          ...common,
-          'database.server.id': String(20_000 + Math.floor(Math.random() * 100_000)),
+          'database.hostname': host,
+          'database.port': String(mariadbPort),
+          'database.user': 'outflow',
+          'database.password': 'outflow',
+          'table.include.list': `${testDb.name}.outbox`,
+          'database.server.id': uniqueServerId(),
           'database.server.name': `${prefix}raw`,
           'database.history.kafka.bootstrap.servers': kafkaBootstrap,
           'database.history.kafka.topic': `${prefix}.history`,
@@ -100,7 +93,7 @@ before(async () => {
       },
     ],
   });
-  for (const name of [`${prefix}-router`, `${prefix}-raw`]) await waitForRunning(name);
+  for (const name of [`${prefix}-router`, `${prefix}-raw`]) await waitForRunning(relay.url, name);
 });
 
 after(async () => {
@@ -111,19 +104,6 @@ after(async () => {
   await db?.close();
   await testDb?.drop();
 });
-
-async function waitForRunning(name: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const status = (await (await fetch(`${relay.url}/connectors/${name}/status`)).json()) as {
-      tasks: { state: string; trace?: string }[];
-    };
-    if (status.tasks[0]?.state === 'RUNNING') return;
-    if (status.tasks[0]?.state === 'FAILED') throw new Error(`${name} failed: ${status.tasks[0].trace}`);
-    if (Date.now() > deadline) throw new Error(`${name} is not running: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('course service → outbox → relay → Kafka', () => {
   let courseId: string;

@@ -17,17 +17,21 @@ import {
   collectTopics,
   createMariaDbDatabase,
   createPostgresDatabase,
-  host,
-  kafkaBootstrap,
-  mariadbPort,
-  postgresPort,
   type TestDatabase,
   type TopicCollector,
   uniqueName,
 } from '@outflow/testing';
 import type { FastifyInstance } from 'fastify';
 import { type RunningRelay, startRelay } from '../../src/index.ts';
+import {
+  eventRouterConfig,
+  mysqlSourceConfig,
+  postgresSourceConfig,
+  stringConverters,
+  workerConfig,
+} from '../support/connectors.ts';
 import { dropSlots, slotState } from '../support/postgres-slots.ts';
+import { waitForRunning } from '../support/wait-for-running.ts';
 
 const TEACHER = '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -88,27 +92,12 @@ let myRouted: TopicCollector;
 let raw: TopicCollector;
 
 const router = (topic: string) => ({
-  'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-  'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-  transforms: 'outbox',
-  'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
-  'transforms.outbox.route.topic.replacement': topic,
-  'transforms.outbox.table.fields.additional.placement': 'type:header:eventType',
+  ...stringConverters,
+  ...eventRouterConfig(topic, {
+    'transforms.outbox.table.fields.additional.placement': 'type:header:eventType',
+  }),
 });
-const postgres = (slot: string) => ({
-  'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-  'database.hostname': host,
-  'database.port': String(postgresPort),
-  'database.user': 'outflow',
-  'database.password': 'outflow',
-  'database.dbname': pgService.testDb.name,
-  'plugin.name': 'pgoutput',
-  'slot.name': slot,
-  'publication.name': `${slot}_pub`,
-  'publication.autocreate.mode': 'filtered',
-  'table.include.list': 'public.outbox',
-  'snapshot.mode': 'no_data',
-});
+const postgres = (slot: string) => postgresSourceConfig({ database: pgService.testDb.name, slot });
 
 before(async () => {
   pgService = await startService(await createPostgresDatabase('pgflow'), 'postgres');
@@ -117,13 +106,7 @@ before(async () => {
   myRouted = await collectTopics([myTopic]);
   raw = await collectTopics([rawTopic]);
   relay = await startRelay({
-    workerProperties: {
-      'bootstrap.servers': kafkaBootstrap,
-      'rest.port': '0',
-      'config.storage.topic': `${prefix}.configs`,
-      'offset.storage.topic': `${prefix}.offsets`,
-      'offset.storage.partitions': '1',
-    },
+    workerProperties: workerConfig(prefix, { 'rest.port': '0', 'offset.storage.partitions': '1' }),
     env: {},
     connectors: [
       {
@@ -138,15 +121,8 @@ before(async () => {
       {
         name: `${prefix}-my`,
         config: {
-          'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
-          'database.hostname': host,
-          'database.port': String(mariadbPort),
-          'database.user': 'outflow',
-          'database.password': 'outflow',
-          'database.server.id': String(20_000 + Math.floor(Math.random() * 100_000)),
-          'table.include.list': `${myService.testDb.name}.outbox`,
+          ...mysqlSourceConfig({ database: myService.testDb.name }),
           'topic.prefix': `${prefix}my`,
-          'snapshot.mode': 'no_data',
           ...router(`${prefix}.my.\${routedByValue}`),
         },
       },
@@ -170,20 +146,10 @@ after(async () => {
 
 /** Waits for the task to be RUNNING and, for PostgreSQL, for its slot to be streaming. */
 async function waitForStreaming(name: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const status = (await (await fetch(`${relay.url}/connectors/${name}/status`)).json()) as {
-      tasks: { state: string; trace?: string }[];
-    };
-    if (status.tasks[0]?.state === 'FAILED') throw new Error(`${name} failed: ${status.tasks[0].trace}`);
-    if (status.tasks[0]?.state === 'RUNNING') {
-      if (!name.includes('-pg')) return;
-      const slot = name.endsWith('-pgraw') ? slotRaw : slotRouter;
-      if ((await slotState(slot))?.active === true) return;
-    }
-    if (Date.now() > deadline) throw new Error(`${name} is not streaming: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const slot = !name.includes('-pg') ? null : name.endsWith('-pgraw') ? slotRaw : slotRouter;
+  await waitForRunning(relay.url, name, {
+    ready: async () => slot === null || (await slotState(slot))?.active === true,
+  });
 }
 
 /** Waits for the created and posted records of `courseId` on a routed topic; returns them in order. */

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { waitForRunning } from './wait-for-running.ts';
 
 const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
 
@@ -96,27 +97,8 @@ export async function startRelayProcess(options: {
     url,
     pid: child.pid!,
     output: () => output,
-    async waitForRunning(connector, timeoutMs = 30_000) {
-      const until = Date.now() + timeoutMs;
-      let last = '';
-      while (Date.now() < until) {
-        try {
-          const res = await fetch(`${url}/connectors/${connector}/status`);
-          last = await res.text();
-          const status = JSON.parse(last) as { tasks?: { state: string; trace?: string }[] };
-          const task = status.tasks?.[0];
-          if (task?.state === 'RUNNING') return;
-          if (task?.state === 'FAILED')
-            throw new Error(`connector ${connector} failed: ${task.trace ?? last}`);
-        } catch (error) {
-          if (error instanceof Error && error.message.startsWith('connector ')) throw error;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(
-        `connector ${connector} not RUNNING after ${timeoutMs} ms; last status ${last}\n${output}`,
-      );
-    },
+    waitForRunning: (connector, timeoutMs) =>
+      waitForRunning(url, connector, { timeoutMs, context: () => output }),
     async kill() {
       readPeak();
       child.kill('SIGKILL');
