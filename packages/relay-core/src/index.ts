@@ -57,6 +57,7 @@ export {
   heartbeatValueSchema,
 } from './source/heartbeat.ts';
 export { bigIntToTwosComplement, decimalToUnscaledBytes, toInt64 } from './source/numeric.ts';
+export { RecordQueue } from './source/record-queue.ts';
 export {
   CONNECTOR_VERSION,
   type CommonSourceValues,

@@ -3,6 +3,7 @@ import {
   type ChangeOp,
   type Logger,
   nowMicros,
+  type RecordQueue,
   RelayError,
   type SourceRecord,
   tombstoneFor,
@@ -14,7 +15,6 @@ import type { MySqlSourceConfig } from './config.ts';
 import { isTransientConnectionError, toRelayError } from './errors.ts';
 import type { CaptureFilter } from './filters.ts';
 import { type BinlogOffset, positionOffset, TransactionCursor, toSourceOffset } from './offsets.ts';
-import type { RecordQueue } from './record-queue.ts';
 import { rowMatchesTable, rowToValues } from './row-values.ts';
 import { connectionOptions, type ServerInfo } from './server.ts';
 import { mysqlSourceStruct } from './source-info.ts';

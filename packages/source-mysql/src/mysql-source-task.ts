@@ -1,5 +1,6 @@
 import {
   type Logger,
+  RecordQueue,
   RelayError,
   type SourceRecord,
   type SourceTask,
@@ -18,7 +19,6 @@ import {
   positionOffset,
   toSourceOffset,
 } from './offsets.ts';
-import { RecordQueue } from './record-queue.ts';
 import {
   type BinlogPosition,
   binaryLogs,

@@ -10,7 +10,7 @@ import type { CapturedTable, TableSchemaCache } from './table-schema.ts';
 
 /** Where snapshot records go (the task's bounded queue). */
 export interface SnapshotSink {
-  push(record: SourceRecord): Promise<void>;
+  push(record: SourceRecord): Promise<unknown>;
 }
 
 /**

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SourceRecord } from '@outflow/relay-core';
+import { RecordQueue, type SourceRecord } from '@outflow/relay-core';
 import { HeartbeatTimer, heartbeatRecord } from '../src/heartbeat.ts';
 import { parseStoredOffset, TransactionCursor, toSourceOffset } from '../src/offsets.ts';
-import { RecordQueue } from '../src/record-queue.ts';
 import { serverProblems } from '../src/server.ts';
 
 const start = { file: 'bin.000003', pos: 1000, gtidsBefore: '0-1-10', tsSec: 5, serverId: 1 };

@@ -1,6 +1,7 @@
 import {
   heartbeatRecord,
   type Logger,
+  RecordQueue,
   RelayError,
   type SourceOffset,
   type SourcePartition,
@@ -21,7 +22,6 @@ import {
   parseOffset,
   sourcePartition,
 } from './offsets.ts';
-import { RecordQueue } from './record-queue.ts';
 import { connectSource } from './replication/connection.ts';
 import { ensurePublication, listCapturedTables } from './replication/publication.ts';
 import {

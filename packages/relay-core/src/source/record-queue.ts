@@ -1,13 +1,14 @@
-import type { SourceRecord } from '@outflow/relay-core';
+import type { SourceRecord } from '../record.ts';
 
 /**
- * The bounded buffer between the readers (snapshot, replication stream) and `poll` (`max.queue.size`).
+ * The bounded buffer between a source's readers (snapshot, change stream) and `poll` (`max.queue.size`).
  * The snapshot awaits `push`; the stream `offer`s and pauses its socket while `full`, resuming on
  * `onDrained` (fired when `take` brings the queue to half its capacity or less). One consumer.
  */
 export class RecordQueue {
   readonly capacity: number;
   #items: SourceRecord[] = [];
+  #head = 0;
   #waitingConsumer: (() => void) | null = null;
   #waitingProducers: (() => void)[] = [];
   #failure: unknown = null;
@@ -19,18 +20,18 @@ export class RecordQueue {
   }
 
   get size(): number {
-    return this.#items.length;
+    return this.#items.length - this.#head;
   }
 
   get full(): boolean {
-    return this.#items.length >= this.capacity;
+    return this.size >= this.capacity;
   }
 
   /** Adds records without waiting, even beyond capacity (the caller pauses its source while `full`). */
   offer(...records: SourceRecord[]): void {
     if (this.#closed) return;
-    this.#items.push(...records);
-    this.#waitingConsumer?.();
+    for (const record of records) this.#items.push(record);
+    this.#wakeConsumer();
   }
 
   /** Adds a record, waiting while the queue is full; returns false once the queue is closed. */
@@ -46,19 +47,24 @@ export class RecordQueue {
   /** Makes `take` throw `error` once the queued records are drained. The first failure wins. */
   fail(error: unknown): void {
     if (this.#failure === null) this.#failure = error;
-    this.#waitingConsumer?.();
+    this.#wakeConsumer();
+  }
+
+  /** Wakes a waiting `take` without a record (e.g. a heartbeat became due). */
+  wake(): void {
+    this.#wakeConsumer();
   }
 
   /** Releases every waiting producer and drops further records (the task is stopping). */
   close(): void {
     this.#closed = true;
     this.#releaseProducers();
-    this.#waitingConsumer?.();
+    this.#wakeConsumer();
   }
 
   /**
    * Returns up to `max` records, waiting up to `waitMs` for the first; early (possibly empty) when `signal`
-   * aborts. Throws the failure given to `fail` once the queue is empty.
+   * aborts, `wake` or `close` is called. Throws the failure given to `fail` once the queue is empty.
    */
   async take(max: number, waitMs: number, signal?: AbortSignal): Promise<SourceRecord[]> {
     if (this.size === 0 && this.#failure === null && !this.#closed && waitMs > 0 && !signal?.aborted) {
@@ -75,12 +81,22 @@ export class RecordQueue {
       });
     }
     if (this.size === 0 && this.#failure !== null) throw this.#failure;
-    const out = this.#items.splice(0, max);
-    if (out.length > 0 && this.size <= this.capacity / 2) {
+    const count = Math.min(max, this.size);
+    const out = this.#items.slice(this.#head, this.#head + count);
+    this.#head += count;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    if (count > 0 && this.size <= this.capacity / 2) {
       this.#releaseProducers();
       this.onDrained?.();
     }
     return out;
+  }
+
+  #wakeConsumer(): void {
+    this.#waitingConsumer?.();
   }
 
   #releaseProducers(): void {
