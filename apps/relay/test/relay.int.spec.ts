@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createConsumer, type KafkaMessage } from '@outflow/kafka';
 import {
   createMariaDbDatabase,
@@ -172,8 +171,10 @@ describe('relay against the real MariaDB and Kafka', () => {
   });
 });
 
-/** Waits for the connector's task, then for the snapshot of the empty table and the binlog connection. */
+/**
+ * Waits for the connector's task: RUNNING is reported once the source has started, its binlog position
+ * taken, so a change committed afterwards is captured.
+ */
 async function waitUntilStreaming(relay: RunningRelay): Promise<void> {
   await waitForRunning(relay.url, 'course-outbox');
-  await sleep(1500);
 }
