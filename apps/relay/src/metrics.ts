@@ -13,16 +13,23 @@ export const CONNECTOR_STATES = [
 /** A connector's counters: fed by the task loop's `TaskMetrics`, plus the state the herder reports. */
 export interface ConnectorMetrics extends TaskMetrics {
   setState(state: string): void;
+  /** Whether the task reaches its database: true once it started, false while a source failure is retried. */
+  sourceConnected(connected: boolean): void;
 }
 
 interface Counters {
   read: number;
   published: number;
   filtered: number;
-  errors: number;
+  /** Failures by kind (the RelayError code, or `UNKNOWN`). */
+  errors: Map<string, number>;
   committed: number;
   /** Publish time minus database commit time of the last published record (Debezium's MilliSecondsBehindSource). */
   lagMs: number | undefined;
+  /** Database commit time of the last published record. */
+  lastSourceTsMs: number | undefined;
+  sourceConnected: boolean | undefined;
+  sinkConnected: boolean | undefined;
   position: SourceOffset | undefined;
   state: string;
 }
@@ -47,9 +54,12 @@ export class RelayMetrics {
         read: 0,
         published: 0,
         filtered: 0,
-        errors: 0,
+        errors: new Map(),
         committed: 0,
         lagMs: undefined,
+        lastSourceTsMs: undefined,
+        sourceConnected: undefined,
+        sinkConnected: undefined,
         position: undefined,
         state: 'UNASSIGNED',
       };
@@ -62,7 +72,10 @@ export class RelayMetrics {
       },
       recordsPublished: (count, sourceTsMs) => {
         counters.published += count;
-        if (sourceTsMs !== undefined) counters.lagMs = Math.max(0, this.#now() - sourceTsMs);
+        if (sourceTsMs !== undefined) {
+          counters.lagMs = Math.max(0, this.#now() - sourceTsMs);
+          counters.lastSourceTsMs = sourceTsMs;
+        }
       },
       recordsFiltered: (count) => {
         counters.filtered += count;
@@ -71,8 +84,16 @@ export class RelayMetrics {
         counters.committed++;
         counters.position = offset;
       },
-      error: () => {
-        counters.errors++;
+      error: (error) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        const kind = typeof code === 'string' && /^[A-Z][A-Z_]*$/.test(code) ? code : 'UNKNOWN';
+        counters.errors.set(kind, (counters.errors.get(kind) ?? 0) + 1);
+      },
+      sourceConnected: (connected) => {
+        counters.sourceConnected = connected;
+      },
+      sinkConnected: (connected) => {
+        counters.sinkConnected = connected;
       },
       setState: (state) => {
         counters.state = state;
@@ -83,6 +104,13 @@ export class RelayMetrics {
   /** Forgets a deleted connector. */
   remove(connector: string): void {
     this.#connectors.delete(connector);
+  }
+
+  /** Debezium's MilliSecondsBehindSource stops moving when the connector is stuck (DBZ-8885); this does not. */
+  #lag(c: Counters): number | undefined {
+    const stuck = c.sourceConnected === false || c.sinkConnected === false;
+    if (stuck && c.lastSourceTsMs !== undefined) return Math.max(0, this.#now() - c.lastSourceTsMs);
+    return c.lagMs;
   }
 
   /** The `/metrics` body. */
@@ -118,8 +146,24 @@ export class RelayMetrics {
     family(
       'outflow_errors_total',
       'counter',
-      'Task failures, retried or not.',
-      perConnector('outflow_errors_total', (c) => c.errors),
+      'Task failures, retried or not, by kind (the error code: SOURCE_UNAVAILABLE, SINK_FAILED, …).',
+      entries.flatMap(([connector, c]) =>
+        [...c.errors.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([kind, n]) => `outflow_errors_total{connector="${esc(connector)}",kind="${esc(kind)}"} ${n}`),
+      ),
+    );
+    family(
+      'outflow_source_connected',
+      'gauge',
+      'Whether the task reaches its database (0 while a lost connection is retried).',
+      perConnector('outflow_source_connected', (c) => gauge(c.sourceConnected)),
+    );
+    family(
+      'outflow_sink_connected',
+      'gauge',
+      'Whether Kafka acknowledges the task’s records (0 while a send is stalled or failing).',
+      perConnector('outflow_sink_connected', (c) => gauge(c.sinkConnected)),
     );
     family(
       'outflow_offsets_committed_total',
@@ -130,8 +174,9 @@ export class RelayMetrics {
     family(
       'outflow_source_lag_milliseconds',
       'gauge',
-      'How far behind the database the last published record was: publish time minus its commit time.',
-      perConnector('outflow_source_lag_milliseconds', (c) => c.lagMs),
+      'How far behind the database the task is: publish time minus commit time of the last published ' +
+        'record, growing with the clock while the database or Kafka cannot be reached.',
+      perConnector('outflow_source_lag_milliseconds', (c) => this.#lag(c)),
     );
     family(
       'outflow_source_position_info',
@@ -167,6 +212,10 @@ export class RelayMetrics {
     ]);
     return `${out.join('\n')}\n`;
   }
+}
+
+function gauge(value: boolean | undefined): number | undefined {
+  return value === undefined ? undefined : value ? 1 : 0;
 }
 
 function esc(value: string): string {

@@ -92,6 +92,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     scrubber,
     workerId: () => workerId,
     offsetFlushIntervalMs: config.offsetFlushIntervalMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
     connectorDefaults: config.connectorDefaults,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });

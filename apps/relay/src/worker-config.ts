@@ -103,6 +103,14 @@ export const workerConfigDef = new ConfigDef([
       "How often acknowledged offsets are stored. Connect's default is 60000; Outflow's is 1000 because every offset not stored when the process dies is a batch of duplicates after the restart, and storing an offset costs one small Kafka write.",
   },
   {
+    name: 'task.shutdown.graceful.timeout.ms',
+    type: 'long',
+    default: 5000,
+    min: 0,
+    description:
+      'How long stopping a task (connector deleted, paused or restarted; the relay shutting down) waits for its batch in hand to be acknowledged and its offsets stored. Past it the task is abandoned with an error line naming what was not flushed (those records are published again after the restart), so a hung Kafka cannot keep the relay from exiting.',
+  },
+  {
     name: 'key.converter',
     type: 'class',
     default: null,
@@ -156,6 +164,8 @@ export interface WorkerConfig {
   readonly configStorageReplicationFactor: number;
   readonly statusStorageTopic: string;
   readonly offsetFlushIntervalMs: number;
+  /** `task.shutdown.graceful.timeout.ms`. */
+  readonly shutdownTimeoutMs: number;
   /** Converter properties connectors inherit when they set none. */
   readonly connectorDefaults: Readonly<Record<string, string>>;
   readonly pluginPath: readonly string[] | null;
@@ -218,6 +228,7 @@ export function loadWorkerConfig(
     configStorageReplicationFactor: v['config.storage.replication.factor'] as number,
     statusStorageTopic: v['status.storage.topic'] as string,
     offsetFlushIntervalMs: v['offset.flush.interval.ms'] as number,
+    shutdownTimeoutMs: v['task.shutdown.graceful.timeout.ms'] as number,
     connectorDefaults,
     pluginPath: v['plugin.path'] as string[] | null,
     logLevel: v['log.level'] as string,

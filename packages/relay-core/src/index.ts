@@ -56,8 +56,21 @@ export {
   heartbeatRecord,
   heartbeatValueSchema,
 } from './source/heartbeat.ts';
+export { HeartbeatTimer } from './source/heartbeat-timer.ts';
+export { ChangePump, type ChangePumpOptions, type PausableTransport } from './source/change-pump.ts';
+export { isConnectionLost } from './source/connection-errors.ts';
 export { bigIntToTwosComplement, decimalToUnscaledBytes, toInt64 } from './source/numeric.ts';
+export { type LogPosition, SourcePoller, type SourcePollerOptions } from './source/poller.ts';
 export { RecordQueue } from './source/record-queue.ts';
+export { type MarkedRowSink, SnapshotMarkers, snapshotMarker } from './source/snapshot-markers.ts';
+export {
+  gapMessage,
+  type LostPosition,
+  planStart,
+  positionLostError,
+  type StartFacts,
+  type StartPlan,
+} from './source/start-plan.ts';
 export {
   CONNECTOR_VERSION,
   type CommonSourceValues,
@@ -65,3 +78,4 @@ export {
   type SnapshotMarker,
 } from './source/source-info.ts';
 export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
+export { type SupervisedStatus, type SupervisorOptions, superviseSourceTask } from './task-supervisor.ts';

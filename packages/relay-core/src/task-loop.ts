@@ -13,7 +13,10 @@ export interface TaskMetrics {
   recordsFiltered(count: number): void;
   /** Offsets made durable. */
   offsetsCommitted(offset: SourceOffset): void;
+  /** A failure of the task (counted by its `RelayError` code). */
   error(error: unknown): void;
+  /** Whether Kafka acknowledges: false while a send is stalled or after it failed, true once one succeeds. */
+  sinkConnected(connected: boolean): void;
 }
 
 /** Everything one running source task is made of. The caller owns each part and closes it afterwards. */
@@ -33,6 +36,13 @@ export interface TaskLoopOptions {
   readonly signal: AbortSignal;
   /** Called once the task has started (its snapshot, if any, under way). */
   readonly onStarted?: () => void;
+  /**
+   * How long a send may wait for Kafka's acknowledgement before the stall is reported (default 5000 ms).
+   * The loop keeps waiting (nothing is skipped); the report makes a hung Kafka visible.
+   */
+  readonly sinkStallWarningMs?: number;
+  /** A condition the task is waiting out (a stalled send), or null once it cleared. */
+  readonly onTrouble?: (trouble: RelayError | null) => void;
 }
 
 /**
@@ -71,7 +81,7 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
       if (records.length > 0) {
         metrics?.recordsRead(records.length);
         const out = convertBatch(options, records);
-        if (out.records.length > 0) await sendBatch(options.sink, out.records);
+        if (out.records.length > 0) await sendWatched(options, out.records);
         if (out.filtered > 0) metrics?.recordsFiltered(out.filtered);
         const last = records[records.length - 1]!;
         metrics?.recordsPublished(out.records.length, sourceTimestamp(last), last.sourceOffset);
@@ -134,16 +144,49 @@ function convertBatch(
   return { records: out, filtered };
 }
 
-async function sendBatch(sink: Sink, records: readonly ProducerRecord[]): Promise<void> {
+/**
+ * Sends a batch and waits for Kafka's acknowledgement however long it takes (the task must not skip it), but
+ * reports a send that waits longer than `sinkStallWarningMs`: a warning, the sink marked disconnected and the
+ * stall handed to `onTrouble` (the task's status trace), then an info line with its duration once it clears.
+ */
+async function sendWatched(options: TaskLoopOptions, records: readonly ProducerRecord[]): Promise<void> {
+  const { logger, metrics } = options;
+  const stallMs = options.sinkStallWarningMs ?? 5000;
+  const started = Date.now();
+  let stalled = false;
+  const timer = setTimeout(() => {
+    stalled = true;
+    metrics?.sinkConnected(false);
+    const trouble = new RelayError(
+      'SINK_FAILED',
+      `Kafka has not acknowledged a batch of ${records.length} records for ${stallMs} ms; still waiting ` +
+        '(the records stay in hand and their offsets are not stored until it does)',
+      { retriable: true, details: { records: records.length, since: new Date(started).toISOString() } },
+    );
+    logger.warn({ records: records.length, waitingMs: stallMs }, trouble.message);
+    options.onTrouble?.(trouble);
+  }, stallMs);
+  timer.unref();
   try {
-    await sink.send(records);
+    await options.sink.send(records);
   } catch (error) {
+    metrics?.sinkConnected(false);
     if (error instanceof RelayError) throw error;
     throw new RelayError('SINK_FAILED', `Kafka did not acknowledge a batch of ${records.length} records`, {
       cause: error,
       retriable: true,
     });
+  } finally {
+    clearTimeout(timer);
   }
+  if (stalled) {
+    logger.info(
+      { waitedMs: Date.now() - started, records: records.length },
+      `Kafka acknowledged again after ${Date.now() - started} ms`,
+    );
+    options.onTrouble?.(null);
+  }
+  metrics?.sinkConnected(true);
 }
 
 /** Debezium envelopes carry `source.ts_ms`: when the change was committed in the database. */

@@ -159,6 +159,7 @@ describe('runSourceTask', () => {
         },
         offsetsCommitted() {},
         error() {},
+        sinkConnected() {},
       },
     });
     assert.equal(sink.sent.flat().length, 2);

@@ -1,6 +1,7 @@
 import {
   buildChangeRecord,
   type ChangeOp,
+  ChangePump,
   type Logger,
   nowMicros,
   type RecordQueue,
@@ -12,7 +13,7 @@ import type { AnyBinlogEvent } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import { BinlogClient, type ReceivedEvent } from './binlog-client.ts';
 import type { MySqlSourceConfig } from './config.ts';
-import { isTransientConnectionError, toRelayError } from './errors.ts';
+import { toRelayError } from './errors.ts';
 import type { CaptureFilter } from './filters.ts';
 import { type BinlogOffset, positionOffset, TransactionCursor, toSourceOffset } from './offsets.ts';
 import { rowMatchesTable, rowToValues } from './row-values.ts';
@@ -27,10 +28,11 @@ export interface StreamPosition {
 }
 
 /**
- * Streams row changes from the binlog into the queue: decodes events in order (loading table schemas from
- * information_schema as tables are first met or altered), gives each row its resume offset, pauses the
- * socket while the queue is full, and reconnects with backoff after a lost connection, resuming from the
- * last position it queued.
+ * Streams row changes from the binlog into the queue through relay-core's `ChangePump` (which owns order and
+ * back-pressure): decodes events (loading table schemas from information_schema as tables are first met or
+ * altered) and gives each row its resume offset. A lost connection fails the queue once every event already
+ * received is queued, so the task delivers them and stores their offsets before the task supervisor
+ * reconnects from there.
  */
 export class BinlogStreamer {
   readonly #config: MySqlSourceConfig;
@@ -43,15 +45,7 @@ export class BinlogStreamer {
   readonly #partition: Record<string, unknown>;
 
   #client: BinlogClient | null = null;
-  #inbox: ReceivedEvent[] = [];
-  /**
-   * Records the events in `#inbox` will add to the queue. Back-pressure counts these, not events: one rows
-   * event carries up to a few hundred rows, so counting events let the reader take in a whole backlog
-   * (55,000 queued records against a `max.queue.size` of 8192 in the benchmark) before it paused.
-   */
-  #inboxRecords = 0;
-  #processing = false;
-  #paused = false;
+  readonly #pump: ChangePump<ReceivedEvent>;
   #stopped = false;
   #cursor: TransactionCursor;
   /** Offset of the last queued record or transaction boundary: where a reconnect resumes. */
@@ -59,8 +53,6 @@ export class BinlogStreamer {
   #position: StreamPosition | null = null;
   #thread: number | null = null;
   #pendingTxPos: number | null = null;
-  #attempt = 0;
-  #reconnectTimer: NodeJS.Timeout | null = null;
 
   constructor(options: {
     config: MySqlSourceConfig;
@@ -82,7 +74,17 @@ export class BinlogStreamer {
     this.#partition = { server: options.config.topicPrefix };
     this.#resumeFrom = options.from;
     this.#cursor = new TransactionCursor(options.from);
-    this.#queue.onDrained = () => this.#maybeResume();
+    this.#pump = new ChangePump({
+      queue: this.#queue,
+      weight: (event) => this.#weight(event),
+      handle: (event) => this.#handle(event),
+      onFailure: (error) => {
+        this.#queue.fail(
+          error instanceof RelayError ? error : toRelayError(error, 'binlog event processing failed'),
+        );
+        void this.stop();
+      },
+    });
   }
 
   /** The position reached so far (null before the first event). */
@@ -94,11 +96,10 @@ export class BinlogStreamer {
     if (!this.#stopped) this.#connect();
   }
 
-  /** Stops reading; safe at any moment (connecting, streaming, waiting to reconnect) and more than once. */
+  /** Stops reading; safe at any moment (connecting, streaming) and more than once. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = null;
+    this.#pump.stop();
     const client = this.#client;
     this.#client = null;
     await client?.stop();
@@ -111,7 +112,7 @@ export class BinlogStreamer {
     this.#pendingTxPos = null;
     const client = new BinlogClient(connectionOptions(this.#config), this.#logger);
     this.#client = client;
-    this.#paused = false;
+    this.#pump.attach(client);
     this.#logger.info(
       { file: from.file, pos: from.pos, gtids: from.gtids, event: from.event, row: from.row },
       'streaming the binlog',
@@ -125,12 +126,7 @@ export class BinlogStreamer {
       },
       this.#config.serverId,
       (event) => {
-        if (client !== this.#client) return;
-        this.#attempt = 0;
-        this.#inbox.push(event);
-        this.#inboxRecords += this.#weight(event);
-        this.#applyBackPressure();
-        void this.#drain();
+        if (client === this.#client) this.#pump.push(event);
       },
       (error) => {
         if (client !== this.#client) return;
@@ -144,65 +140,12 @@ export class BinlogStreamer {
     const client = this.#client;
     this.#client = null;
     await client?.stop();
-    if (!isTransientConnectionError(error)) {
-      this.#queue.fail(toRelayError(error, 'binlog stream failed'));
-      return;
-    }
-    // Let queued events finish so the resume point covers them.
-    while (!this.#stopped && (this.#processing || this.#inbox.length > 0))
-      await new Promise((r) => setTimeout(r, 10));
+    // Every event received before the loss is queued first, so its offset is stored before the restart.
+    await this.#pump.whenIdle();
     if (this.#stopped) return;
-    const delay = Math.min(30_000, 500 * 2 ** this.#attempt);
-    this.#attempt++;
-    this.#logger.warn(
-      {
-        err: error,
-        attempt: this.#attempt,
-        delayMs: delay,
-        file: this.#resumeFrom.file,
-        pos: this.#resumeFrom.pos,
-      },
-      'lost the binlog connection; reconnecting',
+    this.#queue.fail(
+      toRelayError(error, `binlog stream lost at ${this.#resumeFrom.file}:${this.#resumeFrom.pos}`),
     );
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = null;
-      if (!this.#stopped) this.#connect();
-    }, delay);
-  }
-
-  #applyBackPressure(): void {
-    if (!this.#paused && this.#inboxRecords + this.#queue.size >= this.#queue.capacity) {
-      this.#paused = true;
-      this.#client?.pause();
-    }
-  }
-
-  #maybeResume(): void {
-    if (this.#paused && this.#inboxRecords + this.#queue.size < this.#queue.capacity / 2) {
-      this.#paused = false;
-      this.#client?.resume();
-    }
-  }
-
-  async #drain(): Promise<void> {
-    if (this.#processing) return;
-    this.#processing = true;
-    try {
-      while (this.#inbox.length > 0 && !this.#stopped) {
-        const next = this.#inbox.shift()!;
-        this.#inboxRecords -= this.#weight(next);
-        await this.#handle(next);
-      }
-    } catch (error) {
-      this.#queue.fail(
-        error instanceof RelayError ? error : toRelayError(error, 'binlog event processing failed'),
-      );
-      this.#stopped = true;
-      await this.#client?.stop();
-    } finally {
-      this.#processing = false;
-      this.#maybeResume();
-    }
   }
 
   async #handle(received: ReceivedEvent): Promise<void> {
@@ -373,7 +316,6 @@ export class BinlogStreamer {
     if (op === 'd' && this.#config.tombstonesOnDelete && record.key !== null)
       this.#queue.offer(tombstoneFor(record));
     this.#advance(offset);
-    this.#applyBackPressure();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { RelayError } from '@outflow/relay-core';
+import { isConnectionLost, RelayError } from '@outflow/relay-core';
 
 /**
  * The MySQL source fails with relay-core's `RelayError` codes; this module maps server and driver errors
@@ -13,19 +13,6 @@ const ER_MASTER_FATAL_READING_BINLOG = 1236;
 const ER_GTID_POSITION_NOT_FOUND = 1945;
 const ER_GTID_START_FROM_BINLOG_HOLE = 1955;
 
-/** Network-level failures after which reconnecting may help. */
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'PROTOCOL_CONNECTION_LOST',
-  'ER_SERVER_SHUTDOWN',
-  'ER_CON_COUNT_ERROR',
-]);
-
 interface DriverError {
   code?: string;
   errno?: number;
@@ -33,22 +20,16 @@ interface DriverError {
   fatal?: boolean;
 }
 
-/** True when the error is a lost or refused connection (retry with backoff). */
-export function isTransientConnectionError(error: unknown): boolean {
-  const e = error as DriverError | null;
-  if (e === null || typeof e !== 'object') return false;
-  if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return true;
-  return e.errno === 2013 || e.errno === 2006 || e.errno === 1053;
-}
-
-/** The message shown when the stored binlog position was purged, with the ways out. */
-export function positionLostError(position: string, cause?: unknown): RelayError {
-  return new RelayError(
-    'SOURCE_POSITION_LOST',
-    `The binlog position ${position} is no longer available on the server (the binlog was purged). ` +
-      "To recover, set 'snapshot.mode' to 'when_needed' so the connector takes a new snapshot, or stop the " +
-      'connector and reset its offsets (DELETE /connectors/<name>/offsets) to start over.',
-    { details: { position }, cause },
+/**
+ * True when the server refused the requested binlog position (purged, or a GTID it no longer has): the
+ * stream cannot go on from there, and a reconnect would not help.
+ */
+export function isPositionRefused(error: unknown): boolean {
+  const errno = (error as DriverError | null)?.errno;
+  return (
+    errno === ER_MASTER_FATAL_READING_BINLOG ||
+    errno === ER_GTID_POSITION_NOT_FOUND ||
+    errno === ER_GTID_START_FROM_BINLOG_HOLE
   );
 }
 
@@ -72,13 +53,14 @@ export function toRelayError(error: unknown, context: string): RelayError {
         `(and RELOAD for snapshots on MySQL) (${message})`,
       { cause: error },
     );
-  if (
-    e.errno === ER_MASTER_FATAL_READING_BINLOG ||
-    e.errno === ER_GTID_POSITION_NOT_FOUND ||
-    e.errno === ER_GTID_START_FROM_BINLOG_HOLE
-  )
-    return positionLostError(`requested (${message})`, error);
-  if (isTransientConnectionError(error))
+  if (isPositionRefused(error))
+    return new RelayError(
+      'SOURCE_POSITION_LOST',
+      `${context}: the server no longer has the requested binlog position (${message}); nothing after it ` +
+        'was read. See the connector documentation on lost positions for the ways forward.',
+      { cause: error },
+    );
+  if (isConnectionLost(error))
     return new RelayError('SOURCE_UNAVAILABLE', `${context}: ${message}`, { cause: error, retriable: true });
   return new RelayError('SOURCE_UNAVAILABLE', `${context}: ${message}`, { cause: error });
 }

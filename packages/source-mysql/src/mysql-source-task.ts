@@ -1,17 +1,21 @@
 import {
+  gapMessage,
+  type LostPosition,
   type Logger,
+  planStart,
+  positionLostError,
   RecordQueue,
   RelayError,
   type SourceRecord,
+  SourcePoller,
   type SourceTask,
   type SourceTaskContext,
 } from '@outflow/relay-core';
 import type mysql from 'mysql2/promise';
 import { BinlogStreamer } from './binlog-streamer.ts';
 import type { MySqlSourceConfig } from './config.ts';
-import { positionLostError, toRelayError } from './errors.ts';
+import { toRelayError } from './errors.ts';
 import { CaptureFilter } from './filters.ts';
-import { HeartbeatTimer, heartbeatRecord } from './heartbeat.ts';
 import {
   type BinlogOffset,
   describePosition,
@@ -32,8 +36,9 @@ import { runSnapshot } from './snapshot.ts';
 import { TableSchemaCache } from './table-schema.ts';
 
 /**
- * The MySQL/MariaDB source task: decides from the stored offset and `snapshot.mode` whether to snapshot,
- * then streams the binlog; `poll` hands out queued records (and heartbeats when idle).
+ * The MySQL/MariaDB source task: relay-core's start plan decides from the stored offset, `snapshot.mode` and
+ * the server's binlogs whether to snapshot, stream or fail; then it streams the binlog; relay-core's
+ * `SourcePoller` hands out queued records (and heartbeats when idle).
  *
  * Offsets: source partition `{server: <topic.prefix>}`, offset as in offsets.ts. The task needs no `commit`:
  * the binlog is not acknowledged.
@@ -47,7 +52,7 @@ export class MySqlSourceTask implements SourceTask {
   #control: mysql.Connection | null = null;
   #snapshotConn: mysql.Connection | null = null;
   #streamer: BinlogStreamer | null = null;
-  #heartbeat: HeartbeatTimer;
+  readonly #poller: SourcePoller;
   #snapshotDone: Promise<void> = Promise.resolve();
   #starting: Promise<void> = Promise.resolve();
 
@@ -56,7 +61,19 @@ export class MySqlSourceTask implements SourceTask {
     this.#logger = logger;
     this.#queue = new RecordQueue(config.maxQueueSize);
     this.#filter = new CaptureFilter(config);
-    this.#heartbeat = new HeartbeatTimer(config.heartbeatIntervalMs, Date.now());
+    this.#poller = new SourcePoller({
+      queue: this.#queue,
+      maxBatchSize: config.maxBatchSize,
+      pollIntervalMs: config.pollIntervalMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      heartbeatTopicsPrefix: config.heartbeatTopicsPrefix,
+      serverName: config.topicPrefix,
+      partition: this.partition,
+      position: () => {
+        const position = this.#streamer?.position ?? null;
+        return position === null ? null : { key: position.key, offset: toSourceOffset(position.offset) };
+      },
+    });
   }
 
   /** The source partition of every record: `{server: <topic.prefix>}`. */
@@ -104,30 +121,38 @@ export class MySqlSourceTask implements SourceTask {
       modes: this.#config,
     });
     const mode = this.#config.snapshotMode;
-    let snapshot = false;
-    let from: BinlogOffset | null = null;
-    if (stored !== null && !stored.snapshot && mode !== 'always') {
-      const logs = await binaryLogs(control);
-      if (isPositionAvailable(logs, stored.file)) {
-        from = stored;
-      } else if (mode === 'when_needed') {
-        this.#logger.warn(
-          { position: describePosition(stored) },
-          'the stored binlog position is no longer available; taking a new snapshot (snapshot.mode=when_needed)',
-        );
-        snapshot = true;
-      } else {
-        throw positionLostError(describePosition(stored));
-      }
-    } else if (mode === 'no_data') {
-      from = this.#boundary(await currentPosition(control, info), info);
-    } else {
-      snapshot = true;
-    }
+    const logs = stored !== null && !stored.snapshot ? await binaryLogs(control) : [];
+    const plan = planStart({
+      mode,
+      stored: stored === null ? 'none' : stored.snapshot ? 'snapshot-incomplete' : 'complete',
+      positionAvailable: stored !== null && isPositionAvailable(logs, stored.file),
+    });
+    const lost = (): LostPosition => ({
+      connector: context.connector,
+      what: 'binlog position',
+      stored: stored === null ? 'none' : describePosition(stored),
+      oldest: logs[0] === undefined ? null : `${logs[0].name}:4`,
+      reason: 'the binlog file holding it was purged',
+    });
     if (stopped.aborted) return;
-    if (!snapshot && from !== null) {
-      this.#startStreaming(info, cache, from);
-      return;
+    switch (plan.kind) {
+      case 'lost':
+        throw positionLostError(lost());
+      case 'idle':
+        this.#logger.info({}, 'snapshot.mode=initial_only: the snapshot is complete; not streaming');
+        return;
+      case 'stream':
+        this.#startStreaming(
+          info,
+          cache,
+          plan.from === 'stored' && stored !== null
+            ? stored
+            : this.#boundary(await currentPosition(control, info), info),
+        );
+        return;
+      case 'snapshot':
+        if (plan.gap) this.#logger.error({ ...lost(), gap: true }, gapMessage(lost()));
+        break;
     }
     const snapshotConn = await openConnection(this.#config);
     this.#snapshotConn = snapshotConn;
@@ -146,7 +171,7 @@ export class MySqlSourceTask implements SourceTask {
         void snapshotConn.end().catch(() => {});
         this.#snapshotConn = null;
         if (this.#abort.signal.aborted) return;
-        if (mode === 'initial_only') {
+        if (!plan.stream) {
           this.#logger.info({}, 'snapshot.mode=initial_only: not streaming');
           return;
         }
@@ -183,30 +208,8 @@ export class MySqlSourceTask implements SourceTask {
     streamer.start();
   }
 
-  async poll(signal: AbortSignal): Promise<SourceRecord[]> {
-    const now = Date.now();
-    let wait = this.#config.pollIntervalMs;
-    if (this.#heartbeat.enabled) wait = Math.min(wait, Math.max(1, this.#heartbeat.remaining(now)));
-    const records = await this.#queue.take(this.#config.maxBatchSize, wait, signal);
-    const position = this.#streamer?.position ?? null;
-    if (position !== null) this.#heartbeat.positionAdvanced(position.key);
-    if (records.length > 0) {
-      if (position !== null) this.#heartbeat.recordEmitted(Date.now(), position.key);
-      return records;
-    }
-    if (position !== null && this.#heartbeat.due(Date.now())) {
-      this.#heartbeat.emitted(Date.now());
-      return [
-        heartbeatRecord({
-          topicsPrefix: this.#config.heartbeatTopicsPrefix,
-          serverName: this.#config.topicPrefix,
-          nowMs: Date.now(),
-          partition: this.partition,
-          offset: toSourceOffset(position.offset),
-        }),
-      ];
-    }
-    return [];
+  poll(signal: AbortSignal): Promise<SourceRecord[]> {
+    return this.#poller.poll(signal);
   }
 
   /**

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RecordQueue, type SourceRecord } from '@outflow/relay-core';
-import { HeartbeatTimer, heartbeatRecord } from '../src/heartbeat.ts';
+import { HeartbeatTimer, heartbeatRecord, RecordQueue, type SourceRecord } from '@outflow/relay-core';
 import { parseStoredOffset, TransactionCursor, toSourceOffset } from '../src/offsets.ts';
 import { serverProblems } from '../src/server.ts';
 

@@ -7,6 +7,7 @@ import {
   runSourceTask,
   type Sink,
   type SourceTask,
+  superviseSourceTask,
 } from '@outflow/relay-core';
 import type { ConnectorMetrics } from '../metrics.ts';
 import { STRING_CONVERTER, type ValidatedConnectorConfig } from './framework-config.ts';
@@ -21,6 +22,8 @@ export interface RunnerOptions {
   /** A fresh sink for each run of the task; the runner closes it. */
   readonly createSink: () => Sink;
   readonly offsetFlushIntervalMs: number;
+  /** `task.shutdown.graceful.timeout.ms` (default 5000). */
+  readonly shutdownTimeoutMs?: number;
   readonly logger: Logger;
   readonly metrics: ConnectorMetrics;
   /** Removes secret values from a text (traces). */
@@ -30,16 +33,21 @@ export interface RunnerOptions {
 }
 
 /**
- * Runs a connector's single task until stopped: creates the task, its transforms, converters and sink,
- * and hands them to relay-core's `runSourceTask`. A retriable failure (`RelayError.retriable`: database
- * down, Kafka not acknowledging) is logged as a warning and retried with exponential backoff while the task
- * stays RUNNING; any other failure leaves the task FAILED, with its trace, until the herder restarts it.
+ * Runs a connector's single task until stopped: creates the task, its transforms, converters and sink, and
+ * hands them to relay-core's `runSourceTask` under relay-core's `superviseSourceTask`, which retries
+ * retriable failures (database or Kafka unreachable) with backoff while the task stays RUNNING; any other
+ * failure leaves the task FAILED, with its trace, until the herder restarts it. While the task retries or
+ * waits on a stalled Kafka, `trace` carries that condition (Connect shows a retrying task's last error).
  */
 export class ConnectorRunner {
   #state: TaskState = 'UNASSIGNED';
-  #trace: string | undefined;
+  /** The failure that stopped the task (FAILED) or is being retried. */
+  #failure: string | undefined;
+  /** A condition the running task waits out (a stalled send). */
+  #trouble: string | undefined;
   #abort: AbortController | undefined;
   #done: Promise<void> | undefined;
+  #inFlight: { task: SourceTask | undefined; sink: Sink | undefined } = { task: undefined, sink: undefined };
   readonly #options: RunnerOptions;
 
   constructor(options: RunnerOptions) {
@@ -50,65 +58,72 @@ export class ConnectorRunner {
     return this.#state;
   }
 
-  /** The failure's message and stack when FAILED, secrets removed. */
+  /** The failure's message and stack when FAILED or while a failure is retried, secrets removed. */
   get trace(): string | undefined {
-    return this.#trace;
+    return this.#failure ?? this.#trouble;
   }
 
   /** Starts the task in the background; a no-op if it is already running. */
   start(): void {
     if (this.#done !== undefined) return;
     this.#abort = new AbortController();
-    this.#trace = undefined;
+    this.#failure = undefined;
+    this.#trouble = undefined;
+    const { logger, metrics, backoff = { initialMs: 1000, maxMs: 30_000 } } = this.#options;
     // RUNNING only once the source has started (its position taken), as Connect reports a task after
     // `start` returned: a client that waits for RUNNING and then writes must not have its change missed.
-    this.#done = this.#loop(this.#abort.signal).finally(() => {
-      this.#done = undefined;
+    const done = superviseSourceTask({
+      signal: this.#abort.signal,
+      logger,
+      backoff,
+      run: (signal, onStarted) => this.#runOnce(signal, onStarted),
+      onError: (error) => {
+        metrics.error(error);
+        const code = (error as { code?: unknown }).code;
+        if (code === 'SOURCE_UNAVAILABLE') metrics.sourceConnected(false);
+        if (code === 'SINK_FAILED') metrics.sinkConnected(false);
+      },
+      onStatus: ({ state, failure }) => {
+        this.#failure = failure === undefined ? undefined : this.#options.scrub(formatTrace(failure));
+        if (state === 'RUNNING' && failure === undefined) metrics.sourceConnected(true);
+        this.#setState(state);
+      },
+    }).finally(() => {
+      if (this.#done === done) this.#done = undefined;
     });
+    this.#done = done;
   }
 
   /**
    * Stops the task: the batch in hand is delivered and its offsets stored, then the task, transforms and
-   * sink are closed. Resolves when all of that is done; the state goes back to UNASSIGNED unless FAILED.
+   * sink are closed. Waits at most `task.shutdown.graceful.timeout.ms`; past it the task is abandoned (its
+   * unacknowledged records are published again after a restart) and an error line says so. The state goes
+   * back to UNASSIGNED unless FAILED.
    */
   async stop(): Promise<void> {
     this.#abort?.abort();
-    await this.#done;
-    if (this.#state !== 'FAILED') this.#setState('UNASSIGNED');
-  }
-
-  async #loop(signal: AbortSignal): Promise<void> {
-    const { logger, backoff = { initialMs: 1000, maxMs: 30_000 } } = this.#options;
-    let delay = backoff.initialMs;
-    while (!signal.aborted) {
-      try {
-        await this.#runOnce(signal, () => {
-          delay = backoff.initialMs;
-          this.#setState('RUNNING');
-        });
-        return;
-      } catch (error) {
-        if (signal.aborted) {
-          logger.warn({ error: this.#scrubError(error) }, 'task failed while stopping');
-          return;
-        }
-        if (isRetriable(error)) {
-          // Retrying is the task at work (e.g. waiting for its database), not a failure the user must act on.
-          this.#setState('RUNNING');
-          const { stack: _stack, ...brief } = this.#scrubError(error);
-          logger.warn(
-            { error: brief, retryInMs: delay },
-            'retriable failure, the task restarts after a pause',
-          );
-          await sleep(delay, undefined, { signal }).catch(() => undefined);
-          delay = Math.min(delay * 2, backoff.maxMs);
-          continue;
-        }
-        this.#trace = this.#options.scrub(formatTrace(error));
-        this.#setState('FAILED');
-        logger.error({ error: this.#scrubError(error) }, 'task failed; restart it once the cause is fixed');
-        return;
+    const done = this.#done;
+    if (done !== undefined) {
+      const timeoutMs = this.#options.shutdownTimeoutMs ?? 5000;
+      const timer = sleep(timeoutMs, 'timeout' as const, { ref: false });
+      if ((await Promise.race([done.then(() => 'stopped' as const), timer])) === 'timeout') {
+        this.#options.logger.error(
+          { timeoutMs },
+          `the task did not stop within task.shutdown.graceful.timeout.ms=${timeoutMs}: its batch in hand ` +
+            'was not acknowledged by Kafka and the offsets since the last flush are not stored; those ' +
+            'records are published again when the task next starts',
+        );
+        const { task } = this.#inFlight;
+        // Abandoned: a later start runs a new task beside this one, which ends once Kafka answers or the
+        // process exits. The loop is stuck on Kafka; the database side can still be released now.
+        if (this.#done === done) this.#done = undefined;
+        await Promise.race([task?.stop().catch(() => undefined), sleep(1000, undefined, { ref: false })]);
       }
+    }
+    if (this.#state !== 'FAILED') {
+      this.#failure = undefined;
+      this.#trouble = undefined;
+      this.#setState('UNASSIGNED');
     }
   }
 
@@ -126,6 +141,7 @@ export class ConnectorRunner {
         logger,
       );
       sink = this.#options.createSink();
+      this.#inFlight = { task, sink };
       const flushMs = config.framework['offset.flush.interval.ms'];
       await runSourceTask({
         connector: config.name,
@@ -140,8 +156,13 @@ export class ConnectorRunner {
         metrics: this.#options.metrics,
         signal,
         onStarted,
+        onTrouble: (trouble) => {
+          this.#trouble = trouble === null ? undefined : this.#options.scrub(formatTrace(trouble));
+        },
       });
     } finally {
+      this.#trouble = undefined;
+      this.#inFlight = { task: undefined, sink: undefined };
       await task
         ?.stop()
         .catch((err: unknown) => logger.warn({ error: this.#scrubError(err) }, 'task stop failed'));
@@ -188,10 +209,6 @@ const stringConverter: Converter = {
     );
   },
 };
-
-function isRetriable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
-}
 
 /** Message, stack and the chain of causes, like a Java trace's "Caused by:". */
 export function formatTrace(error: unknown): string {

@@ -43,6 +43,8 @@ export interface HerderOptions {
   /** `host:port` of the REST API, shown as `worker_id` (a function: the port is known once listening). */
   readonly workerId: () => string;
   readonly offsetFlushIntervalMs: number;
+  /** `task.shutdown.graceful.timeout.ms`: how long stopping one task may take (default 5000). */
+  readonly shutdownTimeoutMs?: number;
   /** Properties connectors inherit when they set none (the worker's converter settings). */
   readonly connectorDefaults?: Readonly<Record<string, string>>;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
@@ -204,7 +206,7 @@ export class Herder {
     if (entry.target !== 'STOPPED') {
       const runner = entry.runner;
       const state = entry.target === 'PAUSED' ? 'PAUSED' : (runner?.state ?? 'UNASSIGNED');
-      const trace = state === 'FAILED' ? runner?.trace : undefined;
+      const trace = runner?.trace;
       tasks.push(trace === undefined ? { id: 0, state, worker_id } : { id: 0, state, worker_id, trace });
     }
     return { name, connector, tasks, type: 'source' };
@@ -339,6 +341,7 @@ export class Herder {
         offsetStore: this.#o.offsetStore,
         createSink: sinkFor,
         offsetFlushIntervalMs: this.#o.offsetFlushIntervalMs,
+        ...(this.#o.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: this.#o.shutdownTimeoutMs }),
         logger: this.#o.logger.child({ connector: name, task: 0 }),
         metrics,
         scrub: (text) => this.#o.scrubber.scrub(text),

@@ -1,6 +1,3 @@
-/** The heartbeat record itself is Debezium's, shared by every source. */
-export { heartbeatRecord } from '@outflow/relay-core';
-
 /**
  * Decides when a heartbeat is due: `intervalMs` after the last record of any kind, and only when the
  * position moved since the last record (an idle server needs no heartbeat to keep its offset). Pure.
