@@ -1,16 +1,22 @@
-import { buildChangeRecord, type Logger, nowMicros, type SourceRecord } from '@outflow/relay-core';
+import {
+  buildChangeRecord,
+  type Logger,
+  nowMicros,
+  SnapshotMarkers,
+  type SourceRecord,
+} from '@outflow/relay-core';
 import type mysql from 'mysql2/promise';
 import type { MySqlSourceConfig } from './config.ts';
 import type { CaptureFilter } from './filters.ts';
 import { toSourceOffset } from './offsets.ts';
 import { rowToValues } from './row-values.ts';
 import { type BinlogPosition, gtidsAt, type ServerInfo } from './server.ts';
-import { mysqlSourceStruct, type SourcePosition } from './source-info.ts';
+import { mysqlSourceStruct } from './source-info.ts';
 import type { CapturedTable, TableSchemaCache } from './table-schema.ts';
 
 /** Where snapshot records go (the task's bounded queue). */
 export interface SnapshotSink {
-  push(record: SourceRecord): Promise<unknown>;
+  push(record: SourceRecord): Promise<boolean>;
 }
 
 /**
@@ -86,57 +92,45 @@ export async function runSnapshot(options: {
     row: 0,
     server_id: 0,
   };
-  // One record of lookahead: a record's snapshot marker depends on whether it is the first/last of its
-  // table and of the whole snapshot.
-  let pending: { table: CapturedTable; values: Record<string, unknown>; firstInTable: boolean } | null = null;
-  let first = true;
   let count = 0;
-  const emit = async (lastInTable: boolean, lastOverall: boolean) => {
-    if (pending === null) return;
-    const marker: SourcePosition['snapshot'] = first
-      ? 'first'
-      : lastOverall
-        ? 'last'
-        : pending.firstInTable
-          ? 'first_in_data_collection'
-          : lastInTable
-            ? 'last_in_data_collection'
-            : 'true';
-    first = false;
-    const source = mysqlSourceStruct({
-      connector: config.connector,
-      serverName: config.topicPrefix,
-      tsMs,
-      snapshot: marker,
-      db: pending.table.db,
-      table: pending.table.table,
-      serverId: 0,
-      gtid: null,
-      file: position.file,
-      pos: position.pos,
-      row: 0,
-      thread: null,
-      query: null,
-    });
-    await options.sink.push(
-      buildChangeRecord(pending.table.schemas, {
-        op: 'r',
-        before: null,
-        after: pending.values,
-        source,
-        processedAtUs: nowMicros(),
-        sourcePartition: partition,
-        sourceOffset: toSourceOffset(lastOverall ? baseOffset : { ...baseOffset, snapshot: true }),
-      }),
-    );
-    count++;
-    pending = null;
-  };
+  const markers = new SnapshotMarkers<{ table: CapturedTable; values: Record<string, unknown> }>(
+    tables.length,
+    async (row, marker, final) => {
+      const source = mysqlSourceStruct({
+        connector: config.connector,
+        serverName: config.topicPrefix,
+        tsMs,
+        snapshot: marker,
+        db: row.table.db,
+        table: row.table.table,
+        serverId: 0,
+        gtid: null,
+        file: position.file,
+        pos: position.pos,
+        row: 0,
+        thread: null,
+        query: null,
+      });
+      count++;
+      return options.sink.push(
+        buildChangeRecord(row.table.schemas, {
+          op: 'r',
+          before: null,
+          after: row.values,
+          source,
+          processedAtUs: nowMicros(),
+          sourcePartition: partition,
+          // Only the final record's offset marks the snapshot complete: a restart before it redoes it.
+          sourceOffset: toSourceOffset(final ? baseOffset : { ...baseOffset, snapshot: true }),
+        }),
+      );
+    },
+  );
 
-  for (const table of tables) {
+  for (const [index, table] of tables.entries()) {
     if (options.signal.aborted) break;
     logger.info({ db: table.db, table: table.table }, 'snapshotting table');
-    let firstInTable = true;
+    markers.table(index);
     const core = (conn as unknown as { connection: import('mysql2').Connection }).connection;
     const stream = core
       .query(`SELECT * FROM \`${table.db.replace(/`/g, '``')}\`.\`${table.table.replace(/`/g, '``')}\``)
@@ -146,12 +140,10 @@ export async function runSnapshot(options: {
         stream.destroy();
         break;
       }
-      if (pending !== null) await emit(pending.table !== table, false);
-      pending = { table, values: rowToValues(table, row, config), firstInTable };
-      firstInTable = false;
+      await markers.row({ table, values: rowToValues(table, row, config) });
     }
   }
-  await emit(true, true);
+  if (!options.signal.aborted) await markers.finish();
   await conn.query('COMMIT');
   logger.info({ records: count, tables: tables.length }, 'snapshot completed');
   return position;

@@ -1,17 +1,22 @@
 import {
-  heartbeatRecord,
+  ChangePump,
+  gapMessage,
   type Logger,
+  type LostPosition,
+  planStart,
+  positionLostError,
   RecordQueue,
   RelayError,
   type SourceOffset,
   type SourcePartition,
+  SourcePoller,
   type SourceRecord,
   type SourceTask,
   type SourceTaskContext,
 } from '@outflow/relay-core';
 import type pg from 'pg';
 import type { PostgresSourceConfig } from './config.ts';
-import type { Lsn, ReplicationMessage } from './decoder/copy-data.ts';
+import { formatLsn, type Lsn, type ReplicationMessage } from './decoder/copy-data.ts';
 import { decodePgOutput } from './decoder/pgoutput.ts';
 import { TableFilter } from './filters.ts';
 import {
@@ -39,14 +44,15 @@ import { runSnapshot } from './snapshot.ts';
 import { ChangeStreamer } from './streaming.ts';
 import { readCatalogTable } from './tables.ts';
 
-/** Pending inbound messages beyond which the socket is paused while they are processed. */
-const INBOUND_HIGH_WATER = 1000;
-
 /**
  * The PostgreSQL source task: checks the server, keeps the publication in shape, owns the replication slot
- * (creating it, snapshotting under its exported snapshot when asked), streams pgoutput changes into a
- * bounded queue that `poll` drains, and confirms the slot only in `commit`. When another process holds the
- * slot the task waits as a standby, polling the slot, and takes over once it is free.
+ * (creating it, snapshotting under its exported snapshot when asked), streams pgoutput changes through
+ * relay-core's `ChangePump` into a bounded queue that relay-core's `SourcePoller` drains, and confirms the
+ * slot in `commit` (and, once everything received is delivered, up to the server's position in keepalives,
+ * so an idle relay neither holds WAL nor blocks a server shutdown). relay-core's start plan decides between
+ * snapshot, stream and failure; a slot that vanished while offsets are stored fails the task (the changes it
+ * retained are gone). When another process holds the slot the task waits as a standby, polling the slot,
+ * and takes over once it is free.
  */
 export class PostgresSourceTask implements SourceTask {
   readonly #config: PostgresSourceConfig;
@@ -61,10 +67,13 @@ export class PostgresSourceTask implements SourceTask {
   #runner: Promise<void> | null = null;
   #standby = false;
   #delivered: Lsn | null = null;
-  #inbound: ReplicationMessage[] = [];
-  #draining = false;
+  /** The highest LSN the records queued so far let the slot confirm. */
+  #queuedLsn: Lsn | null = null;
+  /** The server's WAL position from the last keepalive received while nothing was in hand (heartbeats). */
+  #idlePosition: Lsn | null = null;
+  readonly #pump: ChangePump<ReplicationMessage>;
+  readonly #poller: SourcePoller;
   #heartbeatTimer: NodeJS.Timeout | null = null;
-  #heartbeatDue = false;
   /** Resolves once the task holds its position (the slot exists and is this task's) or waits as a standby. */
   readonly #positioned = Promise.withResolvers<void>();
 
@@ -73,7 +82,34 @@ export class PostgresSourceTask implements SourceTask {
     this.#logger = logger.child({ connector: 'postgresql', slot: config.slotName });
     this.#partition = sourcePartition(config.topicPrefix);
     this.#queue = new RecordQueue(config.maxQueueSize);
-    this.#queue.onDrained = () => this.#maybeResume();
+    this.#pump = new ChangePump({
+      queue: this.#queue,
+      weight: () => 1,
+      handle: (message) => this.#handle(message),
+      onFailure: (error) => {
+        this.#queue.fail(
+          new RelayError(
+            'SOURCE_DECODE_FAILED',
+            `could not process the replication stream: ${(error as Error).message}`,
+            { cause: error },
+          ),
+        );
+        void this.#stream?.stop();
+      },
+    });
+    this.#poller = new SourcePoller({
+      queue: this.#queue,
+      maxBatchSize: config.maxBatchSize,
+      pollIntervalMs: config.pollIntervalMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      heartbeatTopicsPrefix: config.heartbeatTopicsPrefix,
+      serverName: config.topicPrefix,
+      partition: this.#partition,
+      position: () => {
+        const lsn = this.#idlePosition;
+        return lsn === null ? null : { key: lsn.toString(), offset: heartbeatOffset(lsn, Date.now() * 1000) };
+      },
+    });
   }
 
   /** True while another process holds the slot and this task waits to take over. */
@@ -111,6 +147,7 @@ export class PostgresSourceTask implements SourceTask {
       },
     );
     if (config.heartbeatIntervalMs > 0) {
+      // The poller emits heartbeats; this keeps the idle position they carry fresh.
       this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), config.heartbeatIntervalMs);
       this.#heartbeatTimer.unref();
     }
@@ -120,8 +157,8 @@ export class PostgresSourceTask implements SourceTask {
     await this.#positioned.promise;
   }
 
-  async poll(signal: AbortSignal): Promise<SourceRecord[]> {
-    return this.#queue.take(this.#config.maxBatchSize, this.#config.pollIntervalMs, signal);
+  poll(signal: AbortSignal): Promise<SourceRecord[]> {
+    return this.#poller.poll(signal);
   }
 
   /** Confirms the slot up to what `offset` covers (called once Kafka acknowledged it and it is stored). */
@@ -137,6 +174,7 @@ export class PostgresSourceTask implements SourceTask {
   async stop(): Promise<void> {
     this.#stopping.abort();
     if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+    this.#pump.stop();
     this.#queue.close();
     await this.#stream?.stop();
     await this.#runner?.catch(() => {});
@@ -199,28 +237,36 @@ export class PostgresSourceTask implements SourceTask {
     }
   }
 
-  /** Creates the slot and/or takes the snapshot as the mode asks; returns where to stream from, or null to not stream. */
+  /**
+   * Follows relay-core's start plan: fails when the slot is gone although offsets are stored (unless
+   * `snapshot.mode=when_needed`, which re-snapshots and logs the gap), creates the slot where needed, takes
+   * the snapshot the plan asks for. Returns where to stream from, or null to not stream.
+   */
   async #prepare(
     replication: pg.Client,
     slot: SlotState | null,
     stored: PgOffset | null,
   ): Promise<Lsn | null> {
     const config = this.#config;
-    const mode = config.snapshotMode;
-    const hasOffset = stored !== null && !isSnapshotIncomplete(stored);
-    let snapshot =
-      mode === 'always' ||
-      ((mode === 'initial' || mode === 'initial_only') && !hasOffset) ||
-      (mode === 'when_needed' && (!hasOffset || slot === null));
-    if (mode === 'initial_only' && hasOffset) snapshot = false;
+    const plan = planStart({
+      mode: config.snapshotMode,
+      stored: stored === null ? 'none' : isSnapshotIncomplete(stored) ? 'snapshot-incomplete' : 'complete',
+      positionAvailable: slot !== null,
+    });
+    if (plan.kind === 'idle') {
+      this.#logger.info({}, 'snapshot.mode=initial_only: the snapshot is complete; not streaming');
+      await replication.end().catch(() => {});
+      return null;
+    }
+    if (plan.kind === 'lost' || (plan.kind === 'snapshot' && plan.gap)) {
+      const lost = await this.#lostSlot(stored);
+      if (plan.kind === 'lost') throw positionLostError(lost);
+      this.#logger.error({ ...lost, gap: true }, gapMessage(lost));
+    }
+    const snapshot = plan.kind === 'snapshot';
     let startLsn: Lsn;
     let snapshotName: string | null = null;
     if (slot === null) {
-      if (hasOffset && !snapshot)
-        this.#logger.warn(
-          {},
-          `slot ${config.slotName} is missing although offsets are stored: changes since then are lost (snapshot.mode=when_needed would re-snapshot)`,
-        );
       const created = await createSlot(replication, config.slotName, snapshot);
       this.#positioned.resolve();
       this.#logger.info(
@@ -231,7 +277,8 @@ export class PostgresSourceTask implements SourceTask {
       snapshotName = created.snapshotName;
     } else {
       startLsn = slot.confirmedFlushLsn ?? 0n;
-      if (hasOffset && BigInt(stored.lsn) > startLsn) startLsn = BigInt(stored.lsn);
+      if (stored !== null && plan.kind === 'stream' && BigInt(stored.lsn) > startLsn)
+        startLsn = BigInt(stored.lsn);
     }
     if (snapshot) {
       const client = await connectSource(config, { rawText: true, applicationName: 'outflow-snapshot' });
@@ -255,13 +302,30 @@ export class PostgresSourceTask implements SourceTask {
       } finally {
         await client.end().catch(() => {});
       }
-    }
-    if (mode === 'initial_only') {
-      this.#logger.info({}, 'snapshot.mode=initial_only: not streaming');
-      await replication.end().catch(() => {});
-      return null;
+      if (!plan.stream) {
+        this.#logger.info({}, 'snapshot.mode=initial_only: not streaming');
+        await replication.end().catch(() => {});
+        return null;
+      }
     }
     return startLsn;
+  }
+
+  /** What a vanished slot took with it, for the failure (or the gap line). */
+  async #lostSlot(stored: PgOffset | null): Promise<LostPosition> {
+    const current = await this.#meta!.query('SELECT pg_current_wal_lsn()::text AS lsn').then(
+      (r) => String(r.rows[0]?.lsn ?? 'unknown'),
+      () => 'unknown',
+    );
+    return {
+      connector: this.#context!.connector,
+      what: 'position of replication slot',
+      stored: `${this.#config.slotName} at LSN ${stored === null ? 'none' : formatLsn(BigInt(stored.lsn))}`,
+      oldest: null,
+      reason:
+        `the slot no longer exists (it was dropped; the server is now at LSN ${current}), and the WAL it ` +
+        'retained for this connector went with it',
+    };
   }
 
   /** Starts the stream; returns false when another process took the slot first (55006). */
@@ -284,7 +348,9 @@ export class PostgresSourceTask implements SourceTask {
       readCatalog: (relid) => readCatalogTable(this.#meta!, relid),
       emit: (records) => {
         this.#queue.offer(...records);
-        if (this.#queue.full) stream.pause();
+        const last = parseOffset(records[records.length - 1]!.sourceOffset);
+        const lsn = last === null ? null : confirmableLsn(last);
+        if (lsn !== null && (this.#queuedLsn === null || lsn > this.#queuedLsn)) this.#queuedLsn = lsn;
       },
       logger: this.#logger,
     });
@@ -294,8 +360,14 @@ export class PostgresSourceTask implements SourceTask {
         publication: config.publicationName,
         startLsn,
         handlers: {
-          onMessage: (message) => this.#receive(message),
-          onEnd: (error) => this.#queue.fail(toRelayError(error, 'PostgreSQL replication stream')),
+          onMessage: (message) => this.#pump.push(message),
+          onEnd: (error) => {
+            // Every message received before the end is queued first, so its offset is stored before the
+            // task supervisor reconnects.
+            void this.#pump
+              .whenIdle()
+              .then(() => this.#queue.fail(toRelayError(error, 'PostgreSQL replication stream')));
+          },
         },
       });
     } catch (error) {
@@ -304,50 +376,21 @@ export class PostgresSourceTask implements SourceTask {
       throw error;
     }
     this.#stream = stream;
+    this.#pump.attach(stream);
     if (this.#stopping.signal.aborted) await stream.stop();
     if (this.#delivered !== null) stream.confirm(this.#delivered);
     this.#logger.info({ lsn: startLsn.toString() }, 'streaming changes');
     return true;
   }
 
-  #receive(message: ReplicationMessage): void {
-    this.#inbound.push(message);
-    if (this.#inbound.length > INBOUND_HIGH_WATER) this.#stream?.pause();
-    if (!this.#draining) void this.#drain();
-  }
-
-  /** Processes inbound messages one at a time, in order. */
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    try {
-      while (this.#inbound.length > 0 && !this.#stopping.signal.aborted) {
-        const message = this.#inbound.shift()!;
-        if (message.tag === 'w') await this.#streamer!.handle(message.walStart, decodePgOutput(message.data));
-        else this.#onKeepalive(message.walEnd);
-      }
-    } catch (error) {
-      this.#queue.fail(
-        new RelayError(
-          'SOURCE_DECODE_FAILED',
-          `could not process the replication stream: ${(error as Error).message}`,
-          { cause: error },
-        ),
-      );
-      await this.#stream?.stop();
-    } finally {
-      this.#draining = false;
-    }
-    this.#maybeResume();
-  }
-
-  #maybeResume(): void {
-    if (!this.#queue.full && this.#inbound.length <= INBOUND_HIGH_WATER / 2) this.#stream?.resume();
+  async #handle(message: ReplicationMessage): Promise<void> {
+    if (message.tag === 'w') await this.#streamer!.handle(message.walStart, decodePgOutput(message.data));
+    else this.#onKeepalive(message.walEnd);
   }
 
   /** Heartbeat interval elapsed: run the action query and ask the server for its position (keepalive). */
   async #heartbeat(): Promise<void> {
     if (this.#stream === null) return;
-    this.#heartbeatDue = true;
     if (this.#config.heartbeatActionQuery !== null) {
       await this.#meta
         ?.query(this.#config.heartbeatActionQuery)
@@ -356,18 +399,17 @@ export class PostgresSourceTask implements SourceTask {
     this.#stream.requestKeepalive();
   }
 
+  /**
+   * A keepalive, handled in stream order: everything before `walEnd` has been received. With nothing in hand
+   * it is the position a heartbeat may carry; with everything received also delivered, the slot may be
+   * confirmed up to it at once: there is nothing below it left to deliver. That is what lets a walsender
+   * finish a server shutdown (it waits for the client to confirm all it sent) and an idle slot release WAL.
+   */
   #onKeepalive(walEnd: Lsn): void {
-    if (!this.#heartbeatDue || !this.#streamer?.idle) return;
-    this.#heartbeatDue = false;
-    this.#queue.offer(
-      heartbeatRecord({
-        topicsPrefix: this.#config.heartbeatTopicsPrefix,
-        serverName: this.#config.topicPrefix,
-        nowMs: Date.now(),
-        partition: this.#partition,
-        offset: heartbeatOffset(walEnd, Date.now() * 1000),
-      }),
-    );
+    if (!this.#streamer?.idle) return;
+    this.#idlePosition = walEnd;
+    const delivered = this.#queuedLsn === null || (this.#delivered !== null && this.#delivered >= this.#queuedLsn);
+    if (delivered && this.#queue.size === 0) this.#stream?.confirm(walEnd);
   }
 }
 

@@ -1,4 +1,4 @@
-import { RelayError } from '@outflow/relay-core';
+import { isConnectionLost, RelayError } from '@outflow/relay-core';
 import type { SqlExecutor } from './tables.ts';
 
 /**
@@ -60,9 +60,10 @@ export function toRelayError(error: unknown, context: string): RelayError {
         },
       );
     default:
+      // pg raises a lost connection ("Connection terminated unexpectedly") without a code.
       return new RelayError('SOURCE_UNAVAILABLE', message, {
         cause: error,
-        retriable: e.code === undefined || e.code.startsWith('08') || e.code === '57P01',
+        retriable: e.code === undefined || isConnectionLost(error),
       });
   }
 }

@@ -61,8 +61,12 @@ describe('server checks (fake server)', () => {
       toRelayError({ code: '42501', message: 'permission denied' }, 'x').code,
       'SOURCE_PRIVILEGE_MISSING',
     );
-    assert.equal(toRelayError({ code: 'ECONNREFUSED', message: 'refused' }, 'x').retriable, false);
+    // A restarting server refuses connections and breaks pipes: retried, as on MySQL (it used to fail the task).
+    assert.equal(toRelayError({ code: 'ECONNREFUSED', message: 'refused' }, 'x').retriable, true);
+    assert.equal(toRelayError({ code: 'EPIPE', message: 'write EPIPE' }, 'x').retriable, true);
+    assert.equal(toRelayError({ code: '57P01', message: 'terminating connection' }, 'x').retriable, true);
     assert.equal(toRelayError({ code: '08006', message: 'gone' }, 'x').retriable, true);
+    assert.equal(toRelayError({ code: '28P01', message: 'password authentication failed' }, 'x').retriable, false);
   });
 });
 
