@@ -2,7 +2,7 @@ import {
   buildChangeRecord,
   type Logger,
   nowMicros,
-  type SnapshotMarker,
+  SnapshotMarkers,
   type SourcePartition,
   type SourceRecord,
 } from '@outflow/relay-core';
@@ -39,26 +39,23 @@ export interface SnapshotOptions {
   readonly fetchSize?: number;
 }
 
-interface PendingRow {
+interface SnapshotRow {
   readonly table: CapturedTable;
   readonly row: Record<string, unknown>;
-  readonly firstInTable: boolean;
 }
 
 /**
  * Reads every captured table in one `REPEATABLE READ` transaction (under the slot's exported snapshot when
- * there is one) and emits each row as an `op=r` record. The `snapshot` field says `first`,
- * `first_in_data_collection`, `true`, `last_in_data_collection` or `last`, as Debezium 2.x+; the last
- * record's offset has `last_snapshot_record: true`, which marks the snapshot complete. Rows are fetched
+ * there is one) and emits each row as an `op=r` record, its `snapshot` field set by relay-core's
+ * `SnapshotMarkers` as Debezium does; the last record's offset has `last_snapshot_record: true`, which marks the snapshot complete. Rows are fetched
  * through a cursor, `fetchSize` at a time. Returns the number of rows read, or null when stopped.
  */
 export async function runSnapshot(options: SnapshotOptions): Promise<number | null> {
   const { client } = options;
   const fetchSize = options.fetchSize ?? 1000;
   const readAtUs = nowMicros();
-  let pending: PendingRow | null = null;
   let emitted = 0;
-  const emit = async (row: PendingRow, marker: SnapshotMarker, last: boolean): Promise<boolean> => {
+  const markers = new SnapshotMarkers<SnapshotRow>(options.tables.length, (row, marker, final) => {
     const record = buildChangeRecord(row.table.schemas, {
       op: 'r',
       before: null,
@@ -76,17 +73,18 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
       }),
       processedAtUs: nowMicros(),
       sourcePartition: options.partition,
-      sourceOffset: snapshotOffset(options.streamStart, readAtUs, last),
+      sourceOffset: snapshotOffset(options.streamStart, readAtUs, final),
     });
     emitted++;
     return options.push(record);
-  };
+  });
 
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     if (options.snapshotName !== null)
       await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(options.snapshotName)}`);
-    for (const name of options.tables) {
+    for (const [index, name] of options.tables.entries()) {
+      markers.table(index);
       const catalog = await readCatalogTable(client, name.relationId);
       if (catalog === null) continue;
       const table = buildCapturedTable({ topicPrefix: options.topicPrefix, catalog, modes: options.modes });
@@ -95,19 +93,13 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
       await client.query(
         `DECLARE outflow_snapshot NO SCROLL CURSOR FOR SELECT ${columns} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.table)}`,
       );
-      let firstInTable = true;
       for (;;) {
         const batch = await client.query({
           text: `FETCH FORWARD ${fetchSize} FROM outflow_snapshot`,
           rowMode: 'array',
         });
         for (const values of batch.rows as (string | null)[][]) {
-          if (pending !== null) {
-            const marker = markerFor(emitted === 0, pending.firstInTable, pending.table !== table);
-            if (!(await emit(pending, marker, false))) return null;
-          }
-          pending = { table, row: tupleToRow(table, values, options.placeholder), firstInTable };
-          firstInTable = false;
+          if (!(await markers.row({ table, row: tupleToRow(table, values, options.placeholder) }))) return null;
         }
         if (batch.rows.length < fetchSize) break;
       }
@@ -118,14 +110,6 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
-  if (pending !== null && !(await emit(pending, 'last', true))) return null;
+  if (!(await markers.finish())) return null;
   return emitted;
-}
-
-/** Debezium's snapshot marker of a record that is not the very last one. */
-function markerFor(firstOverall: boolean, firstInTable: boolean, lastInTable: boolean): SnapshotMarker {
-  if (firstOverall) return 'first';
-  if (lastInTable) return 'last_in_data_collection';
-  if (firstInTable) return 'first_in_data_collection';
-  return 'true';
 }
