@@ -124,7 +124,7 @@ export class ChangePump<M> {
 
   #maybeResume(): void {
     if (!this.#paused || this.#transport === null) return;
-    if (this.#pendingRecords + this.#o.queue.size < this.#o.queue.capacity / 2) {
+    if (this.#pendingRecords + this.#o.queue.size <= this.#o.queue.capacity / 2) {
       this.#paused = false;
       this.#transport.resume();
     }
