@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createOutbox, type Outbox, type Outboxable, type SqlExecutor } from '@outflow/outbox';
 import {
+  closedPort,
   createMariaDbDatabase,
   createPostgresDatabase,
   host,
   mariadbPort,
   postgresPort,
+  TcpProxy,
   type TestDatabase,
 } from '@outflow/testing';
 import type { FastifyInstance } from 'fastify';
@@ -19,7 +21,6 @@ import { connectDatabase } from '../src/db/connect.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { count, type OutboxRow, outboxRows, rows } from './support/sql.ts';
-import { closedPort, TcpProxy } from './support/tcp-proxy.ts';
 
 const T0 = 1676458941000;
 const TEACHER = '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd';

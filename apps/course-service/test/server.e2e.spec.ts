@@ -4,8 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createMariaDbDatabase } from '@outflow/testing';
-import { closedPort } from './support/tcp-proxy.ts';
+import { closedPort, createMariaDbDatabase } from '@outflow/testing';
 
 const server = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 

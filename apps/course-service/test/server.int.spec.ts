@@ -1,10 +1,15 @@
 /** `startCourseService` on the project's real MariaDB and PostgreSQL: database creation, migration, listening. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMariaDbDatabase, createPostgresDatabase, mariadbUrl, postgresUrl } from '@outflow/testing';
+import {
+  closedPort,
+  createMariaDbDatabase,
+  createPostgresDatabase,
+  mariadbUrl,
+  postgresUrl,
+} from '@outflow/testing';
 import pino from 'pino';
 import { loadConfig, startCourseService } from '../src/index.ts';
-import { closedPort } from './support/tcp-proxy.ts';
 
 const silent = pino({ level: 'silent' });
 const draft = {

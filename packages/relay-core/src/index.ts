@@ -38,6 +38,7 @@ export {
   struct,
 } from './schema.ts';
 export { CaptureLists, type CaptureListsOptions, validateRegexList } from './source/capture-filter.ts';
+export { ChangePump, type ChangePumpOptions, type PausableTransport } from './source/change-pump.ts';
 export {
   type CommonSourceConfig,
   heartbeatConfigKeys,
@@ -50,6 +51,7 @@ export {
   snapshotConfigKeys,
   topicPrefixConfigKey,
 } from './source/config-keys.ts';
+export { isConnectionLost } from './source/connection-errors.ts';
 export {
   type HeartbeatRecordOptions,
   heartbeatKeySchema,
@@ -57,12 +59,16 @@ export {
   heartbeatValueSchema,
 } from './source/heartbeat.ts';
 export { HeartbeatTimer } from './source/heartbeat-timer.ts';
-export { ChangePump, type ChangePumpOptions, type PausableTransport } from './source/change-pump.ts';
-export { isConnectionLost } from './source/connection-errors.ts';
 export { bigIntToTwosComplement, decimalToUnscaledBytes, toInt64 } from './source/numeric.ts';
 export { type LogPosition, SourcePoller, type SourcePollerOptions } from './source/poller.ts';
 export { RecordQueue } from './source/record-queue.ts';
 export { type MarkedRowSink, SnapshotMarkers, snapshotMarker } from './source/snapshot-markers.ts';
+export {
+  CONNECTOR_VERSION,
+  type CommonSourceValues,
+  commonSourceStruct,
+  type SnapshotMarker,
+} from './source/source-info.ts';
 export {
   gapMessage,
   type LostPosition,
@@ -71,11 +77,5 @@ export {
   type StartFacts,
   type StartPlan,
 } from './source/start-plan.ts';
-export {
-  CONNECTOR_VERSION,
-  type CommonSourceValues,
-  commonSourceStruct,
-  type SnapshotMarker,
-} from './source/source-info.ts';
 export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
 export { type SupervisedStatus, type SupervisorOptions, superviseSourceTask } from './task-supervisor.ts';

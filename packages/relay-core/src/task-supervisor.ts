@@ -73,7 +73,12 @@ export async function superviseSourceTask(options: SupervisorOptions): Promise<v
         );
       } else if (outage.attempts % 10 === 0) {
         logger.warn(
-          { err: brief(error), retryInMs: delay, attempts: outage.attempts, downMs: Date.now() - outage.since },
+          {
+            err: brief(error),
+            retryInMs: delay,
+            attempts: outage.attempts,
+            downMs: Date.now() - outage.since,
+          },
           `still retrying after ${formatDuration(Date.now() - outage.since)}: ${describe(error)}`,
         );
       } else {

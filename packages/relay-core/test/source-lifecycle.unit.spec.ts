@@ -7,11 +7,11 @@ import {
   positionLostError,
   RecordQueue,
   RelayError,
-  type SourceRecord,
   SnapshotMarkers,
+  type SourceRecord,
+  type SupervisedStatus,
   silentLogger,
   superviseSourceTask,
-  type SupervisedStatus,
 } from '../src/index.ts';
 
 const record = (n: number): SourceRecord => ({
@@ -26,13 +26,20 @@ const record = (n: number): SourceRecord => ({
 });
 
 describe('start plan', () => {
-  const plan = (mode: Parameters<typeof planStart>[0]['mode'], stored: 'none' | 'snapshot-incomplete' | 'complete', positionAvailable = true) =>
-    planStart({ mode, stored, positionAvailable });
+  const plan = (
+    mode: Parameters<typeof planStart>[0]['mode'],
+    stored: 'none' | 'snapshot-incomplete' | 'complete',
+    positionAvailable = true,
+  ) => planStart({ mode, stored, positionAvailable });
 
   it('snapshots on a first start, then streams (initial) or stops (initial_only)', () => {
     assert.deepEqual(plan('initial', 'none'), { kind: 'snapshot', stream: true, gap: false });
     assert.deepEqual(plan('initial_only', 'none'), { kind: 'snapshot', stream: false, gap: false });
-    assert.deepEqual(plan('when_needed', 'snapshot-incomplete'), { kind: 'snapshot', stream: true, gap: false });
+    assert.deepEqual(plan('when_needed', 'snapshot-incomplete'), {
+      kind: 'snapshot',
+      stream: true,
+      gap: false,
+    });
     assert.deepEqual(plan('no_data', 'none'), { kind: 'stream', from: 'current' });
   });
 
@@ -82,13 +89,13 @@ describe('snapshot markers', () => {
   };
 
   it("follows Debezium's precedence: last, first, last/first in data collection, true", async () => {
-    assert.deepEqual(await mark([[1, 2, 3], [4, 5]]), [
-      '1:first',
-      '2:true',
-      '3:last_in_data_collection',
-      '4:first_in_data_collection',
-      '5:last!',
-    ]);
+    assert.deepEqual(
+      await mark([
+        [1, 2, 3],
+        [4, 5],
+      ]),
+      ['1:first', '2:true', '3:last_in_data_collection', '4:first_in_data_collection', '5:last!'],
+    );
   });
 
   it('gives a one-row snapshot `last`, and an empty last table leaves the final record last_in_data_collection', async () => {

@@ -66,7 +66,10 @@ describe('server checks (fake server)', () => {
     assert.equal(toRelayError({ code: 'EPIPE', message: 'write EPIPE' }, 'x').retriable, true);
     assert.equal(toRelayError({ code: '57P01', message: 'terminating connection' }, 'x').retriable, true);
     assert.equal(toRelayError({ code: '08006', message: 'gone' }, 'x').retriable, true);
-    assert.equal(toRelayError({ code: '28P01', message: 'password authentication failed' }, 'x').retriable, false);
+    assert.equal(
+      toRelayError({ code: '28P01', message: 'password authentication failed' }, 'x').retriable,
+      false,
+    );
   });
 });
 
