@@ -299,9 +299,19 @@ describe('REST API (fakes)', () => {
     const before = fakeSource.starts;
     await create('c5');
     await eventually(() => fakeSource.starts >= before + 3);
-    assert.equal((await inject('GET', '/connectors/c5/status')).json().tasks[0].state, 'RUNNING');
-    assert.match(t.logs(), /"level":"warn".*retriable failure/);
+    const retrying = (await inject('GET', '/connectors/c5/status')).json().tasks[0];
+    assert.equal(retrying.state, 'RUNNING');
+    assert.match(retrying.trace, /SOURCE_UNAVAILABLE|database down/, 'the failure being retried is visible');
+    assert.equal(
+      t.logs().match(/"level":"warn"[^\n]*retries with backoff/g)?.length,
+      1,
+      'one warning per outage',
+    );
     fakeSource.failStart = undefined;
+    await eventually(
+      async () => (await inject('GET', '/connectors/c5/status')).json().tasks[0].trace === undefined,
+    );
+    assert.match(t.logs(), /"level":"info"[^\n]*the task runs again after/);
   });
 
   it('publishes records, tracks topics and offsets; offsets reset only when STOPPED', async () => {

@@ -1,13 +1,6 @@
 import { silentLogger } from '@outflow/relay-core';
-import {
-  createMariaDbDatabase,
-  host,
-  mariadbPort,
-  mariadbUrl,
-  type SourceHarness,
-  sourceContract,
-  TcpProxy,
-} from '@outflow/testing';
+import { createMariaDbDatabase, host, mariadbPort, mariadbUrl, TcpProxy } from '@outflow/testing';
+import { type SourceHarness, sourceContract } from '@outflow/testing/source-contract';
 import mysql from 'mysql2/promise';
 import { mysqlConfigDef, toMySqlSourceConfig } from '../src/config.ts';
 import { MySqlSourceTask } from '../src/mysql-source-task.ts';

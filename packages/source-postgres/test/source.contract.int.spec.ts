@@ -1,13 +1,6 @@
 import { silentLogger } from '@outflow/relay-core';
-import {
-  createPostgresDatabase,
-  host,
-  postgresPort,
-  type SourceHarness,
-  sourceContract,
-  TcpProxy,
-  uniqueName,
-} from '@outflow/testing';
+import { createPostgresDatabase, host, postgresPort, TcpProxy, uniqueName } from '@outflow/testing';
+import { type SourceHarness, sourceContract } from '@outflow/testing/source-contract';
 import { postgresConfigDef, toPostgresSourceConfig } from '../src/config.ts';
 import { PostgresSourceTask } from '../src/postgres-source-task.ts';
 import { dropSlotIfExists, sql } from './support.ts';

@@ -71,5 +71,4 @@ export async function createPostgresDatabase(prefix = 'test'): Promise<TestDatab
 }
 
 export { type CollectedRecord, collectTopics, type TopicCollector } from './kafka.ts';
-export { type SourceHarness, sourceContract } from './source-contract.ts';
 export { closedPort, TcpProxy } from './tcp-proxy.ts';
