@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sink } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
@@ -122,8 +123,18 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     close() {
       closing ??= (async () => {
         await app.close();
+        // Each task's stop is bounded by task.shutdown.graceful.timeout.ms; the Kafka clients' close is
+        // bounded the same way, so a hung broker cannot keep the process from exiting.
         await herder.stop();
-        await backends.close();
+        const closed = await Promise.race([
+          backends.close().then(() => true),
+          sleep(config.shutdownTimeoutMs, false, { ref: false }),
+        ]);
+        if (!closed)
+          logger.error(
+            { timeoutMs: config.shutdownTimeoutMs },
+            'the Kafka clients did not close within task.shutdown.graceful.timeout.ms; stopping without them',
+          );
         logger.info('relay stopped');
         logger.flush();
       })();

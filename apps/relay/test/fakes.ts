@@ -30,6 +30,9 @@ export const fakeSource = {
   stops: 0,
 };
 
+/** What the fake sink does: `hang` makes every send wait forever (a Kafka that stopped answering). */
+export const fakeSink = { hang: false };
+
 /** A stand-in for the MySQL connector with the same property names (no I/O). */
 export const fakeMySqlPlugin: SourceConnectorPlugin = {
   classNames: [
@@ -110,7 +113,11 @@ export function outboxRecord(op: 'c' | 'd', id: string, file = 'binlog.000001', 
 
 /** A relay over fakes: memory stores, a recording sink, captured logs. */
 export async function createTestRelay(
-  options: { configStore?: RelayBackends['configStore']; offsetStore?: RelayBackends['offsetStore'] } = {},
+  options: {
+    configStore?: RelayBackends['configStore'];
+    offsetStore?: RelayBackends['offsetStore'];
+    workerProperties?: Record<string, string>;
+  } = {},
 ): Promise<{ relay: CreatedRelay; sent: ProducerRecord[]; logs: () => string } & RelayBackends> {
   const sent: ProducerRecord[] = [];
   const lines: string[] = [];
@@ -121,6 +128,7 @@ export async function createTestRelay(
     offsetStore: options.offsetStore ?? createMemoryOffsetStore(),
     createSink: (): Sink => ({
       async send(records) {
+        if (fakeSink.hang) await new Promise(() => {});
         sent.push(...records);
       },
       async close() {},
@@ -129,7 +137,7 @@ export async function createTestRelay(
     async close() {},
   };
   const relay = await createRelay({
-    workerProperties: { 'log.level': 'debug', 'offset.flush.interval.ms': '0' },
+    workerProperties: { 'log.level': 'debug', 'offset.flush.interval.ms': '0', ...options.workerProperties },
     env: {},
     plugins: createPluginRegistry({ connectors: [fakeMySqlPlugin], transforms: [eventRouterPlugin] }),
     backends: async () => backends,

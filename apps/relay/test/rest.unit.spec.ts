@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { RelayError } from '@outflow/relay-core';
 import { createMemoryConfigStore } from '../src/worker/config-store.ts';
-import { createTestRelay, eventually, fakeSource, outboxRecord, SEED_BODY } from './fakes.ts';
+import { createTestRelay, eventually, fakeSink, fakeSource, outboxRecord, SEED_BODY } from './fakes.ts';
 
 type TestRelay = Awaited<ReturnType<typeof createTestRelay>>;
 
@@ -312,6 +312,28 @@ describe('REST API (fakes)', () => {
       async () => (await inject('GET', '/connectors/c5/status')).json().tasks[0].trace === undefined,
     );
     assert.match(t.logs(), /"level":"info"[^\n]*the task runs again after/);
+  });
+
+  it('stops within task.shutdown.graceful.timeout.ms while Kafka does not answer, saying what was not flushed', async () => {
+    const hung = await createTestRelay({ workerProperties: { 'task.shutdown.graceful.timeout.ms': '300' } });
+    try {
+      await hung.relay.herder.putConfig('c-hung', { ...OUTBOX_CONFIG, transforms: '' });
+      await eventually(() => hung.relay.herder.status('c-hung').tasks[0]?.state === 'RUNNING');
+      fakeSink.hang = true;
+      fakeSource.queue.push(outboxRecord('c', 'e-hung'));
+      await eventually(() => fakeSource.queue.length === 0);
+      const started = Date.now();
+      await hung.relay.close();
+      const took = Date.now() - started;
+      assert.ok(took < 3000, `close took ${took} ms`);
+      assert.match(
+        hung.logs(),
+        /"level":"error"[^\n]*did not stop within task.shutdown.graceful.timeout.ms=300/,
+      );
+    } finally {
+      fakeSink.hang = false;
+      await hung.relay.close();
+    }
   });
 
   it('publishes records, tracks topics and offsets; offsets reset only when STOPPED', async () => {

@@ -215,3 +215,56 @@ describe('runSourceTask', () => {
     assert.deepEqual(seen, { pos: 42 });
   });
 });
+
+describe('task loop: a Kafka that stops answering', () => {
+  it('keeps waiting for the acknowledgement but reports the stall, then its end', async () => {
+    const controller = new AbortController();
+    const { task, commits } = scriptedTask([[record(1)]], controller);
+    let release: () => void = () => {};
+    const sink: Sink = {
+      send: () => new Promise<void>((resolve) => (release = resolve)),
+      async close() {},
+    };
+    const troubles: (string | null)[] = [];
+    const connected: boolean[] = [];
+    const lines: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (_o: object, msg?: string) => lines.push(`warn ${msg}`),
+      info: (_o: object, msg?: string) => lines.push(`info ${msg}`),
+    };
+    const loop = runSourceTask({
+      connector: 'c',
+      task,
+      transforms: [],
+      keyConverter: stringConverter,
+      valueConverter: stringConverter,
+      sink,
+      offsetStore: memoryStore(),
+      offsetFlushIntervalMs: 0,
+      logger,
+      signal: controller.signal,
+      sinkStallWarningMs: 20,
+      onTrouble: (t) => troubles.push(t === null ? null : t.code),
+      metrics: {
+        recordsRead() {},
+        recordsPublished() {},
+        recordsFiltered() {},
+        offsetsCommitted() {},
+        error() {},
+        sinkConnected: (c) => connected.push(c),
+      },
+    });
+    while (troubles.length === 0) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(troubles, ['SINK_FAILED']);
+    assert.deepEqual(connected, [false]);
+    assert.deepEqual(commits, [], 'nothing is stored before Kafka acknowledges');
+    assert.match(lines[0]!, /^warn Kafka has not acknowledged a batch of 1 records for 20 ms; still waiting/);
+    release();
+    await loop;
+    assert.deepEqual(troubles, ['SINK_FAILED', null]);
+    assert.deepEqual(connected, [false, true]);
+    assert.match(lines.at(-1)!, /^info Kafka acknowledged again after \d+ ms$/);
+    assert.deepEqual(commits, [{ pos: 1 }]);
+  });
+});

@@ -1,13 +1,13 @@
 import {
   gapMessage,
-  type LostPosition,
   type Logger,
+  type LostPosition,
   planStart,
   positionLostError,
   RecordQueue,
   RelayError,
-  type SourceRecord,
   SourcePoller,
+  type SourceRecord,
   type SourceTask,
   type SourceTaskContext,
 } from '@outflow/relay-core';

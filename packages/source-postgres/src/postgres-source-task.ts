@@ -408,7 +408,8 @@ export class PostgresSourceTask implements SourceTask {
   #onKeepalive(walEnd: Lsn): void {
     if (!this.#streamer?.idle) return;
     this.#idlePosition = walEnd;
-    const delivered = this.#queuedLsn === null || (this.#delivered !== null && this.#delivered >= this.#queuedLsn);
+    const delivered =
+      this.#queuedLsn === null || (this.#delivered !== null && this.#delivered >= this.#queuedLsn);
     if (delivered && this.#queue.size === 0) this.#stream?.confirm(walEnd);
   }
 }

@@ -99,7 +99,8 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
           rowMode: 'array',
         });
         for (const values of batch.rows as (string | null)[][]) {
-          if (!(await markers.row({ table, row: tupleToRow(table, values, options.placeholder) }))) return null;
+          if (!(await markers.row({ table, row: tupleToRow(table, values, options.placeholder) })))
+            return null;
         }
         if (batch.rows.length < fetchSize) break;
       }
