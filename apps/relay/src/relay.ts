@@ -94,6 +94,8 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     workerId: () => workerId,
     offsetFlushIntervalMs: config.offsetFlushIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    ...(config.exactlyOnce ? { exactlyOnce: { groupId: config.groupId } } : {}),
+    internalTopics: new Set([config.offsetStorageTopic, config.configStorageTopic]),
     connectorDefaults: config.connectorDefaults,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });

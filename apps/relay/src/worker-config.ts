@@ -103,6 +103,14 @@ export const workerConfigDef = new ConfigDef([
       "How often acknowledged offsets are stored. Connect's default is 60000; Outflow's is 1000 because every offset not stored when the process dies is a batch of duplicates after the restart, and storing an offset costs one small Kafka write.",
   },
   {
+    name: 'exactly.once.source.support',
+    type: 'string',
+    default: 'enabled',
+    oneOf: ['enabled', 'disabled'],
+    description:
+      'Exactly-once delivery of source records (KIP-618), on by default: each task writes a batch of records and the source offsets after it in one Kafka transaction (`transactional.id` `<group.id>-<connector>-0`), so a crash never republishes records to `read_committed` readers, and a task that lost its place (a frozen relay whose task moved) is fenced by the broker. Needs the offsets in Kafka (not `offset.storage.file.filename`). `disabled`: at-least-once, offsets flushed every `offset.flush.interval.ms`.',
+  },
+  {
     name: 'task.shutdown.graceful.timeout.ms',
     type: 'long',
     default: 5000,
@@ -166,6 +174,8 @@ export interface WorkerConfig {
   readonly offsetFlushIntervalMs: number;
   /** `task.shutdown.graceful.timeout.ms`. */
   readonly shutdownTimeoutMs: number;
+  /** `exactly.once.source.support=enabled`. */
+  readonly exactlyOnce: boolean;
   /** Converter properties connectors inherit when they set none. */
   readonly connectorDefaults: Readonly<Record<string, string>>;
   readonly pluginPath: readonly string[] | null;
@@ -229,6 +239,7 @@ export function loadWorkerConfig(
     statusStorageTopic: v['status.storage.topic'] as string,
     offsetFlushIntervalMs: v['offset.flush.interval.ms'] as number,
     shutdownTimeoutMs: v['task.shutdown.graceful.timeout.ms'] as number,
+    exactlyOnce: v['exactly.once.source.support'] === 'enabled',
     connectorDefaults,
     pluginPath: v['plugin.path'] as string[] | null,
     logLevel: v['log.level'] as string,

@@ -20,6 +20,12 @@ export interface ProducerOptions extends ClientOptions {
   idempotent?: boolean;
   /** Acknowledgement level (default `'all'`: every in-sync replica). */
   acks?: Acks;
+  /**
+   * Makes the producer transactional (`producer.beginTransaction()`): records sent in a transaction become
+   * visible to `read_committed` readers all together at commit, or never. A new producer with the same id
+   * fences the previous one (a zombie can no longer write). Requires the idempotent producer.
+   */
+  transactionalId?: string;
 }
 
 const acksValues: Record<Acks, number> = {
@@ -50,9 +56,17 @@ export function createProducer(options: ProducerOptions): OutflowProducer {
   if (idempotent && acks !== 'all') {
     throw invalidOption('acks', "an idempotent producer needs acks 'all' (or set idempotent: false)", acks);
   }
+  if (options.transactionalId !== undefined && (!idempotent || options.transactionalId === '')) {
+    throw invalidOption(
+      'transactionalId',
+      'a transactional producer needs a non-empty id and idempotence',
+      options.transactionalId,
+    );
+  }
   return new Producer<Bytes, Bytes, string, Bytes>({
     ...baseOptions(options),
     idempotent,
+    ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
     acks: acksValues[acks],
     serializers: { key: toBuffer, value: toBuffer, headerKey, headerValue: toBuffer },
   });

@@ -251,10 +251,12 @@ class KafkaKvStoreImpl implements KafkaKvStore {
           if (part.errorCode !== 0)
             throw new Error(`fetch error ${part.errorCode} on partition ${part.partitionIndex}`);
           const index = part.partitionIndex;
+          const aborted = new AbortedTransactions(part.abortedTransactions ?? []);
           for (const batch of part.records ?? []) {
             const next = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
-            // Control batches (transaction markers) carry no data.
-            if ((batch.attributes & 0x20) === 0) {
+            // Control batches (transaction markers) carry no data; batches of aborted transactions are skipped.
+            if ((batch.attributes & CONTROL) !== 0) aborted.marker(batch);
+            else if (!aborted.skips(batch)) {
               for (const record of batch.records) {
                 const offset = batch.firstOffset + BigInt(record.offsetDelta);
                 if (offset < positions[index]! || offset >= ends[index]! || record.key === null) continue;
@@ -272,6 +274,39 @@ class KafkaKvStoreImpl implements KafkaKvStore {
       }
     }
     return progressed;
+  }
+}
+
+/** Record batch attribute bits (Kafka's RecordBatch): part of a transaction, a control batch. */
+const TRANSACTIONAL = 0x10;
+const CONTROL = 0x20;
+
+/**
+ * What a `read_committed` reader must leave out (the Java consumer's algorithm): the fetch lists the aborted
+ * transactions (producer, first offset); a transactional batch of such a producer from that offset on is
+ * skipped until the producer's ABORT marker.
+ */
+class AbortedTransactions {
+  readonly #pending: { producerId: bigint; firstOffset: bigint }[];
+  readonly #open = new Set<bigint>();
+
+  constructor(list: readonly { producerId: bigint; firstOffset: bigint }[]) {
+    this.#pending = [...list].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+  }
+
+  skips(batch: { producerId: bigint; firstOffset: bigint; attributes: number }): boolean {
+    if ((batch.attributes & TRANSACTIONAL) === 0) return false;
+    while (this.#pending.length > 0 && this.#pending[0]!.firstOffset <= batch.firstOffset) {
+      this.#open.add(this.#pending.shift()!.producerId);
+    }
+    return this.#open.has(batch.producerId);
+  }
+
+  marker(batch: { producerId: bigint; records: readonly { key: Buffer | null }[] }): void {
+    // Control record key: version (int16), type (int16: 0 = ABORT, 1 = COMMIT).
+    const key = batch.records[0]?.key;
+    if (key !== null && key !== undefined && key.length >= 4 && key.readInt16BE(2) === 0)
+      this.#open.delete(batch.producerId);
   }
 }
 

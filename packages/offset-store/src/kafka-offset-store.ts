@@ -24,7 +24,9 @@ export const DEFAULT_OFFSETS_TOPIC = 'outflow-offsets';
  * them (key `["<connector>",{<partition>}]`, value the offset JSON, null = deleted), so the topic can be read
  * by Connect tooling and a Connect offsets topic can be read by Outflow. The topic is created with
  * `cleanup.policy=compact` if missing. `set` resolves once acknowledged by every in-sync replica.
- * The first call reads the topic to its end; `refresh()` reads it again.
+ * The first call reads the topic to its end, committed records only (offsets written in a transaction that
+ * was aborted, or is still open, are not offsets); `refresh()` reads it again. `setAtomically` hands the
+ * records to a transactional producer instead (exactly-once).
  */
 export function createKafkaOffsetStore(options: KafkaOffsetStoreOptions): ManagedOffsetStore {
   const topic = options.topic ?? DEFAULT_OFFSETS_TOPIC;
@@ -48,6 +50,10 @@ export function createKafkaOffsetStore(options: KafkaOffsetStoreOptions): Manage
         return kv.entries();
       },
       write: (writes) => kv.set(writes),
+      // Keyed like the store's own writes, so the sink's Java-compatible partitioner puts them where Connect
+      // would (and where this store reads them back).
+      records: (writes) =>
+        writes.map((w) => ({ topic, key: Buffer.from(w.key, 'utf8'), value: w.value, headers: [] })),
       close: () => kv.close(),
     },
     logger,

@@ -1,6 +1,7 @@
 import {
   type Logger,
   type OffsetStore,
+  type ProducerRecord,
   RelayError,
   type SourceOffset,
   type SourcePartition,
@@ -36,6 +37,8 @@ export interface OffsetBackend {
   load(): Promise<ReadonlyMap<string, Buffer>>;
   /** Durably applies the writes in order; a null value deletes the key. */
   write(writes: readonly { key: string; value: Buffer | null }[]): Promise<void>;
+  /** The records that apply these writes, for another producer to send (Kafka backends only). */
+  records?(writes: readonly { key: string; value: Buffer }[]): ProducerRecord[];
   close(): Promise<void>;
 }
 
@@ -45,6 +48,13 @@ interface Entry {
   readonly connector: string;
   readonly partition: SourcePartition;
   readonly offset: SourceOffset;
+}
+
+interface PreparedWrite {
+  readonly canonical: string;
+  readonly key: string;
+  readonly value: Buffer;
+  readonly entry: { partition: SourcePartition; offset: SourceOffset };
 }
 
 /** The offset semantics shared by every backend: Connect's key format, in-memory view, ordered writes. */
@@ -72,25 +82,44 @@ export class BackedOffsetStore implements ManagedOffsetStore {
     entries: readonly { partition: SourcePartition; offset: SourceOffset }[],
   ): Promise<void> {
     return this.#serial(async (view) => {
-      // The last entry of a partition wins, as it would in the log.
-      const latest = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
-      for (const e of entries) latest.set(canonicalKey(connector, e.partition), e);
-      const writes = [...latest].map(([canonical, e]) => ({
-        canonical,
-        key: view.get(canonical)?.key ?? offsetKey(connector, e.partition),
-        value: offsetValue(e.offset),
-        entry: e,
-      }));
+      const writes = this.#prepare(view, connector, entries);
       await this.#write(writes.map((w) => ({ key: w.key, value: w.value })));
-      for (const w of writes) {
-        view.set(w.canonical, {
-          key: w.key,
-          connector,
-          partition: w.entry.partition,
-          offset: w.entry.offset,
-        });
-      }
+      this.#apply(view, connector, writes);
     });
+  }
+
+  /** The records of a `set`: the last entry of a partition wins, as it would in the log. */
+  #prepare(
+    view: Map<string, Entry>,
+    connector: string,
+    entries: readonly { partition: SourcePartition; offset: SourceOffset }[],
+  ): PreparedWrite[] {
+    const latest = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
+    for (const e of entries) latest.set(canonicalKey(connector, e.partition), e);
+    return [...latest].map(([canonical, e]) => ({
+      canonical,
+      key: view.get(canonical)?.key ?? offsetKey(connector, e.partition),
+      value: offsetValue(e.offset),
+      entry: e,
+    }));
+  }
+
+  #apply(view: Map<string, Entry>, connector: string, writes: readonly PreparedWrite[]): void {
+    for (const w of writes) {
+      view.set(w.canonical, { key: w.key, connector, partition: w.entry.partition, offset: w.entry.offset });
+    }
+  }
+
+  /** Only where the backend can hand out its records (a Kafka topic): see `OffsetStore.setAtomically`. */
+  get setAtomically(): OffsetStore['setAtomically'] {
+    const records = this.#backend.records?.bind(this.#backend);
+    if (records === undefined) return undefined;
+    return (connector, entries, send) =>
+      this.#serial(async (view) => {
+        const writes = this.#prepare(view, connector, entries);
+        await send(records(writes.map((w) => ({ key: w.key, value: w.value }))));
+        this.#apply(view, connector, writes);
+      });
   }
 
   async list(connector: string): Promise<StoredOffset[]> {

@@ -53,6 +53,11 @@ export interface Converter {
 export interface Sink {
   send(records: readonly ProducerRecord[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * True when each `send` is one Kafka transaction: its records become visible to `read_committed` readers
+   * all together, or never (a failed send is aborted). Lets the task loop store offsets in the same send.
+   */
+  readonly transactional?: boolean;
 }
 
 /**
@@ -66,6 +71,16 @@ export interface OffsetStore {
   set(
     connector: string,
     entries: readonly { partition: SourcePartition; offset: SourceOffset }[],
+  ): Promise<void>;
+  /**
+   * Exactly-once: stores the offsets as the records it hands to `send`, which writes them together with the
+   * data they cover (one transaction of a transactional sink); `get` returns them once `send` resolved, and
+   * nothing changes if it rejects. Absent on stores that do not live in Kafka.
+   */
+  setAtomically?(
+    connector: string,
+    entries: readonly { partition: SourcePartition; offset: SourceOffset }[],
+    send: (offsetRecords: readonly ProducerRecord[]) => Promise<void>,
   ): Promise<void>;
   close(): Promise<void>;
 }

@@ -43,6 +43,12 @@ export interface TaskLoopOptions {
   readonly sinkStallWarningMs?: number;
   /** A condition the task is waiting out (a stalled send), or null once it cleared. */
   readonly onTrouble?: (trouble: RelayError | null) => void;
+  /**
+   * Exactly-once delivery (KIP-618's `transaction.boundary=poll`): each polled batch and the offsets after it
+   * are written in one Kafka transaction. Takes effect when the sink is transactional and the offset store
+   * can write through it (`setAtomically`); otherwise offsets are flushed every `offsetFlushIntervalMs`.
+   */
+  readonly exactlyOnce?: boolean;
 }
 
 /**
@@ -54,6 +60,10 @@ export interface TaskLoopOptions {
 export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
   const { task, signal, logger, metrics } = options;
   const acked = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
+  const atomically =
+    options.exactlyOnce === true && options.sink.transactional === true
+      ? options.offsetStore.setAtomically?.bind(options.offsetStore)
+      : undefined;
   let dirty = false;
   let lastFlush = Date.now();
 
@@ -81,17 +91,30 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
       if (records.length > 0) {
         metrics?.recordsRead(records.length);
         const out = convertBatch(options, records);
-        if (out.records.length > 0) await sendWatched(options, out.records);
-        if (out.filtered > 0) metrics?.recordsFiltered(out.filtered);
         const last = records[records.length - 1]!;
-        metrics?.recordsPublished(out.records.length, sourceTimestamp(last), last.sourceOffset);
-        for (const record of records) {
-          acked.set(partitionKey(record.sourcePartition), {
-            partition: record.sourcePartition,
-            offset: record.sourceOffset,
-          });
+        if (atomically !== undefined) {
+          // Exactly-once: the records and the offsets after them commit in one transaction, or neither does.
+          const entries = lastOffsets(records);
+          await sendWatched(options, out.records.length, () =>
+            atomically(options.connector, entries, (offsetRecords) =>
+              options.sink.send([...out.records, ...offsetRecords]),
+            ),
+          );
+          if (out.filtered > 0) metrics?.recordsFiltered(out.filtered);
+          metrics?.recordsPublished(out.records.length, sourceTimestamp(last), last.sourceOffset);
+          for (const entry of entries) {
+            metrics?.offsetsCommitted(entry.offset);
+            await task.commit?.(entry.partition, entry.offset);
+          }
+          lastFlush = Date.now();
+        } else {
+          if (out.records.length > 0)
+            await sendWatched(options, out.records.length, () => options.sink.send(out.records));
+          if (out.filtered > 0) metrics?.recordsFiltered(out.filtered);
+          metrics?.recordsPublished(out.records.length, sourceTimestamp(last), last.sourceOffset);
+          for (const entry of lastOffsets(records)) acked.set(partitionKey(entry.partition), entry);
+          dirty = true;
         }
-        dirty = true;
       }
       if (Date.now() - lastFlush >= options.offsetFlushIntervalMs) await flush();
     }
@@ -149,7 +172,11 @@ function convertBatch(
  * reports a send that waits longer than `sinkStallWarningMs`: a warning, the sink marked disconnected and the
  * stall handed to `onTrouble` (the task's status trace), then an info line with its duration once it clears.
  */
-async function sendWatched(options: TaskLoopOptions, records: readonly ProducerRecord[]): Promise<void> {
+async function sendWatched(
+  options: TaskLoopOptions,
+  count: number,
+  send: () => Promise<void>,
+): Promise<void> {
   const { logger, metrics } = options;
   const stallMs = options.sinkStallWarningMs ?? 5000;
   const started = Date.now();
@@ -159,20 +186,20 @@ async function sendWatched(options: TaskLoopOptions, records: readonly ProducerR
     metrics?.sinkConnected(false);
     const trouble = new RelayError(
       'SINK_FAILED',
-      `Kafka has not acknowledged a batch of ${records.length} records for ${stallMs} ms; still waiting ` +
+      `Kafka has not acknowledged a batch of ${count} records for ${stallMs} ms; still waiting ` +
         '(the records stay in hand and their offsets are not stored until it does)',
-      { retriable: true, details: { records: records.length, since: new Date(started).toISOString() } },
+      { retriable: true, details: { records: count, since: new Date(started).toISOString() } },
     );
-    logger.warn({ records: records.length, waitingMs: stallMs }, trouble.message);
+    logger.warn({ records: count, waitingMs: stallMs }, trouble.message);
     options.onTrouble?.(trouble);
   }, stallMs);
   timer.unref();
   try {
-    await options.sink.send(records);
+    await send();
   } catch (error) {
     metrics?.sinkConnected(false);
     if (error instanceof RelayError) throw error;
-    throw new RelayError('SINK_FAILED', `Kafka did not acknowledge a batch of ${records.length} records`, {
+    throw new RelayError('SINK_FAILED', `Kafka did not acknowledge a batch of ${count} records`, {
       cause: error,
       retriable: true,
     });
@@ -181,7 +208,7 @@ async function sendWatched(options: TaskLoopOptions, records: readonly ProducerR
   }
   if (stalled) {
     logger.info(
-      { waitedMs: Date.now() - started, records: records.length },
+      { waitedMs: Date.now() - started, records: count },
       `Kafka acknowledged again after ${Date.now() - started} ms`,
     );
     options.onTrouble?.(null);
@@ -194,6 +221,16 @@ function sourceTimestamp(record: SourceRecord): number | undefined {
   const value = record.value as { source?: { ts_ms?: unknown } } | null;
   const ts = value?.source?.ts_ms;
   return typeof ts === 'number' ? ts : typeof ts === 'bigint' ? Number(ts) : undefined;
+}
+
+/** The offset of the last record of each source partition in the batch. */
+function lastOffsets(
+  records: readonly SourceRecord[],
+): { partition: SourcePartition; offset: SourceOffset }[] {
+  const last = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
+  for (const r of records)
+    last.set(partitionKey(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+  return [...last.values()];
 }
 
 function partitionKey(partition: SourcePartition): string {

@@ -28,6 +28,12 @@ export interface KafkaSinkOptions {
   readonly compression?: Compression;
   /** Request timeout in milliseconds (default 30000). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Exactly-once: each `send` is one Kafka transaction of a producer with this `transactional.id` (Connect's
+   * `<group.id>-<connector>-<task>`), so the records of a send commit together or not at all, and a newer
+   * sink with the same id fences this one. Unset: idempotent, non-transactional sends.
+   */
+  readonly transactionalId?: string;
   readonly logger?: Logger;
 }
 
@@ -41,6 +47,7 @@ export interface ResolvedKafkaSinkOptions {
   readonly batchSize: number;
   readonly compression: Compression;
   readonly requestTimeoutMs: number;
+  readonly transactionalId: string | undefined;
   readonly logger: Logger;
 }
 
@@ -67,6 +74,9 @@ export function resolveKafkaSinkOptions(options: KafkaSinkOptions): ResolvedKafk
   if (serverList.filter((s) => String(s).trim() !== '').length === 0) {
     problems.push({ property: 'bootstrapServers', message: 'expected at least one host:port' });
   }
+  if (options.transactionalId !== undefined && options.transactionalId.trim() === '') {
+    problems.push({ property: 'transactionalId', message: 'must not be empty' });
+  }
   if (options.clientId !== undefined && options.clientId.trim() === '') {
     problems.push({ property: 'clientId', message: 'must not be empty' });
   }
@@ -83,6 +93,7 @@ export function resolveKafkaSinkOptions(options: KafkaSinkOptions): ResolvedKafk
     batchSize: integer('batchSize', options.batchSize, 1_000_000, 1024, 100 * 1024 * 1024),
     compression,
     requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, 30_000, 1, 600_000),
+    transactionalId: options.transactionalId,
     logger: options.logger ?? silentLogger,
   };
   if (problems.length > 0) throw new ConfigError(problems);

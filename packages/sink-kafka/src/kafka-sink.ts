@@ -38,6 +38,10 @@ const PERMANENT_API_IDS = [
   'INVALID_TOPIC_EXCEPTION',
   'INVALID_REQUIRED_ACKS',
   'UNSUPPORTED_COMPRESSION_TYPE',
+  // A newer producer with the same transactional.id took over: this one must stop writing.
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_EPOCH',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
 ];
 
 interface Pending {
@@ -47,6 +51,9 @@ interface Pending {
 }
 
 type Message = MessageToProduce<Bytes, Bytes, string, Bytes>;
+
+/** The producer itself, or one of its transactions: both send the same way. */
+type Sender = Pick<ReturnType<typeof createProducer>, 'send'>;
 
 /**
  * Creates the Kafka sink: one idempotent producer (`acks=all`) and an admin client.
@@ -91,8 +98,17 @@ class KafkaSinkImpl implements KafkaSink {
       clientId: options.clientId,
       requestTimeoutMs: options.requestTimeoutMs,
     };
-    this.#producer = createProducer({ ...client, idempotent: true, acks: 'all' });
+    this.#producer = createProducer({
+      ...client,
+      idempotent: true,
+      acks: 'all',
+      ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+    });
     this.#admin = createAdmin(client);
+  }
+
+  get transactional(): boolean {
+    return this.#options.transactionalId !== undefined;
   }
 
   send(records: readonly ProducerRecord[]): Promise<void> {
@@ -146,7 +162,7 @@ class KafkaSinkImpl implements KafkaSink {
     this.#queuedBytes = 0;
     this.#chain = this.#chain.then(async () => {
       try {
-        await this.#deliver(batch.flatMap((p) => p.records));
+        await this.#transaction(batch.flatMap((p) => p.records));
         for (const p of batch) p.resolve();
       } catch (error) {
         this.#stats.failedSends += batch.length;
@@ -160,7 +176,23 @@ class KafkaSinkImpl implements KafkaSink {
     });
   }
 
-  async #deliver(records: readonly ProducerRecord[]): Promise<void> {
+  /** Delivers the records, in one transaction when the sink is transactional (aborted if anything fails). */
+  async #transaction(records: readonly ProducerRecord[]): Promise<void> {
+    if (!this.transactional) return this.#deliver(records, this.#producer);
+    // The first transaction initialises the producer id: -1/-1 asks the coordinator for a fresh epoch of this
+    // transactional.id (fencing the previous holder and aborting its open transaction); the client's default
+    // of 0/0 would be taken for a stale epoch of an earlier producer and refused as PRODUCER_FENCED.
+    const tx = await this.#producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+    try {
+      await this.#deliver(records, tx);
+      await tx.commit();
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #deliver(records: readonly ProducerRecord[], via: Sender): Promise<void> {
     const limits = new Map<string, number>();
     for (const topic of new Set(records.map((r) => r.topic)))
       limits.set(topic, await this.#ensureTopic(topic));
@@ -182,12 +214,12 @@ class KafkaSinkImpl implements KafkaSink {
         bytes += sizes[end]!;
         end++;
       }
-      await this.#produce(records.slice(start, end));
+      await this.#produce(records.slice(start, end), via);
       start = end;
     }
   }
 
-  async #produce(records: readonly ProducerRecord[]): Promise<void> {
+  async #produce(records: readonly ProducerRecord[], via: Sender): Promise<void> {
     const messages = records.map((r): Message => {
       const headers = new Map<string, Bytes>();
       for (const h of r.headers) headers.set(h.key, h.value as Bytes);
@@ -200,7 +232,7 @@ class KafkaSinkImpl implements KafkaSink {
         ...(r.timestamp === undefined ? {} : { timestamp: BigInt(r.timestamp) }),
       };
     });
-    await this.#producer.send({
+    await via.send({
       messages,
       acks: -1,
       idempotent: true,

@@ -156,6 +156,7 @@ export class ConnectorRunner {
         metrics: this.#options.metrics,
         signal,
         onStarted,
+        exactlyOnce: sink.transactional === true,
         onTrouble: (trouble) => {
           this.#trouble = trouble === null ? undefined : this.#options.scrub(formatTrace(trouble));
         },

@@ -136,7 +136,23 @@ export const frameworkConfigDef = new ConfigDef([
     default: null,
     min: 0,
     description:
-      "This connector's offset flush interval; the worker's `offset.flush.interval.ms` when unset.",
+      "This connector's offset flush interval; the worker's `offset.flush.interval.ms` when unset. Not used while exactly-once delivery is on (offsets are written with each batch).",
+  },
+  {
+    name: 'exactly.once.support',
+    type: 'string',
+    default: 'requested',
+    oneOf: ['requested', 'required'],
+    description:
+      'KIP-618: `requested` runs exactly-once when the worker can (`exactly.once.source.support=enabled` and offsets in Kafka), at-least-once otherwise; `required` refuses the connector where it cannot.',
+  },
+  {
+    name: 'transaction.boundary',
+    type: 'string',
+    default: 'poll',
+    oneOf: ['poll'],
+    description:
+      "KIP-618: where a transaction ends. `poll` (Connect's default): each batch the source returns, with the offsets after it, is one Kafka transaction. `interval` and `connector` are not supported.",
   },
 ]);
 

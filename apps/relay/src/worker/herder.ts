@@ -1,4 +1,4 @@
-import { type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
+import { ConfigError, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
 import { connectorNotFound, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
@@ -24,10 +24,14 @@ export interface ConnectorStatus {
   type: 'source';
 }
 
-/** How the sink creates missing topics (`topic.creation.default.*`); absent = the sink's defaults. */
+/**
+ * How the sink creates missing topics (`topic.creation.default.*`; absent = the sink's defaults), and its
+ * `transactional.id` when the task runs exactly-once.
+ */
 export interface SinkTopicOptions {
   topicPartitions?: number;
   topicReplicationFactor?: number;
+  transactionalId?: string;
 }
 
 /** What the herder is built from. It owns none of them: the caller closes the stores after `stop()`. */
@@ -45,6 +49,13 @@ export interface HerderOptions {
   readonly offsetFlushIntervalMs: number;
   /** `task.shutdown.graceful.timeout.ms`: how long stopping one task may take (default 5000). */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * `exactly.once.source.support=enabled`: tasks write records and offsets in one transaction with
+   * `transactional.id` `<groupId>-<connector>-0`, where the offset store can (offsets in Kafka).
+   */
+  readonly exactlyOnce?: { readonly groupId: string };
+  /** The worker's own topics (offsets): written by tasks' transactions but not among their topics. */
+  readonly internalTopics?: ReadonlySet<string>;
   /** Properties connectors inherit when they set none (the worker's converter settings). */
   readonly connectorDefaults?: Readonly<Record<string, string>>;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
@@ -301,7 +312,21 @@ export class Herder {
     const tasksMax = validated.framework['tasks.max'];
     if (typeof tasksMax === 'number' && tasksMax > 1)
       this.#o.logger.info({ connector: name, tasksMax }, 'a CDC source reads one log: one task runs');
+    if (validated.framework['exactly.once.support'] === 'required' && !this.#exactlyOnceAvailable())
+      throw new ConfigError([
+        {
+          property: 'exactly.once.support',
+          message:
+            "'required', but this worker cannot run exactly-once: it needs exactly.once.source.support=enabled " +
+            'and its offsets in Kafka (not offset.storage.file.filename)',
+        },
+      ]);
     return validated;
+  }
+
+  /** Whether tasks can write their offsets in their records' transactions. */
+  #exactlyOnceAvailable(): boolean {
+    return this.#o.exactlyOnce !== undefined && this.#o.offsetStore.setAtomically !== undefined;
   }
 
   async #restartTask(name: string, entry: Entry): Promise<void> {
@@ -327,11 +352,15 @@ export class Herder {
         const replication = f['topic.creation.default.replication.factor'];
         if (typeof partitions === 'number') topics.topicPartitions = partitions;
         if (typeof replication === 'number') topics.topicReplicationFactor = replication;
+        if (this.#exactlyOnceAvailable())
+          topics.transactionalId = `${this.#o.exactlyOnce!.groupId}-${name}-0`;
         const sink = this.#o.createSink(name, topics);
+        const internal = this.#o.internalTopics ?? new Set<string>();
         return {
+          transactional: sink.transactional === true,
           send: async (records) => {
             await sink.send(records);
-            for (const r of records) entry.topics.add(r.topic);
+            for (const r of records) if (!internal.has(r.topic)) entry.topics.add(r.topic);
           },
           close: () => sink.close(),
         };
