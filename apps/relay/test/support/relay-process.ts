@@ -68,7 +68,7 @@ export async function startRelayProcess(options: {
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${options.restPort}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`relay exited with ${child.exitCode} at start:\n${output}`);
     try {
@@ -78,7 +78,7 @@ export async function startRelayProcess(options: {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`relay REST API did not answer on ${url} within 30 s:\n${output}`);
+      throw new Error(`relay REST API did not answer on ${url} within 60 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
