@@ -13,7 +13,7 @@ type BuildCompiler = ReturnType<typeof AjvCompiler>;
 type AjvValidate = ReturnType<ReturnType<BuildCompiler>>;
 
 /** The keyword of the field errors {@link textErrors} reports (Ajv has none of that name). */
-export const TEXT_KEYWORD = 'text';
+const TEXT_KEYWORD = 'text';
 
 /** Ajv options common to every part: report every bad field; keep unknown fields so `additionalProperties: false` names them. */
 const shared = { allErrors: true, removeAdditional: false } as const;
