@@ -139,6 +139,45 @@ describe('HTTP app (fake database)', () => {
     assert.equal(ok.statusCode, 201);
   });
 
+  it('text no database can store, and mistyped fields, give 400 naming the field and write nothing', async () => {
+    const rows = db.courses.rows.size;
+    const events = db.outbox.events.length;
+    // Raw JSON text, so that a lone surrogate travels as the `\ud800` escape a client would send.
+    const cases: [string, string, string][] = [
+      ['name', '"\\ud800"', 'must not contain a lone UTF-16 surrogate (invalid Unicode)'],
+      ['name', '"MSA \\udc00 course"', 'must not contain a lone UTF-16 surrogate (invalid Unicode)'],
+      ['description', '"a\\u0000b"', 'must not contain the character U+0000'],
+      ['thumbnail', '"\\u0000"', 'must not contain the character U+0000'],
+      ['name', '42', 'must be a string'],
+      ['name', '["a"]', 'must be a string'],
+      ['name', 'true', 'must be a string'],
+      ['description', '{"text":"x"}', 'must be a string'],
+      ['teacherId', '7', 'must be a string'],
+    ];
+    for (const [field, json, message] of cases) {
+      const fields = Object.entries(body).map(([k, v]) => `"${k}":${k === field ? json : JSON.stringify(v)}`);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/courses',
+        payload: `{${fields.join(',')}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(res.statusCode, 400, `${field}: ${json}`);
+      const doc = problemOf(res);
+      assert.equal(doc.code, 'VALIDATION_FAILED');
+      assert.deepEqual(doc.errors, [{ field, message }], `${field}: ${json}`);
+    }
+    assert.equal(db.courses.rows.size, rows);
+    assert.equal(db.outbox.events.length, events);
+
+    // Paired surrogates (astral characters) are fine, and count as one character each.
+    const astral = { ...body, name: '😀'.repeat(255), description: '𝄞 music' };
+    const ok = await app.inject({ method: 'POST', url: '/courses', payload: astral });
+    assert.equal(ok.statusCode, 201, ok.body);
+    const stored = (await app.inject(`/courses/${ok.json().courseId}`)).json();
+    assert.equal(stored.name, astral.name);
+  });
+
   it('a courseId that is not a UUID gives 400 naming courseId', async () => {
     for (const url of ['/courses/abc', '/courses/abc/post', '/courses/abc/unpost']) {
       const res = await app.inject({ method: url.endsWith('abc') ? 'GET' : 'POST', url });

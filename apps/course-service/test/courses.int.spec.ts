@@ -301,6 +301,75 @@ for (const backend of backends) {
       assert.deepEqual(await outboxRows(db, keep), []);
     });
 
+    it('text the database cannot store, or a mistyped field, is a 400 naming the field; nothing is written', async () => {
+      const courses = await count(db, 'course');
+      // Raw JSON text: a lone surrogate travels as the `\ud800` escape a client would send.
+      const cases: [string, string, string][] = [
+        ['name', '"\\ud800"', 'must not contain a lone UTF-16 surrogate (invalid Unicode)'],
+        ['description', '"ok \\udfff"', 'must not contain a lone UTF-16 surrogate (invalid Unicode)'],
+        ['name', '"a\\u0000b"', 'must not contain the character U+0000'],
+        ['thumbnail', '"x\\u0000"', 'must not contain the character U+0000'],
+        ['name', '42', 'must be a string'],
+        ['name', '["a"]', 'must be a string'],
+      ];
+      for (const [field, json, message] of cases) {
+        const fields = Object.entries(draft).map(
+          ([k, v]) => `"${k}":${k === field ? json : JSON.stringify(v)}`,
+        );
+        const res = await app.inject({
+          method: 'POST',
+          url: '/courses',
+          payload: `{${fields.join(',')}}`,
+          headers: { 'content-type': 'application/json' },
+        });
+        assert.equal(res.statusCode, 400, `${field}: ${json}: ${res.body}`);
+        assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+        assert.equal(res.json().code, 'VALIDATION_FAILED');
+        assert.deepEqual(res.json().errors, [{ field, message }], `${field}: ${json}`);
+      }
+      assert.equal(await count(db, 'course'), courses);
+      assert.deepEqual(await outboxRows(db, keep), []);
+    });
+
+    it('the longest valid texts, in 4-byte characters and edge code points, are stored unchanged', async () => {
+      // The schema counts characters (code points) as MariaDB's utf8mb4 VARCHAR does; TEXT holds 65,535 bytes.
+      const edge = '\u0001\u200b\ufffd\ufffe\uffff\u{10ffff}e\u0301';
+      const longest = {
+        name: `${edge}${'😀'.repeat(255 - [...edge].length)}`,
+        description: '𝄞'.repeat(10_000),
+        teacherId: TEACHER,
+        thumbnail: `${edge}${'🖼'.repeat(1024 - [...edge].length)}`,
+      };
+      const courseId = await createCourse(app, longest);
+      const course = await getCourse(courseId);
+      assert.deepEqual(course, {
+        courseId,
+        ...longest,
+        posted: false,
+        registeredAt: now,
+        lastUpdatedAt: now,
+      });
+      assert.deepEqual((await outboxRows(db, keep))[0]?.payload, course);
+
+      for (const [field, value] of [
+        ['name', `${longest.name}😀`],
+        ['description', `${longest.description}𝄞`],
+        ['thumbnail', `${longest.thumbnail}🖼`],
+      ] as const) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/courses',
+          payload: { ...longest, [field]: value },
+        });
+        assert.equal(res.statusCode, 400, field);
+        assert.deepEqual(
+          res.json().errors.map((e: { field: string }) => e.field),
+          [field],
+        );
+      }
+      assert.equal((await outboxRows(db, keep)).length, 1);
+    });
+
     it('a database that is down gives 503 "database unavailable"; /health stays 200', async () => {
       const down = connectDatabase(withPort(testDb.url, await closedPort()), { connectTimeoutMs: 2000 });
       extra.push(down);

@@ -4,7 +4,8 @@
  * - `OUTBOX_CONFIG_INVALID`: an option given to `createOutbox` (or the migrate command) is wrong.
  * - `OUTBOX_EVENT_INVALID`: an event is malformed (blank `aggregateType`/`aggregateId`/`type`, bad `id`, …).
  * - `OUTBOX_PAYLOAD_TOO_LARGE`: the payload's JSON text is over `maxPayloadBytes`.
- * - `OUTBOX_PAYLOAD_NOT_JSON`: the payload cannot be serialised to JSON (BigInt, cycle, `undefined`, …).
+ * - `OUTBOX_PAYLOAD_NOT_JSON`: the payload cannot be serialised to JSON (BigInt, cycle, `undefined`, …), or holds
+ *   a string the database refuses as JSON (a lone surrogate; U+0000 on PostgreSQL), named by `details.path`.
  * - `OUTBOX_EXECUTOR_INVALID`: the executor is not a transaction-holding connection (a pool, a callback API).
  * - `OUTBOX_SQL_FAILED`: the database rejected a statement; the driver's error is the `cause`.
  */
@@ -67,7 +68,8 @@ export type OutboxPayloadErrorCode = 'OUTBOX_PAYLOAD_TOO_LARGE' | 'OUTBOX_PAYLOA
 /**
  * An event's payload is over the size limit or not serialisable to JSON. Thrown before any SQL is sent, so the
  * caller's transaction is untouched (and theirs to roll back). `details` has `type`, `aggregateId`, `index`
- * (position in the batch) and, for the size error, `bytes` and `limit`.
+ * (position in the batch); for the size error `bytes` and `limit`; for text the database would refuse, `reason`
+ * (`lone-surrogate` or `nul`) and `path`, the JSON Pointer of the string or property name in the payload.
  */
 export class OutboxPayloadError extends OutboxError {
   /** Creates a payload error; `message` names the event, the size and the limit. */

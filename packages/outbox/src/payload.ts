@@ -24,6 +24,45 @@ const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
 /** The escape `JSON.stringify` writes for U+0000. */
 const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
 
+/** Where in a payload a bad string is: its JSON Pointer (RFC 6901, `""` for the payload itself) and a phrase. */
+interface Location {
+  readonly path: string;
+  readonly what: string;
+}
+
+/**
+ * Finds the first string (value or property name, in document order) of the JSON text `json` for which `bad`
+ * holds. Reads the text back rather than the caller's value, so `toJSON` results count and dropped `undefined`s
+ * do not. Iterative: no nesting depth overflows the stack. Called only once the text is known to hold one.
+ */
+function locate(json: string, bad: (text: string) => boolean): Location {
+  // A stack in reverse document order; a property name is stacked just before its value.
+  const pending: { value: unknown; path: string; key?: string }[] = [{ value: JSON.parse(json), path: '' }];
+  while (pending.length > 0) {
+    const { value, path, key } = pending.pop() as (typeof pending)[number];
+    if (key !== undefined) {
+      if (bad(key)) return { path, what: `the property name at ${path}` };
+    } else if (typeof value === 'string') {
+      if (bad(value)) return { path, what: path === '' ? 'the payload string' : `the string at ${path}` };
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) pending.push({ value: value[i], path: `${path}/${i}` });
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [name, child] = entries[i] as [string, unknown];
+        const at = `${path}/${escapePointer(name)}`;
+        pending.push({ value: child, path: at }, { value: undefined, path: at, key: name });
+      }
+    }
+  }
+  return { path: '', what: 'a string' };
+}
+
+/** A property name as one JSON Pointer segment (`~` → `~0`, `/` → `~1`). */
+function escapePointer(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
 /** A payload serialised to the JSON text that is stored, with its UTF-8 size. */
 export interface SerialisedPayload {
   readonly json: string;
@@ -41,7 +80,8 @@ function label(owner: PayloadOwner): string {
  * `undefined`), and whatever makes it throw (a BigInt, a cycle, a throwing `toJSON`). Nested `undefined` and
  * functions are dropped, as `JSON.stringify` always does. Also rejects, before the database would, strings with a
  * lone surrogate (invalid Unicode: MySQL, MariaDB and PostgreSQL all refuse it as JSON) and, unless
- * `rules.allowNul`, the character U+0000.
+ * `rules.allowNul`, the character U+0000; `details.path` is the JSON Pointer of the first such string (or
+ * property name) in the payload, `details.reason` `lone-surrogate` or `nul`.
  */
 export function serialisePayload(
   payload: unknown,
@@ -68,17 +108,19 @@ export function serialisePayload(
     );
   }
   if (LONE_SURROGATE_ESCAPE.test(json)) {
+    const at = locate(json, (text) => !text.isWellFormed());
     throw new OutboxPayloadError(
       'OUTBOX_PAYLOAD_NOT_JSON',
-      `Outbox ${label(owner)}: payload is not valid JSON for the database: a string holds a lone UTF-16 surrogate`,
-      { details: { ...owner, reason: 'lone-surrogate' } },
+      `Outbox ${label(owner)}: payload is not valid JSON for the database: ${at.what} holds a lone UTF-16 surrogate`,
+      { details: { ...owner, reason: 'lone-surrogate', path: at.path } },
     );
   }
   if (!rules.allowNul && NUL_ESCAPE.test(json)) {
+    const at = locate(json, (text) => text.includes('\0'));
     throw new OutboxPayloadError(
       'OUTBOX_PAYLOAD_NOT_JSON',
-      `Outbox ${label(owner)}: payload is not valid JSON for the database: a string holds U+0000, which PostgreSQL jsonb cannot store`,
-      { details: { ...owner, reason: 'nul' } },
+      `Outbox ${label(owner)}: payload is not valid JSON for the database: ${at.what} holds U+0000, which PostgreSQL jsonb cannot store`,
+      { details: { ...owner, reason: 'nul', path: at.path } },
     );
   }
   const bytes = Buffer.byteLength(json, 'utf8');

@@ -122,6 +122,55 @@ describe('write: payloads the database would refuse', () => {
         /lone UTF-16 surrogate/,
       );
       assert.equal(error.details.reason, 'lone-surrogate');
+      assert.equal(error.details.path, '/name');
+    }
+  });
+
+  it('names where the bad string is, as a JSON Pointer into the payload, on both dialects', async () => {
+    const cases: [string, unknown, string, RegExp][] = [
+      [
+        'nested in arrays',
+        { a: [{ ok: '😀' }, { b: ['x', 'y \ud800', 'z\udc00'] }] },
+        '/a/1/b/1',
+        /string at \/a\/1\/b\/1/,
+      ],
+      ['first in document order', { a: { b: 'fine' }, c: '\udfff', d: '\ud800' }, '/c', /string at \/c/],
+      ['a property name', { ok: 1, 'k\ud800': 'v' }, '/k\ud800', /property name at \/k/],
+      ['escaped segments', { 'a/b': { 'c~d': '\udbff' } }, '/a~1b/c~0d', /string at \/a~1b\/c~0d/],
+      ['the payload itself', '\ud800', '', /the payload string holds/],
+      ['what toJSON returns', { when: { toJSON: () => 'x\udc00' } }, '/when', /string at \/when/],
+    ];
+    for (const dialect of ['mysql', 'postgres'] as const) {
+      for (const [name, payload, path, message] of cases) {
+        const executor = new RecordingExecutor();
+        const error = await rejectsBeforeSql(
+          executor,
+          () => createOutbox({ dialect }).write(executor, [event(), event({ id: ID2, payload })]),
+          'OUTBOX_PAYLOAD_NOT_JSON',
+          message,
+        );
+        assert.equal(error.details.path, path, `${dialect}: ${name}`);
+        assert.equal(error.details.index, 1, `${dialect}: ${name}`);
+      }
+    }
+  });
+
+  it('names where U+0000 is on postgres, however deep', async () => {
+    let deep: unknown = { leaf: 'a\0b' };
+    for (let i = 0; i < 1000; i++) deep = [deep];
+    for (const [payload, path] of [
+      [{ list: ['a', { 'x\0': 1 }] }, '/list/1/x\0'],
+      [deep, `${'/0'.repeat(1000)}/leaf`],
+    ] as const) {
+      const executor = new RecordingExecutor();
+      const error = await rejectsBeforeSql(
+        executor,
+        () => createOutbox({ dialect: 'postgres' }).write(executor, event({ payload })),
+        'OUTBOX_PAYLOAD_NOT_JSON',
+        /holds U\+0000/,
+      );
+      assert.equal(error.details.reason, 'nul');
+      assert.equal(error.details.path, path);
     }
   });
 

@@ -290,14 +290,27 @@ for (const h of [mariadb, postgres]) {
     it('payloads the database would refuse are caught before any SQL; U+0000 round-trips on MariaDB', async () => {
       const outbox = createOutbox(options({ mode: 'keep' }));
       await conn.begin();
-      await assert.rejects(outbox.write(conn.executor, event(1, { payload: { name: 'lone \ud800' } })), {
-        code: 'OUTBOX_PAYLOAD_NOT_JSON',
-      });
+      const refused = (reason: string, path: string) => (error: unknown) => {
+        const e = error as { code?: string; details?: Record<string, unknown> };
+        assert.equal(e.code, 'OUTBOX_PAYLOAD_NOT_JSON');
+        assert.equal(e.details?.reason, reason);
+        assert.equal(e.details?.path, path);
+        return true;
+      };
+      await assert.rejects(
+        outbox.write(conn.executor, event(1, { payload: { name: 'lone \ud800' } })),
+        refused('lone-surrogate', '/name'),
+      );
+      await assert.rejects(
+        outbox.write(conn.executor, event(1, { payload: { tags: ['ok', { 'k\udc00': 1 }] } })),
+        refused('lone-surrogate', '/tags/1/k\udc00'),
+      );
       const nul = { name: 'a\0b' };
       if (h.dialect === 'postgres') {
-        await assert.rejects(outbox.write(conn.executor, event(2, { payload: nul })), {
-          code: 'OUTBOX_PAYLOAD_NOT_JSON',
-        });
+        await assert.rejects(
+          outbox.write(conn.executor, event(2, { payload: nul })),
+          refused('nul', '/name'),
+        );
       } else {
         await outbox.write(conn.executor, event(2, { payload: nul }));
       }

@@ -1,5 +1,6 @@
 /**
- * The Fastify skeleton every service's `buildApp` starts from: validation reporting every bad field, the
+ * The Fastify skeleton every service's `buildApp` starts from: validation reporting every bad field (bodies
+ * validated as sent, without type coercion; every string storable by every database, see `validation.ts`), the
  * OpenAPI document at `/docs/json` with Swagger UI at `/docs`, `/health` and `/ready`, and every error answered
  * as RFC 9457 problem JSON from the service's error catalogue.
  */
@@ -18,6 +19,7 @@ import {
   ServiceError,
 } from '../errors.ts';
 import type { ProblemResponses } from './schemas.ts';
+import { requestValidatorFactory } from './validation.ts';
 
 /** What {@link createServiceApp} builds the skeleton from. */
 export interface ServiceAppOptions<C extends string> {
@@ -64,8 +66,8 @@ export async function createServiceApp<C extends string>(
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
-    // Report every bad field, and reject unknown body fields instead of silently dropping them.
-    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+    // Every bad field reported; unknown body fields rejected, not dropped; bodies never coerced; text checked.
+    schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },
   });
   const { catalogue } = options;
 
