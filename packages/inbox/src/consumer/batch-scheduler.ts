@@ -68,10 +68,14 @@ export class BatchScheduler<T extends Schedulable> {
   #cursor = 0;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
+  #pumpSoon: NodeJS.Immediate | undefined;
   #waiters: (() => void)[] = [];
+
+  readonly #maxBatch: number;
 
   constructor(options: BatchSchedulerOptions<T>) {
     this.#o = options;
+    this.#maxBatch = Math.max(1, Math.min(options.maxBatch, Math.floor(options.maxRecords / 2)));
   }
 
   /** Records read ahead and not yet completed. */
@@ -91,7 +95,12 @@ export class BatchScheduler<T extends Schedulable> {
     lane.order.push(record);
     this.#records++;
     this.#bytes += record.bytes;
-    this.#pump();
+    // Records the client already holds arrive in one burst of microtasks: start batches after the burst,
+    // so that they take it whole instead of one record each.
+    this.#pumpSoon ??= setImmediate(() => {
+      this.#pumpSoon = undefined;
+      this.#pump();
+    });
   }
 
   /** Resolves once the read-ahead is below both bounds (or at once after {@link close}). */
@@ -105,12 +114,16 @@ export class BatchScheduler<T extends Schedulable> {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearImmediate(this.#pumpSoon);
     this.#wake();
   }
 
-  /** Resolves once no batch runs. */
+  /** Resolves once no batch runs and none is about to start. */
   async idle(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    while (this.#running.size > 0 || this.#pumpSoon !== undefined) {
+      if (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   #pump(): void {
@@ -123,7 +136,7 @@ export class BatchScheduler<T extends Schedulable> {
         const [name, lane] = lanes[(this.#cursor + n) % lanes.length] as [string, Lane<T>];
         if (lane.pending.length === 0 || (!this.#o.byKey && lane.running > 0)) continue;
         const ready = lane.since + this.#o.lingerMs;
-        if (lane.pending.length < this.#o.maxBatch && this.#o.lingerMs > 0 && Date.now() < ready) {
+        if (lane.pending.length < this.#maxBatch && this.#o.lingerMs > 0 && Date.now() < ready) {
           nextLinger = Math.min(nextLinger, ready);
           continue;
         }
@@ -146,9 +159,12 @@ export class BatchScheduler<T extends Schedulable> {
     }
   }
 
-  /** The next batch of `lane`: its first records, or (byKey) the first ones whose key is free. */
+  /**
+   * The next batch of `lane`: its first records, or (byKey) the first ones whose key is free. A batch takes
+   * at most half the read-ahead, so that the next one fills while it runs.
+   */
   #take(lane: Lane<T>): T[] {
-    const max = this.#o.maxBatch;
+    const max = this.#maxBatch;
     if (!this.#o.byKey) return lane.pending.splice(0, max);
     const blocked = new Set(lane.busy.keys());
     const batch: T[] = [];
