@@ -62,7 +62,10 @@ if (values.linger !== undefined) {
     batch: { ...(consumerOptions as { batch?: object }).batch, lingerMs: Number(values.linger) },
   });
 }
-const script = fileURLToPath(new URL('../packages/inbox/test/consumer-process.ts', import.meta.url));
+// OUTFLOW_BENCH_INBOX_CONSUMER: another consumer-process.ts (e.g. an older version's copy) to measure.
+const script =
+  process.env.OUTFLOW_BENCH_INBOX_CONSUMER ??
+  fileURLToPath(new URL('../packages/inbox/test/consumer-process.ts', import.meta.url));
 
 function say(line: string): void {
   if (!values.json) console.log(`bench: ${line}`);
@@ -74,6 +77,7 @@ interface ConsumerResult {
   eventsPerSecond: number;
   peakRssMb: number;
   cpuSeconds: number;
+  memoryMb: Record<string, number>;
   timings: Record<string, { count: number; p50: number; p99: number }>;
 }
 
@@ -170,6 +174,7 @@ try {
             transactionP50Ms: r.timings.transaction?.p50,
             transactionP99Ms: r.timings.transaction?.p99,
             consumerCpu: Number((r.cpuSeconds / r.seconds).toFixed(2)),
+            memoryAtEndMb: r.memoryMb,
           });
         }
         if (index === 0 && values.latency && !values['no-latency']) {

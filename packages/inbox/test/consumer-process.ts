@@ -66,6 +66,9 @@ if (config.expected !== undefined) {
       eventsPerSecond: Math.round(finished() / seconds),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      memoryMb: Object.fromEntries(
+        Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1048576)]),
+      ),
       stats: consumer.stats(),
       timings: consumer.timings(),
     }),
