@@ -8,7 +8,7 @@
  */
 export { createInboxConsumer, type InboxConsumer } from './consumer/consumer.ts';
 export { type DeadLetterReason, DLQ_HEADERS } from './consumer/dead-letter.ts';
-export type { InboxCounter, InboxStats } from './consumer/metrics.ts';
+export type { InboxCounter, InboxHistogram, InboxStats, TimingSummary } from './consumer/metrics.ts';
 export {
   CONSUMER_OPTION_SPECS,
   type InboxConsumerOptions,
@@ -17,9 +17,16 @@ export {
 } from './consumer/options.ts';
 export { type Decoded, type DecodeOptions, decodeRecord, type RawRecord } from './envelope.ts';
 export { InboxConfigError, InboxError, type InboxErrorCode } from './errors.ts';
-export { type CleanupOptions, createInbox, type Inbox, type InboxOptions } from './inbox.ts';
+export {
+  type CleanupOptions,
+  createInbox,
+  type Inbox,
+  type InboxOptions,
+  type RecordOutcome,
+} from './inbox.ts';
 export { INBOX_OPTION_SPECS, type OptionSpec } from './options.ts';
 export type {
+  BatchHandler,
   Handler,
   Handlers,
   InboxDatabase,

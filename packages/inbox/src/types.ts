@@ -23,7 +23,8 @@ export interface InboxDatabase {
   readonly dialect: InboxDialect;
   /**
    * Runs `fn` in one transaction on one pooled connection: commits if `fn` resolves, rolls back and rethrows
-   * if it throws, always releases the connection. Called concurrently (one call per partition at most).
+   * if it throws, always releases the connection. Called concurrently, at most the consumer's
+   * `concurrency` calls at a time (keep the pool at least that large).
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Runs one statement outside any transaction (autocommit) on any pooled connection; used by cleanup. */
@@ -82,12 +83,24 @@ export type Handler<TPayload = unknown, TType extends string = string> = (
 ) => Promise<void> | void;
 
 /**
+ * Handles a run of events of one type in one call, inside the inbox's transaction, for set-based writes
+ * (one multi-row statement instead of one per event). `events` are new events only (duplicates are already
+ * left out), consecutive in their partition's order, and never empty. Throwing rolls the whole batch back;
+ * the consumer then runs it again one event at a time (`handleBatch(tx, [event])`), so that only the event
+ * that fails is retried and dead-lettered.
+ */
+export interface BatchHandler<TPayload = unknown, TType extends string = string> {
+  handleBatch(tx: SqlExecutor, events: readonly InboxEvent<TPayload, TType>[]): Promise<void> | void;
+}
+
+/**
  * Handlers by event type, typed by a map of event type → payload type (declare it with `type`, not
  * `interface`, so it fits `Record<string, unknown>`):
  * `Handlers<{ CoursePostedEvent: Course }>` gives `CoursePostedEvent: (tx, event: InboxEvent<Course>) => …`.
+ * A type's handler is either a function of one event or a {@link BatchHandler}.
  */
 export type Handlers<TEvents extends Record<string, unknown>> = {
-  readonly [K in keyof TEvents]?: Handler<TEvents[K], K & string>;
+  readonly [K in keyof TEvents]?: Handler<TEvents[K], K & string> | BatchHandler<TEvents[K], K & string>;
 };
 
 /** The logger the consumer writes to: a pino logger fits. Every method takes `(fields, message)`. */

@@ -27,8 +27,14 @@ class PoisonError extends Error {
   }
 }
 
-for (const dialect of ['mysql', 'postgres'] as const) {
-  describe(`inbox consumer on ${dialect}`, { concurrency: true }, () => {
+// Every scenario runs with batching on (the default) and off (`batch.maxRecords: 1`): the guarantees are the same.
+for (const [dialect, batching] of [
+  ['mysql', true],
+  ['mysql', false],
+  ['postgres', true],
+  ['postgres', false],
+] as const) {
+  describe(`inbox consumer on ${dialect}, batching ${batching ? 'on' : 'off'}`, { concurrency: true }, () => {
     let fx: Fixture;
     const kafka = testProducer();
     const consumers: InboxConsumer[] = [];
@@ -64,6 +70,7 @@ for (const dialect of ['mysql', 'postgres'] as const) {
         handlers,
         retry: { attempts: 3, minBackoffMs: 10, maxBackoffMs: 40 },
         cleanupIntervalMs: 0,
+        ...(batching ? {} : { batch: { maxRecords: 1 } }),
         ...extra,
       });
       consumers.push(c);

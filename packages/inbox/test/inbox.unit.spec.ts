@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BatchScheduler } from '../src/consumer/batch-scheduler.ts';
 import { deadLetterHeaders } from '../src/consumer/dead-letter.ts';
 import { InboxMetrics } from '../src/consumer/metrics.ts';
 import { resolveConsumerOptions } from '../src/consumer/options.ts';
-import { PartitionQueues } from '../src/consumer/partition-queues.ts';
 import { backoffDelay } from '../src/consumer/retry.ts';
 import { decodeRecord, type RawRecord } from '../src/envelope.ts';
 import { createInbox, type InboxConsumerOptions, InboxError, isConnectionError } from '../src/index.ts';
@@ -149,17 +149,29 @@ test('metrics render every counter, with labels, and the lag gauge', () => {
   assert.equal(m.stats().duplicates, 1);
 });
 
-test('partition queues run one partition in order and partitions side by side', async () => {
+test('the scheduler runs one partition in order and partitions side by side', async () => {
   const log: string[] = [];
-  const q = new PartitionQueues<[string, number]>(10, async ([key, n]) => {
-    await new Promise((r) => setTimeout(r, key === 'a' ? 5 : 1));
-    log.push(`${key}${n}`);
+  const commits: string[] = [];
+  const s = new BatchScheduler<{ lane: string; key: string | null; bytes: number; n: number }>({
+    concurrency: 4,
+    maxBatch: 1,
+    lingerMs: 0,
+    byKey: false,
+    maxRecords: 100,
+    maxBytes: 1_000_000,
+    async run(batch, complete) {
+      const [r] = batch;
+      await new Promise((done) => setTimeout(done, r?.lane === 'a' ? 5 : 1));
+      log.push(`${r?.lane}${r?.n}`);
+      complete(batch);
+    },
+    commit: (r) => commits.push(`${r.lane}${r.n}`),
   });
   for (let i = 0; i < 3; i++) {
-    q.push('a', ['a', i]);
-    q.push('b', ['b', i]);
+    s.push({ lane: 'a', key: 'k', bytes: 1, n: i });
+    s.push({ lane: 'b', key: 'k', bytes: 1, n: i });
   }
-  await q.idle();
+  await s.idle();
   assert.deepEqual(
     log.filter((l) => l.startsWith('a')),
     ['a0', 'a1', 'a2'],
@@ -169,6 +181,11 @@ test('partition queues run one partition in order and partitions side by side', 
     ['b0', 'b1', 'b2'],
   );
   assert.ok(log.indexOf('b2') < log.indexOf('a2'));
+  assert.deepEqual(
+    commits.filter((c) => c.startsWith('a')),
+    ['a0', 'a1', 'a2'],
+  );
+  assert.equal(s.records, 0);
 });
 
 test('createInbox validates its options and builds the DDL of each dialect', () => {

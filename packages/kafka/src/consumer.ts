@@ -23,6 +23,15 @@ export interface ConsumerOptions extends ClientOptions {
   heartbeatIntervalMs?: number;
   /** Longest time the broker holds a fetch open when no record is there (default 1000 ms). */
   maxWaitTimeMs?: number;
+  /** Most bytes one fetch response may carry over all partitions (default the client's, 50 MiB). */
+  fetchMaxBytes?: number;
+  /** Most bytes one fetch response may carry for one partition (default `fetchMaxBytes`). */
+  fetchMaxBytesPerPartition?: number;
+  /**
+   * Records the message stream buffers before it stops fetching (default the client's, 1024). A fetch
+   * response is pushed whole, so the stream holds at most this many records plus one response.
+   */
+  highWaterMark?: number;
 }
 
 function bytes(data?: Buffer): Buffer | undefined {
@@ -40,6 +49,9 @@ export function createConsumer(options: ConsumerOptions): OutflowConsumer {
   checkInteger('sessionTimeoutMs', options.sessionTimeoutMs, 1000, 3_600_000);
   checkInteger('heartbeatIntervalMs', options.heartbeatIntervalMs, 100, 3_600_000);
   checkInteger('maxWaitTimeMs', options.maxWaitTimeMs, 0, 600_000);
+  checkInteger('fetchMaxBytes', options.fetchMaxBytes, 1024, 2 ** 31 - 1);
+  checkInteger('fetchMaxBytesPerPartition', options.fetchMaxBytesPerPartition, 1024, 2 ** 31 - 1);
+  checkInteger('highWaterMark', options.highWaterMark, 1, 1_000_000);
   const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
   const heartbeatInterval = options.heartbeatIntervalMs ?? 3000;
   if (heartbeatInterval >= sessionTimeout) {
@@ -52,6 +64,11 @@ export function createConsumer(options: ConsumerOptions): OutflowConsumer {
     sessionTimeout,
     heartbeatInterval,
     maxWaitTime: options.maxWaitTimeMs ?? 1000,
+    ...(options.fetchMaxBytes === undefined ? {} : { maxBytes: options.fetchMaxBytes }),
+    ...(options.fetchMaxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: options.fetchMaxBytesPerPartition }),
+    ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
     deserializers: {
       key: stringDeserializer,
       value: bytes,

@@ -8,14 +8,21 @@ import {
   type OutflowProducer,
 } from '@outflow/kafka';
 import { InboxError } from '../errors.ts';
-import { InboxMetrics, type InboxStats, type PartitionLag } from './metrics.ts';
+import { BatchScheduler, type Schedulable } from './batch-scheduler.ts';
+import {
+  type InboxHistogram,
+  InboxMetrics,
+  type InboxStats,
+  type PartitionLag,
+  type TimingSummary,
+} from './metrics.ts';
 import {
   type InboxConsumerOptions,
   type ResolvedConsumerOptions,
   resolveConsumerOptions,
 } from './options.ts';
-import { PartitionQueues } from './partition-queues.ts';
-import { type ProcessContext, processRecord } from './process-record.ts';
+import { processBatch } from './process-batch.ts';
+import { type ProcessContext, where } from './process-record.ts';
 import { sleep } from './retry.ts';
 
 type Stream = Awaited<ReturnType<OutflowConsumer['consume']>>;
@@ -23,10 +30,11 @@ type Stream = Awaited<ReturnType<OutflowConsumer['consume']>>;
 /**
  * An idempotent Kafka consumer over an inbox table. Create with {@link createInboxConsumer}, then `start()`.
  *
- * Delivery contract: each record's inbox row and its handler's writes commit in one database transaction;
- * its Kafka offset is committed only afterwards, so a crash in between re-delivers the record and the inbox
- * skips it (`duplicates`). Records of one partition are processed one at a time, in order; partitions run
- * concurrently. Not safe to `start()` twice.
+ * Delivery contract: each record's inbox row and its handler's writes commit in one database transaction
+ * (with the other records of its batch); its Kafka offset is committed only afterwards, so a crash in between
+ * re-delivers the record and the inbox skips it (`duplicates`). Records of one partition are processed in
+ * offset order (with `ordering: 'key'`, in order per key); partitions run concurrently, up to `concurrency`
+ * transactions at once. Not safe to `start()` twice.
  */
 export interface InboxConsumer {
   /** Creates missing dead-letter topics, joins the group and starts consuming; resolves once subscribed. */
@@ -40,13 +48,32 @@ export interface InboxConsumer {
   readonly done: Promise<void>;
   /** Totals since start (consumed, handled, duplicates, unhandled, retried, deadLettered, skipped, cleanupDeleted). */
   stats(): InboxStats;
-  /** Prometheus text of the counters and the per-partition lag (asks the broker for high watermarks). */
+  /** Prometheus text of the counters, the histograms and the per-partition lag (asks the broker for high watermarks). */
   metrics(): Promise<string>;
+  /**
+   * The histograms since start (handler, transaction, offsetCommit, endToEnd in milliseconds; batchRecords in
+   * records): count, sum, and p50/p99 as the upper bound of their bucket.
+   */
+  timings(): Readonly<Record<InboxHistogram, TimingSummary>>;
   /** Runs one cleanup pass now (outside any handler transaction); resolves with the rows deleted. */
   cleanup(): Promise<number>;
 }
 
 const LAG_TIMEOUT_MS = 2000;
+
+/** What a read-ahead record costs beyond its bytes (the message object, its headers map, bigints). */
+const RECORD_OVERHEAD_BYTES = 512;
+
+/**
+ * Records the client's stream buffers before it stops fetching. Small: the read-ahead that matters is the
+ * scheduler's, bounded in records and bytes; this only keeps the next records at hand.
+ */
+const STREAM_HIGH_WATER_MARK = 64;
+
+/** A record as the scheduler holds it. */
+interface Scheduled extends Schedulable {
+  readonly message: KafkaMessage;
+}
 
 /**
  * Creates an inbox consumer; validates every option at once and throws `INBOX_CONFIG_INVALID` naming the
@@ -91,10 +118,40 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
     },
   };
 
-  const queues = new PartitionQueues<KafkaMessage>(o.maxInFlight, async (message) => {
-    if (abort.signal.aborted) return;
-    const result = await processRecord(context, message);
-    if (result.kind === 'fatal') void stop(result.error);
+  const commits = new Set<Promise<void>>();
+  /** Commits past `message`; not awaited by its partition, which goes on with its next batch meanwhile. */
+  function commit(message: KafkaMessage): void {
+    const started = performance.now();
+    const done: Promise<void> = new Promise<void>((resolve, reject) => {
+      message.commit((error?: Error | null) => (error ? reject(error) : resolve()));
+    })
+      .then(
+        () => metrics.observe('offsetCommit', performance.now() - started),
+        // A rebalance took the partition: its next owner re-reads the record and the inbox skips it.
+        (error: unknown) => logger.warn({ ...where(message), err: error }, 'inbox: offset commit failed'),
+      )
+      .finally(() => commits.delete(done));
+    commits.add(done);
+  }
+
+  const scheduler = new BatchScheduler<Scheduled>({
+    concurrency: o.concurrency,
+    maxBatch: o.maxBatchRecords,
+    lingerMs: o.lingerMs,
+    byKey: o.ordering === 'key',
+    maxRecords: o.maxInFlight,
+    maxBytes: o.maxInFlightBytes,
+    commit: (record) => commit(record.message),
+    async run(batch, complete) {
+      if (abort.signal.aborted) return;
+      const byMessage = new Map(batch.map((r) => [r.message, r]));
+      const result = await processBatch(
+        context,
+        batch.map((r) => r.message),
+        (messages) => complete(messages.map((m) => byMessage.get(m) as Scheduled)),
+      );
+      if (result.kind === 'fatal') void stop(result.error);
+    },
   });
 
   function subscribe(): Promise<Stream> {
@@ -106,6 +163,13 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
     });
   }
 
+  function schedule(m: KafkaMessage): void {
+    metrics.inc('consumed', { topic: m.topic });
+    let bytes = RECORD_OVERHEAD_BYTES + (m.value?.length ?? 0) + (m.key?.length ?? 0);
+    for (const [k, v] of m.headers) bytes += k.length + v.length;
+    scheduler.push({ lane: `${m.topic}:${m.partition}`, key: m.key ?? null, bytes, message: m });
+  }
+
   /** Feeds the partition queues from `initial`; if the stream fails (e.g. a failed rejoin), subscribes again. */
   async function read(initial: Stream): Promise<void> {
     let current: Stream | undefined = initial;
@@ -114,10 +178,10 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
         current ??= stream = await subscribe();
         for await (const message of current) {
           if (abort.signal.aborted) return;
-          await queues.waitForRoom();
+          // Not pulling from the stream is what pauses it: the client stops fetching once its buffer is full.
+          await scheduler.waitForRoom();
           if (abort.signal.aborted) return;
-          const m = message as KafkaMessage;
-          queues.push(`${m.topic}:${m.partition}`, m);
+          schedule(message as KafkaMessage);
         }
         return;
       } catch (error) {
@@ -154,9 +218,10 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
 
   async function shutdown(): Promise<void> {
     abort.abort();
-    queues.release();
+    scheduler.close();
     if (cleanupTimer !== undefined) clearInterval(cleanupTimer);
-    await queues.idle();
+    await scheduler.idle();
+    while (commits.size > 0) await Promise.allSettled([...commits]);
     await stream
       ?.close()
       .catch((error: unknown) => logger.warn({ err: error }, 'inbox: stream close failed'));
@@ -187,6 +252,15 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
     if (consumer === undefined || abort.signal.aborted) return lastLag;
     let timer: NodeJS.Timeout | undefined;
     try {
+      // Offset commits are not awaited by the partitions: let those already requested land first, so the
+      // lag reflects every record this member has finished.
+      await Promise.race([
+        Promise.allSettled([...commits]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, LAG_TIMEOUT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
       const offsets = await Promise.race([
         consumer.getLag({ topics: [...o.topics] }),
         new Promise<never>((_, reject) => {
@@ -231,6 +305,9 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
         sessionTimeoutMs: o.sessionTimeoutMs,
         heartbeatIntervalMs: o.heartbeatIntervalMs,
         maxWaitTimeMs: o.maxWaitTimeMs,
+        fetchMaxBytes: o.fetchMaxBytes,
+        fetchMaxBytesPerPartition: o.fetchMaxBytesPerPartition,
+        highWaterMark: STREAM_HIGH_WATER_MARK,
       });
       if (missing.length === 0) {
         stream = await subscribe();
@@ -256,6 +333,7 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
       return closing;
     },
     stats: () => metrics.stats(),
+    timings: () => metrics.timings(),
     async metrics() {
       return metrics.render(await lag(), { group: o.groupId });
     },

@@ -10,8 +10,9 @@ import {
   type OptionSpec,
   rejectUnknown,
 } from '../options.ts';
-import type { Handler, Handlers, InboxDatabase, InboxEvent, InboxLogger } from '../types.ts';
+import type { BatchHandler, Handler, Handlers, InboxDatabase, InboxEvent, InboxLogger } from '../types.ts';
 import { silentLogger } from '../types.ts';
+import { type ResolvedHandler, resolveHandler } from './dispatch.ts';
 
 /** What happened to an event whose transaction committed. */
 export type TransactionOutcome = 'handled' | 'unhandled' | 'duplicate';
@@ -33,7 +34,7 @@ export interface InboxConsumerOptions<TEvents extends Record<string, unknown> = 
   /** Handlers by event type. */
   handlers: Handlers<TEvents>;
   /** Called for events whose type has no handler or is unknown; without it they are recorded and skipped. */
-  fallbackHandler?: Handler;
+  fallbackHandler?: Handler | BatchHandler;
   /** Header holding the event id (default `id`, the Event Router's). */
   idHeader?: string;
   /** Header holding the event type (default `eventType`, as `table.fields.additional.placement=type:header:eventType`). */
@@ -54,8 +55,27 @@ export interface InboxConsumerOptions<TEvents extends Record<string, unknown> = 
   cleanupBatchSize?: number;
   /** Where a group without committed offsets starts (default `earliest`). */
   startFrom?: 'earliest' | 'latest';
+  /**
+   * Batches: up to `maxRecords` consecutive records of one partition (default 500; `1` turns batching off)
+   * are handled in one transaction; a partition with fewer waits up to `lingerMs` (default 0: a batch takes
+   * what has arrived, and records arriving while a transaction runs form the next one).
+   */
+  batch?: { maxRecords?: number; lingerMs?: number };
+  /** Most database transactions running at once, over all partitions (default 4). */
+  concurrency?: number;
+  /**
+   * `'partition'` (default): one batch at a time per partition, in offset order. `'key'`: batches of one
+   * partition may run at once when they share no record key (order is kept per key, i.e. per aggregate).
+   */
+  ordering?: 'partition' | 'key';
   /** Records read ahead and not yet processed, over all partitions (default 1000). */
   maxInFlight?: number;
+  /** Bytes (keys, values, headers) read ahead and not yet processed, over all partitions (default 4 MiB). */
+  maxInFlightBytes?: number;
+  /** Most bytes one fetch brings, over all partitions (default 1 MiB; a larger first record still comes). */
+  fetchMaxBytes?: number;
+  /** Most bytes one fetch brings for one partition (default 256 KiB), so that a fetch mixes partitions. */
+  fetchMaxBytesPerPartition?: number;
   /** Consumer group session timeout (default 10 000 ms). */
   sessionTimeoutMs?: number;
   /** Heartbeat period (default 3000 ms). */
@@ -85,8 +105,8 @@ export interface ResolvedConsumerOptions {
   readonly topics: readonly string[];
   readonly database: InboxDatabase;
   readonly inbox: Inbox;
-  readonly handlers: Readonly<Record<string, Handler>>;
-  readonly fallbackHandler: Handler | undefined;
+  readonly handlers: Readonly<Record<string, ResolvedHandler>>;
+  readonly fallbackHandler: ResolvedHandler | undefined;
   readonly idHeader: string;
   readonly typeHeader: string;
   readonly typeFrom: ((payload: unknown, record: RawRecord) => string | undefined) | undefined;
@@ -99,7 +119,14 @@ export interface ResolvedConsumerOptions {
   readonly cleanupIntervalMs: number;
   readonly cleanupBatchSize: number;
   readonly startFrom: 'earliest' | 'latest';
+  readonly maxBatchRecords: number;
+  readonly lingerMs: number;
+  readonly concurrency: number;
+  readonly ordering: 'partition' | 'key';
   readonly maxInFlight: number;
+  readonly maxInFlightBytes: number;
+  readonly fetchMaxBytes: number;
+  readonly fetchMaxBytesPerPartition: number;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly maxWaitTimeMs: number;
@@ -147,7 +174,30 @@ export const CONSUMER_OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'cleanupIntervalMs', default: '`60000`', description: 'cleanup period; `0` turns it off' },
   { name: 'cleanupBatchSize', default: '`1000`', description: 'rows per cleanup DELETE' },
   { name: 'startFrom', default: '`earliest`', description: 'start of a group with no committed offset' },
+  {
+    name: 'batch.maxRecords',
+    default: '`500`',
+    description: 'records of one partition per transaction; `1` turns batching off',
+  },
+  { name: 'batch.lingerMs', default: '`0`', description: 'how long a short batch waits for more records' },
+  { name: 'concurrency', default: '`4`', description: 'database transactions at once, over all partitions' },
+  {
+    name: 'ordering',
+    default: "`'partition'`",
+    description: "`'key'`: batches of one partition run at once when their keys differ",
+  },
   { name: 'maxInFlight', default: '`1000`', description: 'records read ahead over all partitions' },
+  {
+    name: 'maxInFlightBytes',
+    default: '`4194304` (4 MiB)',
+    description: 'bytes read ahead over all partitions',
+  },
+  { name: 'fetchMaxBytes', default: '`1048576` (1 MiB)', description: 'bytes one fetch brings at most' },
+  {
+    name: 'fetchMaxBytesPerPartition',
+    default: '`262144` (256 KiB)',
+    description: 'bytes one fetch brings from one partition',
+  },
   { name: 'sessionTimeoutMs', default: '`10000`', description: 'group session timeout' },
   { name: 'heartbeatIntervalMs', default: '`3000`', description: 'group heartbeat period' },
   { name: 'maxWaitTimeMs', default: '`500`', description: 'longest broker wait of one fetch' },
@@ -251,10 +301,18 @@ export function resolveConsumerOptions(options: InboxConsumerOptions): ResolvedC
 
   if (!isPlainObject(options.handlers))
     throw new InboxConfigError('handlers', options.handlers, 'must be an object');
-  const handlers: Record<string, Handler> = {};
+  const handlers: Record<string, ResolvedHandler> = {};
   for (const [type, handler] of Object.entries(options.handlers)) {
     if (handler === undefined) continue;
-    handlers[type] = checkFunction<Handler>(`handlers.${type}`, handler) as Handler;
+    handlers[type] = resolveHandler(`handlers.${type}`, handler);
+  }
+
+  const batch = options.batch ?? {};
+  if (!isPlainObject(batch)) throw new InboxConfigError('batch', batch, 'must be an object');
+  rejectUnknown(batch, CONSUMER_OPTION_SPECS, 'batch.');
+  const ordering = options.ordering ?? 'partition';
+  if (ordering !== 'partition' && ordering !== 'key') {
+    throw new InboxConfigError('ordering', ordering, "must be 'partition' or 'key'");
   }
 
   const retry = options.retry ?? {};
@@ -314,7 +372,10 @@ export function resolveConsumerOptions(options: InboxConsumerOptions): ResolvedC
     database,
     inbox,
     handlers: Object.freeze(handlers),
-    fallbackHandler: checkFunction<Handler>('fallbackHandler', options.fallbackHandler),
+    fallbackHandler:
+      options.fallbackHandler === undefined
+        ? undefined
+        : resolveHandler('fallbackHandler', options.fallbackHandler),
     idHeader: checkString('idHeader', options.idHeader) ?? 'id',
     typeHeader: checkString('typeHeader', options.typeHeader) ?? 'eventType',
     typeFrom: checkFunction<ResolvedConsumerOptions['typeFrom']>('typeFrom', options.typeFrom),
@@ -327,7 +388,17 @@ export function resolveConsumerOptions(options: InboxConsumerOptions): ResolvedC
     cleanupIntervalMs: checkInteger('cleanupIntervalMs', options.cleanupIntervalMs, 0, DAY) ?? 60_000,
     cleanupBatchSize: checkInteger('cleanupBatchSize', options.cleanupBatchSize, 1, 100_000) ?? 1000,
     startFrom,
+    maxBatchRecords: checkInteger('batch.maxRecords', batch.maxRecords, 1, 5000) ?? 500,
+    lingerMs: checkInteger('batch.lingerMs', batch.lingerMs, 0, 60_000) ?? 0,
+    concurrency: checkInteger('concurrency', options.concurrency, 1, 1000) ?? 4,
+    ordering,
     maxInFlight: checkInteger('maxInFlight', options.maxInFlight, 1, 100_000) ?? 1000,
+    maxInFlightBytes:
+      checkInteger('maxInFlightBytes', options.maxInFlightBytes, 1024, 2 ** 31 - 1) ?? 4 * 1024 * 1024,
+    fetchMaxBytes: checkInteger('fetchMaxBytes', options.fetchMaxBytes, 1024, 2 ** 31 - 1) ?? 1024 * 1024,
+    fetchMaxBytesPerPartition:
+      checkInteger('fetchMaxBytesPerPartition', options.fetchMaxBytesPerPartition, 1024, 2 ** 31 - 1) ??
+      256 * 1024,
     sessionTimeoutMs,
     heartbeatIntervalMs,
     maxWaitTimeMs: checkInteger('maxWaitTimeMs', options.maxWaitTimeMs, 0, 600_000) ?? 500,

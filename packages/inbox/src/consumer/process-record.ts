@@ -1,13 +1,15 @@
 /**
  * What happens to one record: decode, then in ONE database transaction insert the inbox row and run the
- * handler; retry with backoff; dead-letter what cannot be handled; commit the Kafka offset only after the
- * transaction (or the dead-letter write) is durable. One call at a time per partition.
+ * handler; retry with backoff; dead-letter what cannot be handled. It resolves `done` only once the
+ * transaction (or the dead-letter write) is durable; the caller commits the Kafka offset after that.
+ * Used for batches of one and for each record of a batch that failed.
  */
 import type { KafkaMessage, OutflowProducer } from '@outflow/kafka';
 import { decodeRecord } from '../envelope.ts';
 import { InboxError } from '../errors.ts';
 import type { InboxEvent } from '../types.ts';
 import { type DeadLetterReason, deadLetterHeaders } from './dead-letter.ts';
+import { HandlerFailure, type ResolvedHandler, runHandlers } from './dispatch.ts';
 import type { InboxMetrics } from './metrics.ts';
 import type { ResolvedConsumerOptions, TransactionOutcome } from './options.ts';
 import { backoffDelay, sleep } from './retry.ts';
@@ -21,31 +23,47 @@ export interface ProcessContext {
   readonly signal: AbortSignal;
 }
 
-/** `done`: offset committed (or the commit was attempted); `aborted`: closing; `fatal`: stop the consumer. */
+/** `done`: the offset may be committed; `aborted`: closing; `fatal`: stop the consumer. */
 export type ProcessResult = { kind: 'done' } | { kind: 'aborted' } | { kind: 'fatal'; error: unknown };
 
-/** Marks an error thrown by a handler, as opposed to one from the inbox insert or the commit. */
-class HandlerFailure {
-  readonly cause: unknown;
-  constructor(cause: unknown) {
-    this.cause = cause;
-  }
-}
-
-function where(message: KafkaMessage) {
+/** Where a record was read, for log lines. */
+export function where(message: KafkaMessage) {
   return { topic: message.topic, partition: message.partition, offset: message.offset.toString() };
 }
 
-async function commitOffset(ctx: ProcessContext, message: KafkaMessage): Promise<void> {
-  try {
-    await message.commit();
-  } catch (error) {
-    // A rebalance took the partition: its next owner re-reads the record and the inbox skips it.
-    ctx.options.logger.warn({ ...where(message), err: error }, 'inbox: offset commit failed');
+/** The handler that takes `event`: its type's, else the fallback. */
+export function handlerFor(ctx: ProcessContext, event: InboxEvent): ResolvedHandler | undefined {
+  const { handlers, fallbackHandler } = ctx.options;
+  return (event.type === undefined ? undefined : handlers[event.type]) ?? fallbackHandler;
+}
+
+/** The end-to-end time of each event whose transaction just committed, from its record timestamp. */
+export function observeCommitted(ctx: ProcessContext, events: readonly InboxEvent[]): void {
+  const now = Date.now();
+  for (const event of events) ctx.metrics.observe('endToEnd', Math.max(0, now - Number(event.timestamp)));
+}
+
+/** Counts the outcome of a committed event and logs what deserves it. */
+export function countOutcome(ctx: ProcessContext, event: InboxEvent, outcome: TransactionOutcome): void {
+  const { metrics, options } = ctx;
+  const topicLabel = { topic: event.topic };
+  const at = { topic: event.topic, partition: event.partition, offset: event.offset.toString() };
+  if (outcome === 'duplicate') {
+    metrics.inc('duplicates', topicLabel);
+    options.logger.debug({ ...at, eventId: event.id }, 'inbox: duplicate skipped');
+  } else if (outcome === 'unhandled') {
+    metrics.inc('unhandled', { ...topicLabel, type: event.type ?? '' });
+    options.logger.info(
+      { ...at, eventId: event.id, type: event.type ?? null },
+      'inbox: no handler for this type, recorded and skipped',
+    );
+  } else {
+    metrics.inc('handled', { ...topicLabel, type: event.type ?? '' });
   }
 }
 
-async function deadLetter(
+/** Dead-letters `message` (retrying the write until it succeeds or the consumer closes). */
+export async function deadLetter(
   ctx: ProcessContext,
   message: KafkaMessage,
   reason: DeadLetterReason,
@@ -82,52 +100,62 @@ async function deadLetter(
   }
 }
 
-/** Runs the inbox insert and the handler in one transaction. */
-async function runOnce(ctx: ProcessContext, event: InboxEvent): Promise<TransactionOutcome> {
-  const { database, inbox, handlers, fallbackHandler } = ctx.options;
-  return database.transaction(async (tx) => {
-    const recorded = await inbox.record(tx, {
-      eventId: event.id,
-      eventType: event.type ?? null,
-      aggregateType: event.aggregateType,
-      aggregateId: event.aggregateId,
-      topic: event.topic,
-      partition: event.partition,
-      offset: event.offset,
-    });
-    if (recorded === 'duplicate') return 'duplicate';
-    const handler = (event.type === undefined ? undefined : handlers[event.type]) ?? fallbackHandler;
-    if (handler === undefined) return 'unhandled';
-    try {
-      await handler(tx, event);
-    } catch (error) {
-      throw new HandlerFailure(error);
-    }
-    return 'handled';
-  });
+/** The inbox row of `event`. */
+export function inboxRecordOf(event: InboxEvent) {
+  return {
+    eventId: event.id,
+    eventType: event.type ?? null,
+    aggregateType: event.aggregateType,
+    aggregateId: event.aggregateId,
+    topic: event.topic,
+    partition: event.partition,
+    offset: event.offset,
+  };
 }
 
-/** Processes one record to the end; never throws. */
-export async function processRecord(ctx: ProcessContext, message: KafkaMessage): Promise<ProcessResult> {
+/** Runs the inbox insert and the handler in one transaction. */
+async function runOnce(ctx: ProcessContext, event: InboxEvent): Promise<TransactionOutcome> {
+  const { database, inbox } = ctx.options;
+  const started = performance.now();
+  const outcome = await database.transaction<TransactionOutcome>(async (tx) => {
+    const recorded = await inbox.record(tx, inboxRecordOf(event));
+    if (recorded === 'duplicate') return 'duplicate';
+    const unhandled = await runHandlers(tx, [event], (e) => handlerFor(ctx, e), ctx.metrics);
+    return unhandled.size > 0 ? 'unhandled' : 'handled';
+  });
+  ctx.metrics.observe('transaction', performance.now() - started);
+  ctx.metrics.observe('batchRecords', 1);
+  observeCommitted(ctx, [event]);
+  return outcome;
+}
+
+/** Decoded records that need no transaction: skipped ones, and invalid ones that go to the DLQ at once. */
+export async function processUndecodable(
+  ctx: ProcessContext,
+  message: KafkaMessage,
+  decoded: Exclude<ReturnType<typeof decodeRecord>, { kind: 'event' }>,
+): Promise<ProcessResult> {
+  if (decoded.kind === 'skip') {
+    ctx.metrics.inc('skipped', { topic: message.topic, reason: decoded.reason });
+    return { kind: 'done' };
+  }
+  const reason: DeadLetterReason =
+    decoded.code === 'INBOX_PAYLOAD_INVALID' ? 'invalid-payload' : 'missing-event-id';
+  const error = new InboxError(decoded.code, decoded.message, { details: where(message) });
+  if ((await deadLetter(ctx, message, reason, error, 0)) === 'aborted') return { kind: 'aborted' };
+  return { kind: 'done' };
+}
+
+/** Processes one record to the end (the caller commits its offset on `done`); never throws. */
+export async function processRecord(
+  ctx: ProcessContext,
+  message: KafkaMessage,
+  decoded = decodeRecord(message, ctx.options),
+): Promise<ProcessResult> {
   const { options, metrics } = ctx;
   const { logger } = options;
   const topicLabel = { topic: message.topic };
-  metrics.inc('consumed', topicLabel);
-
-  const decoded = decodeRecord(message, options);
-  if (decoded.kind === 'skip') {
-    metrics.inc('skipped', { ...topicLabel, reason: decoded.reason });
-    await commitOffset(ctx, message);
-    return { kind: 'done' };
-  }
-  if (decoded.kind === 'invalid') {
-    const reason: DeadLetterReason =
-      decoded.code === 'INBOX_PAYLOAD_INVALID' ? 'invalid-payload' : 'missing-event-id';
-    const error = new InboxError(decoded.code, decoded.message, { details: where(message) });
-    if ((await deadLetter(ctx, message, reason, error, 0)) === 'aborted') return { kind: 'aborted' };
-    await commitOffset(ctx, message);
-    return { kind: 'done' };
-  }
+  if (decoded.kind !== 'event') return processUndecodable(ctx, message, decoded);
 
   const event = decoded.event;
   const backoff = { minMs: options.minBackoffMs, maxMs: options.maxBackoffMs };
@@ -164,7 +192,6 @@ export async function processRecord(ctx: ProcessContext, message: KafkaMessage):
       }
       if ((await deadLetter(ctx, message, 'handler-failed', error, attempt)) === 'aborted')
         return { kind: 'aborted' };
-      await commitOffset(ctx, message);
       return { kind: 'done' };
     }
   }
@@ -176,19 +203,6 @@ export async function processRecord(ctx: ProcessContext, message: KafkaMessage):
       return { kind: 'fatal', error };
     }
   }
-  const typeLabel = { ...topicLabel, type: event.type ?? '' };
-  if (outcome === 'duplicate') {
-    metrics.inc('duplicates', topicLabel);
-    logger.debug({ ...where(message), eventId: event.id }, 'inbox: duplicate skipped');
-  } else if (outcome === 'unhandled') {
-    metrics.inc('unhandled', typeLabel);
-    logger.info(
-      { ...where(message), eventId: event.id, type: event.type ?? null },
-      'inbox: no handler for this type, recorded and skipped',
-    );
-  } else {
-    metrics.inc('handled', typeLabel);
-  }
-  await commitOffset(ctx, message);
+  countOutcome(ctx, event, outcome);
   return { kind: 'done' };
 }

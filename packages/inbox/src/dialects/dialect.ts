@@ -18,6 +18,18 @@ export interface InboxSqlDialect {
    * with an error {@link isDuplicate} recognises.
    */
   insertSql(table: string): string;
+  /**
+   * The INSERT of `rows` inbox rows in one statement, parameters as {@link insertSql} row after row. MySQL:
+   * a plain INSERT that fails whole with a duplicate error (InnoDB rolls back only the statement). PostgreSQL:
+   * `ON CONFLICT DO NOTHING RETURNING event_id`, so the result names the ids it inserted.
+   */
+  insertManySql(table: string, rows: number): string;
+  /** The ids a {@link insertManySql} result names as inserted, or `undefined` if the dialect cannot say. */
+  insertedIds(result: unknown): string[] | undefined;
+  /** `SELECT event_id` of the rows among `count` ids (parameters) that exist. */
+  existingSql(table: string, count: number): string;
+  /** The `event_id` values of an {@link existingSql} result. */
+  existingIds(result: unknown): string[];
   /** Rows an INSERT or DELETE result reports as written. */
   insertedRows(result: unknown): number;
   /** True if `error` is the unique-key violation of a duplicate event id. */

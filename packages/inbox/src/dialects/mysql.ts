@@ -42,6 +42,28 @@ export function insertSql(table: string): string {
   return `INSERT INTO ${quote(table)} (${names}) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 }
 
+/** {@link insertSql} with `rows` value lists: one statement, all rows or (on a duplicate) none. */
+export function insertManySql(table: string, rows: number): string {
+  const names = INSERT_COLUMNS.map((c) => quote(c)).join(', ');
+  return `INSERT INTO ${quote(table)} (${names}) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+}
+
+/** A plain INSERT does not name its rows (and `INSERT IGNORE` would hide other errors too). */
+export function insertedIds(): undefined {
+  return undefined;
+}
+
+/** The ids among `count` parameters that have a row. */
+export function existingSql(table: string, count: number): string {
+  return `SELECT \`event_id\` FROM ${quote(table)} WHERE \`event_id\` IN (${Array(count).fill('?').join(', ')})`;
+}
+
+/** mysql2/promise resolves `[rows, fields]`. */
+export function existingIds(result: unknown): string[] {
+  const rows = (Array.isArray(result) ? result[0] : result) as { event_id: string }[];
+  return Array.isArray(rows) ? rows.map((r) => String(r.event_id)) : [];
+}
+
 /** mysql2/promise resolves `[ResultSetHeader, fields]`. */
 export function insertedRows(result: unknown): number {
   const header = Array.isArray(result) ? result[0] : result;
@@ -69,6 +91,10 @@ export const mysqlDialect: InboxSqlDialect = {
   quote,
   ddl,
   insertSql,
+  insertManySql,
+  insertedIds,
+  existingSql,
+  existingIds,
   insertedRows,
   isDuplicate,
   cleanupSql,

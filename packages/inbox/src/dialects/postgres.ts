@@ -43,6 +43,40 @@ export function insertSql(table: string): string {
   );
 }
 
+/** Numbered value lists `($1, …, $7), ($8, …)` for `rows` rows of `columns` parameters. */
+function valueLists(rows: number, columns: number): string {
+  const lists: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    lists.push(`(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`);
+  }
+  return lists.join(', ');
+}
+
+/** {@link insertSql} with `rows` value lists; `RETURNING` names the rows that were new. */
+export function insertManySql(table: string, rows: number): string {
+  const names = INSERT_COLUMNS.map((c) => quote(c)).join(', ');
+  return (
+    `INSERT INTO ${quote(table)} (${names}) VALUES ${valueLists(rows, INSERT_COLUMNS.length)} ` +
+    'ON CONFLICT ("event_id") DO NOTHING RETURNING "event_id"'
+  );
+}
+
+/** The `event_id`s a pg result returned. */
+export function existingIds(result: unknown): string[] {
+  const rows = (result as { rows?: { event_id: string }[] } | undefined)?.rows;
+  return Array.isArray(rows) ? rows.map((r) => String(r.event_id)) : [];
+}
+
+/** The ids `RETURNING` gave: the rows this statement inserted. */
+export function insertedIds(result: unknown): string[] {
+  return existingIds(result);
+}
+
+/** The ids among `count` parameters that have a row. */
+export function existingSql(table: string, count: number): string {
+  return `SELECT "event_id" FROM ${quote(table)} WHERE "event_id" IN (${valueLists(1, count).slice(1, -1)})`;
+}
+
 /** pg resolves a result with `rowCount`. */
 export function insertedRows(result: unknown): number {
   const count = (result as { rowCount?: unknown } | undefined)?.rowCount;
@@ -68,6 +102,10 @@ export const postgresDialect: InboxSqlDialect = {
   quote,
   ddl,
   insertSql,
+  insertManySql,
+  insertedIds,
+  existingSql,
+  existingIds,
   insertedRows,
   isDuplicate,
   cleanupSql,
