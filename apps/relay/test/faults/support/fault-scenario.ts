@@ -40,7 +40,7 @@ import {
   readStatus,
   type StatusSample,
 } from './relay-observer.ts';
-import { type FaultRow, faultDuration, recordRow } from './report.ts';
+import { faultDuration, recordRow } from './report.ts';
 import { type SteadyLoad, startSteadyLoad } from './steady-load.ts';
 
 /** What a fault's steps can reach. */
