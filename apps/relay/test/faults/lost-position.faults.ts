@@ -69,7 +69,7 @@ const binlogPurged: Fault = {
       const current = String((status as { File: string }[])[0]?.File);
       // MariaDB keeps a file while InnoDB may still need it for crash recovery (until the binlog checkpoint
       // after the rotation): purge again until only the current file is left.
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 120_000;
       for (;;) {
         await c.query(`PURGE BINARY LOGS TO '${current}'`);
         const [logs] = await c.query('SHOW BINARY LOGS');
