@@ -1,17 +1,32 @@
 /**
- * `npm run infra -- up|down|status [--only mariadb,postgres,kafka]`: the project's local services.
+ * `npm run infra -- up|down|status|restart|kill|pause|resume [--only mariadb,postgres,kafka]`: the project's
+ * local services, and faults to inject into them.
  * Exit code 0 on success, 1 when a service could not be started or stopped, 2 on a usage error.
  */
 import { isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENV_VARS, parseServices, type ServiceName } from './config.ts';
-import { down, InfraError, status, up } from './index.ts';
+import {
+  down,
+  type FaultResult,
+  InfraError,
+  killServices,
+  pauseServices,
+  restartServices,
+  resumeServices,
+  status,
+  up,
+} from './index.ts';
 
-const USAGE = `usage: npm run infra -- <up|down|status> [--only mariadb,postgres,kafka]
+const USAGE = `usage: npm run infra -- <command> [--only mariadb,postgres,kafka]
 
-  up      start the services that are not running (data in .data/), wait until they answer
-  down    stop the services started from this data folder
-  status  show which services run, with pid and port
+  up       start the services that are not running (data in .data/), wait until they answer
+  down     stop the services started from this data folder, each with its whole process tree
+  status   show which services run, with pid and port
+  restart  down, then up
+  kill     SIGKILL each service's whole process tree (a crash; \`up\` starts it again)
+  pause    SIGSTOP each service's process tree (a hung host)
+  resume   SIGCONT each service's process tree
 
 environment:
 ${ENV_VARS.map((v) => `  ${v.name.padEnd(30)} ${v.description} (default ${v.default})`).join('\n')}`;
@@ -22,6 +37,15 @@ const show = (path: string) => {
   return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 };
 const pad = (name: string) => name.padEnd(8);
+
+function report(results: readonly FaultResult[], done: string): number {
+  for (const r of results) {
+    const what =
+      r.outcome === 'not-running' ? 'not running' : `${done}: pid ${r.pid}, ${r.processes} processes`;
+    console.log(`${pad(r.service)} ${what}`);
+  }
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -54,11 +78,24 @@ async function main(argv: string[]): Promise<number> {
     case 'down': {
       for (const s of await down({ only })) {
         const what =
-          s.outcome === 'not-running' ? 'not running' : `${s.outcome} (pid ${s.pid}) in ${s.elapsedMs} ms`;
+          s.outcome === 'not-running'
+            ? 'not running'
+            : `${s.outcome} (pid ${s.pid}, ${s.processes} processes) in ${s.elapsedMs} ms`;
         console.log(`${pad(s.service)} ${what}`);
       }
       return 0;
     }
+    case 'restart': {
+      const result = await restartServices({ only, progress: (message) => console.log(message) });
+      for (const s of result.services) console.log(`${pad(s.service)} restarted, pid ${s.pid}`);
+      return 0;
+    }
+    case 'kill':
+      return report(await killServices({ only }), 'killed');
+    case 'pause':
+      return report(await pauseServices({ only }), 'paused (SIGSTOP)');
+    case 'resume':
+      return report(await resumeServices({ only }), 'resumed (SIGCONT)');
     case 'status': {
       for (const s of await status({ only })) {
         const what = !s.running ? 'stopped' : s.ready ? 'running' : 'running (not answering)';

@@ -5,8 +5,10 @@
  */
 import { type InfraConfig, loadConfig, SERVICES, type ServiceName } from './config.ts';
 import { InfraError } from './errors.ts';
+import { type FaultResult, killService, pauseService, resumeService } from './faults.ts';
 import { kafkaService } from './kafka.ts';
 import {
+  DEFAULT_GRACE_MS,
   downService,
   type ServiceDownResult,
   type ServiceStatus,
@@ -20,6 +22,7 @@ import type { Progress, Service } from './service.ts';
 
 export { ENV_VARS, type InfraConfig, loadConfig, SERVICES, type ServiceName } from './config.ts';
 export { InfraError, type InfraErrorCode } from './errors.ts';
+export type { FaultResult } from './faults.ts';
 export type { ServiceDownResult, ServiceStatus, ServiceUpResult } from './lifecycle.ts';
 export type { Progress } from './service.ts';
 
@@ -92,10 +95,45 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   return { services: results, started };
 }
 
-/** Stops the services (in parallel) that run from this data folder; others are reported `not-running`. */
-export async function down(options: InfraOptions = {}): Promise<ServiceDownResult[]> {
+/** Options of {@link down}. */
+export interface DownOptions extends InfraOptions {
+  /** Time each service gets to stop on its own before it is made to (default 20 s). */
+  graceMs?: number;
+}
+
+/**
+ * Stops the services (in parallel) that run from this data folder, each with its whole process tree, and
+ * resolves once none of their processes is left; others are reported `not-running`.
+ */
+export async function down(options: DownOptions = {}): Promise<ServiceDownResult[]> {
   const config = loadConfig(options.env);
-  return Promise.all(services(config, options.only).map(downService));
+  return Promise.all(
+    services(config, options.only).map((s) => downService(s, options.graceMs ?? DEFAULT_GRACE_MS)),
+  );
+}
+
+/** Stops then starts the services cleanly (see {@link down} and {@link up}). */
+export async function restartServices(options: UpOptions & DownOptions = {}): Promise<UpResult> {
+  await down(options);
+  return up(options);
+}
+
+/**
+ * SIGKILLs each service's whole process tree (a crash) and resolves once all its processes are gone; the
+ * next {@link up} starts it again.
+ */
+export async function killServices(options: InfraOptions = {}): Promise<FaultResult[]> {
+  return Promise.all(services(loadConfig(options.env), options.only).map(killService));
+}
+
+/** SIGSTOPs each service's whole process tree: connections stay open, nothing answers. */
+export async function pauseServices(options: InfraOptions = {}): Promise<FaultResult[]> {
+  return Promise.all(services(loadConfig(options.env), options.only).map(pauseService));
+}
+
+/** SIGCONTs each service's whole process tree (undoes {@link pauseServices}). */
+export async function resumeServices(options: InfraOptions = {}): Promise<FaultResult[]> {
+  return Promise.all(services(loadConfig(options.env), options.only).map(resumeService));
 }
 
 /** Reports, for each service, whether our instance runs and answers, with its pid, port and files. */

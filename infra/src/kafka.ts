@@ -200,6 +200,7 @@ export function kafkaService(config: InfraConfig): Service {
     logFile,
     pidFile,
     processMarkers: ['kafka.Kafka', serverProperties],
+    program: 'java',
     stopSignal: 'SIGTERM',
     async checkPrerequisites() {
       await java();

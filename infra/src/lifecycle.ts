@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceName } from './config.ts';
 import { InfraError } from './errors.ts';
-import { isAlive, ownedPid, portAnswers, readPid, stopProcess, waitFor } from './process.ts';
+import { isAlive, ownedPid, portAnswers, readPid, removePid, waitFor } from './process.ts';
+import { cwdOf, killTree, type ProcStat, processTree, stopTree, type TreeSpec } from './process-tree.ts';
 import type { Progress, Service } from './service.ts';
 
 /** What `up` did for one service. */
@@ -22,9 +23,14 @@ export interface ServiceUpResult {
 /** What `down` did for one service. */
 export interface ServiceDownResult {
   readonly service: ServiceName;
-  /** `stopped` cleanly, `killed` after the grace period, or `not-running`. */
+  /**
+   * `stopped` cleanly, `killed` after the grace period (or leftovers of a crashed instance were killed), or
+   * `not-running`.
+   */
   readonly outcome: 'stopped' | 'killed' | 'not-running';
   readonly pid?: number;
+  /** How many processes the service's tree had when the stop began (its main process included). */
+  readonly processes?: number;
   readonly elapsedMs: number;
 }
 
@@ -48,7 +54,7 @@ const LOCK_TIMEOUT_MS = 180_000;
  * or stop the same service at once; the second waits, then finds the service running. A lock whose holder
  * died is taken over.
  */
-async function withLock<T>(service: Service, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(service: Service, fn: () => Promise<T>): Promise<T> {
   const file = `${service.dataDir}.lock`;
   mkdirSync(dirname(file), { recursive: true });
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
@@ -122,6 +128,16 @@ async function upUnlocked(service: Service, progress: Progress): Promise<Service
     return result('already-running', running);
   }
   await service.checkPrerequisites();
+  const left = leftovers(service);
+  if (left !== undefined) {
+    // A crashed instance's children still hold its resources (PostgreSQL: the shared memory block, which
+    // makes a new postmaster refuse to start); they are ours by group and program, so end them first.
+    progress(
+      `${service.name}: ending ${left.length} leftover process(es) of a crashed instance: ${left.map((p) => p.pid).join(', ')}`,
+    );
+    await killTree(treeOf(service));
+  }
+  await clearStalePid(service);
   for (const { port, variable } of service.listens) {
     if (await portAnswers(port)) {
       throw new InfraError(
@@ -135,18 +151,91 @@ async function upUnlocked(service: Service, progress: Progress): Promise<Service
   return result('started', pid);
 }
 
-/** Stops our instance of `service`, if it runs. Never signals a process whose command line is not ours. */
-export function downService(service: Service): Promise<ServiceDownResult> {
-  return withLock(service, () => downUnlocked(service));
+/** Default time `down` gives a service to stop on its polite signal before it is made to stop. */
+export const DEFAULT_GRACE_MS = 20_000;
+
+/**
+ * Stops our instance of `service`, if it runs, with its whole process tree, and resolves once every process
+ * of it is gone: the service's stop signal, `graceMs` to finish, its immediate-stop signal if it has one, then
+ * SIGKILL for whatever is left. Leftovers of a crashed instance are killed too. Never signals a process whose
+ * command line (main process) or program and process group (leftovers) are not ours.
+ */
+export function downService(service: Service, graceMs = DEFAULT_GRACE_MS): Promise<ServiceDownResult> {
+  return withLock(service, () => downUnlocked(service, graceMs));
 }
 
-async function downUnlocked(service: Service): Promise<ServiceDownResult> {
+async function downUnlocked(service: Service, graceMs: number): Promise<ServiceDownResult> {
   const began = Date.now();
   const pid = ownedPid(service.pidFile, service.processMarkers);
-  if (pid === undefined)
-    return { service: service.name, outcome: 'not-running', elapsedMs: Date.now() - began };
-  const outcome = await stopProcess(pid, { signal: service.stopSignal, timeoutMs: 30_000 });
-  return { service: service.name, outcome, pid, elapsedMs: Date.now() - began };
+  if (pid === undefined) {
+    const left = leftovers(service);
+    if (left === undefined) {
+      return { service: service.name, outcome: 'not-running', elapsedMs: Date.now() - began };
+    }
+    await killTree(treeOf(service));
+    return {
+      service: service.name,
+      outcome: 'killed',
+      pid: left[0]?.pid,
+      processes: left.length,
+      elapsedMs: Date.now() - began,
+    };
+  }
+  const processes = processTree(treeOf(service, pid)).length;
+  const outcome = await stopTree(
+    { ...treeOf(service), root: pid },
+    {
+      signal: service.stopSignal,
+      graceMs,
+      ...(service.immediateSignal === undefined
+        ? {}
+        : { escalate: service.immediateSignal, escalateMs: 10_000 }),
+    },
+  );
+  return { service: service.name, outcome, pid, processes, elapsedMs: Date.now() - began };
+}
+
+/**
+ * The processes of `service`: the tree under its main process `root` (when running) and every process that
+ * runs the service's program from inside its data folder (the working directory each of them inherits), so
+ * children orphaned by a crash of the main process are included.
+ */
+export function treeOf(service: Service, root?: number): TreeSpec {
+  const inside = (dir: string | undefined) =>
+    dir !== undefined && (dir === service.dataDir || dir.startsWith(`${service.dataDir}/`));
+  return {
+    ...(root === undefined ? {} : { root }),
+    belongs: (p) => p.comm === service.program && inside(cwdOf(p.pid)),
+  };
+}
+
+/**
+ * Waits for the recorded main process of a crashed instance to be reaped, and removes its pid file if it
+ * is not: a zombie still answers `kill(pid, 0)`, and PostgreSQL would take it for a running postmaster and
+ * refuse to start ("lock file postmaster.pid already exists").
+ */
+async function clearStalePid(service: Service): Promise<void> {
+  const pid = readPid(service.pidFile);
+  if (pid === undefined || isAlive(pid)) return;
+  const exists = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  if (!(await waitFor(() => !exists(), { timeoutMs: 10_000, intervalMs: 100 }))) removePid(service.pidFile);
+}
+
+/**
+ * Processes left by a crashed instance of `service` (whose main process is gone, e.g. an orphaned
+ * PostgreSQL walsender), or undefined when there are none or the service runs.
+ */
+export function leftovers(service: Service): ProcStat[] | undefined {
+  if (ownedPid(service.pidFile, service.processMarkers) !== undefined) return undefined;
+  const processes = processTree(treeOf(service));
+  return processes.length === 0 ? undefined : processes;
 }
 
 /** Reports whether our instance of `service` runs and answers. */

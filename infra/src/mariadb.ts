@@ -96,6 +96,7 @@ export function mariadbService(config: InfraConfig): Service {
     logFile,
     pidFile,
     processMarkers: ['mariadbd', `--datadir=${dataDir}`],
+    program: 'mariadbd',
     stopSignal: 'SIGTERM',
     async checkPrerequisites() {
       programs();

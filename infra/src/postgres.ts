@@ -10,7 +10,7 @@ const READY_TIMEOUT_S = 30;
 const SERVICE_USER = 'postgres';
 
 /** Folder of the newest PostgreSQL server binaries (Debian keeps each major under /usr/lib/postgresql). */
-function binDir(): string {
+export function binDir(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root)
     ? readdirSync(root)
@@ -173,8 +173,13 @@ export function postgresService(config: InfraConfig): Service {
     logFile,
     pidFile: join(dataDir, 'postmaster.pid'),
     processMarkers: ['postgres', dataDir],
+    program: 'postgres',
     // SIGINT is PostgreSQL's "fast" shutdown: SIGTERM ("smart") would wait for every client to disconnect.
+    // A fast shutdown still waits for each walsender to send its client all WAL up to the shutdown
+    // checkpoint, which never ends when a replication client stops reading; SIGQUIT ("immediate") then ends
+    // every backend at once (the next start recovers from the WAL).
     stopSignal: 'SIGINT',
+    immediateSignal: 'SIGQUIT',
     async checkPrerequisites() {
       binDir();
       if (asRoot) {

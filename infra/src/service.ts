@@ -5,8 +5,8 @@ export type Progress = (message: string) => void;
 
 /**
  * One managed service. `lifecycle.ts` drives it: it checks liveness through `pidFile` + `processMarkers`,
- * refuses a port taken by someone else, calls `start` only when the service is not running, and stops it by
- * pid. `start` initialises on first use, launches the process detached and resolves once it answers.
+ * refuses a port taken by someone else, calls `start` only when the service is not running, and stops its
+ * whole process tree (see `process-tree.ts`). `start` initialises on first use, launches the process detached and resolves once it answers.
  */
 export interface Service {
   readonly name: ServiceName;
@@ -21,8 +21,15 @@ export interface Service {
   readonly pidFile: string;
   /** Substrings of the main process's command line that prove it is ours (checked before any signal). */
   readonly processMarkers: readonly string[];
+  /**
+   * Executable name (`/proc/<pid>/comm`) of the service's processes: leftovers of a crashed instance are
+   * ended only when every one of them carries it.
+   */
+  readonly program: string;
   /** Signal asking for a clean, prompt shutdown. */
   readonly stopSignal: NodeJS.Signals;
+  /** Signal for an immediate shutdown, sent when the clean one overruns its grace period (before SIGKILL). */
+  readonly immediateSignal?: NodeJS.Signals;
   /** Throws `INFRA_PREREQUISITE_MISSING` naming the package to install when a program is missing. */
   checkPrerequisites(): Promise<void>;
   /** Initialises if needed, starts the service and waits until it is ready; resolves the main pid. */
