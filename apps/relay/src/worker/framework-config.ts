@@ -303,7 +303,10 @@ function checkTransforms(
       options[name.slice(prefix.length)] = value;
     }
     try {
-      out.push({ alias, plugin, values: plugin.configDef.parse(options).values });
+      const values = plugin.configDef.parse(options).values;
+      const together = plugin.validate?.(values) ?? [];
+      for (const p of together) problems.push({ property: prefix + p.property, message: p.message });
+      if (together.length === 0) out.push({ alias, plugin, values });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       for (const p of error.problems) problems.push({ property: prefix + p.property, message: p.message });
