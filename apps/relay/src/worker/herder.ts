@@ -1,12 +1,17 @@
-import { type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
+import { type ConfigProblem, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
 import { connectorNotFound, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
 import type { ConfigStore, TargetState } from './config-store.ts';
 import { ConnectorRunner, formatTrace } from './connector-runner.ts';
-import { type ValidatedConnectorConfig, validateConnectorConfig } from './framework-config.ts';
+import {
+  invalidConnectorConfig,
+  type ValidatedConnectorConfig,
+  validateConnectorConfig,
+} from './framework-config.ts';
 import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
+import { checkAgainstRelay } from './relay-checks.ts';
 
 /** `GET /connectors/{name}`: the answer shape of Kafka Connect's `ConnectorInfo`. */
 export interface ConnectorInfo {
@@ -153,7 +158,17 @@ export class Herder {
         if (v === SECRET_MASK && stored !== undefined && isSecret(k, existing?.validated?.plugin))
           merged[k] = stored;
       }
-      const validated = this.#validate(name, merged);
+      const relayProblems = this.checkAgainstRelay(name, merged);
+      const className = merged['connector.class']?.trim();
+      let validated: ValidatedConnectorConfig;
+      try {
+        validated = this.#validate(name, merged);
+      } catch (error) {
+        if (relayProblems.length === 0 || !(error instanceof WorkerError)) throw error;
+        if (error.code !== 'CONNECTOR_CONFIG_INVALID') throw error;
+        throw invalidConnectorConfig([...error.problems, ...relayProblems], className);
+      }
+      if (relayProblems.length > 0) throw invalidConnectorConfig(relayProblems, className);
       if (existing !== undefined && existing.invalid === undefined && sameConfig(existing.config, merged)) {
         this.#o.logger.info({ connector: name }, 'connector configuration unchanged; its task keeps running');
         return { created: false, changed: false, info: this.info(name) };
@@ -178,6 +193,16 @@ export class Herder {
       await this.#apply(name, entry);
       return { created: existing === undefined, changed: true, info: this.info(name) };
     });
+  }
+
+  /**
+   * What a configuration for connector `name` conflicts with in this relay (another connector's
+   * `database.server.id`) or in its storage (too large to store); see `checkAgainstRelay`.
+   */
+  checkAgainstRelay(name: string, config: Readonly<Record<string, string>>): ConfigProblem[] {
+    const others: [string, Readonly<Record<string, string>>][] = [];
+    for (const [other, entry] of this.#entries) if (other !== name) others.push([other, entry.config]);
+    return checkAgainstRelay(name, config, others, !this.#entries.has(name));
   }
 
   /** Deletes a connector: stops its task and forgets its configuration. Its offsets are kept. */
