@@ -114,7 +114,6 @@ test('the REST API keeps answering while rows meet the formerly catastrophic reg
         ...mysqlSourceConfig({ database: db.name, onlyDatabase: true }),
         'topic.prefix': name,
         ...stringConverters,
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: Java replacement syntax, not a template
         ...eventRouterConfig(`${name}.\${routedByValue}`, {
           'transforms.outbox.route.topic.regex': '(?<routedByValue>(a+)+)',
         }),
