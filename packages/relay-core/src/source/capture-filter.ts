@@ -15,6 +15,9 @@ export interface CaptureListsOptions {
   readonly isSystemNamespace: (namespace: string) => boolean;
 }
 
+/** Table answers remembered by a CaptureLists. */
+const MEMO_LIMIT = 4096;
+
 /** Decides which namespaces, tables and columns a source captures. */
 export class CaptureLists {
   readonly #isSystem: (namespace: string) => boolean;
@@ -23,6 +26,7 @@ export class CaptureLists {
   readonly #tableInclude: ConfigRegex[] | null;
   readonly #tableExclude: ConfigRegex[] | null;
   readonly #columnExclude: ConfigRegex[] | null;
+  readonly #tables = new Map<string, boolean>();
 
   constructor(options: CaptureListsOptions) {
     this.#isSystem = options.isSystemNamespace;
@@ -43,11 +47,19 @@ export class CaptureLists {
 
   /** True when changes of `namespace.table` are captured. */
   includesTable(namespace: string, table: string): boolean {
-    if (!this.includesNamespace(namespace)) return false;
     const id = `${namespace}.${table}`;
-    if (this.#tableInclude !== null && !matchesAny(this.#tableInclude, id)) return false;
-    if (this.#tableExclude !== null && matchesAny(this.#tableExclude, id)) return false;
-    return true;
+    // Asked for every change event; a database has few tables, so each answer is worked out once.
+    const memoKey = `${namespace}\u0000${table}`;
+    let included = this.#tables.get(memoKey);
+    if (included === undefined) {
+      included =
+        this.includesNamespace(namespace) &&
+        (this.#tableInclude === null || matchesAny(this.#tableInclude, id)) &&
+        (this.#tableExclude === null || !matchesAny(this.#tableExclude, id));
+      if (this.#tables.size >= MEMO_LIMIT) this.#tables.clear();
+      this.#tables.set(memoKey, included);
+    }
+    return included;
   }
 
   /** True when `column` of `namespace.table` is emitted (not matched by `column.exclude.list`). */
