@@ -157,6 +157,18 @@ describe('configuration checked when submitted (fakes)', () => {
     assert.equal((await inject('DELETE', `/connectors/${old}`)).statusCode, 204);
   });
 
+  it('connectors stored with one database.server.id before this check still run, with a warning', async () => {
+    await t.relay.close();
+    const stored = new Map([
+      ['one', { config: { ...CONFIG, name: 'one' }, targetState: 'PAUSED' as const }],
+      ['two', { config: { ...CONFIG, name: 'two' }, targetState: 'PAUSED' as const }],
+    ]);
+    t = await createTestRelay({ configStore: createMemoryConfigStore(stored) });
+    assert.deepEqual((await inject('GET', '/connectors')).json(), ['one', 'two']);
+    assert.match(t.logs(), /5401 is already used by connector 'two'/);
+    assert.match(t.logs(), /5401 is already used by connector 'one'/);
+  });
+
   it('a configuration too large for one config-topic write is a 400 naming the biggest property', async () => {
     const big = { ...CONFIG, 'database.hostname': 'h'.repeat(9 * 1024 * 1024) };
     refused(

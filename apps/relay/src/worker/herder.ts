@@ -99,6 +99,10 @@ export class Herder {
         this.#o.scrubber.addConfig(entry.config, entry.validated?.plugin);
         await this.#apply(name, entry);
       }
+      // Stored before these checks existed: run as they are, but say what will go wrong.
+      for (const [name, entry] of this.#entries)
+        for (const problem of this.checkAgainstRelay(name, entry.config))
+          this.#o.logger.warn({ connector: name, property: problem.property }, problem.message);
     });
   }
 
