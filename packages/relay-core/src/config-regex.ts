@@ -10,9 +10,10 @@ import { RelayError } from './errors.ts';
  * process. So every pattern runs on RE2 (the `re2js` port), whose matching time is linear in the input.
  *
  * Java syntax that RE2 reads the same way is passed through: named groups `(?<name>…)`, `\A`, `\z`,
- * `\Q…\E`, inline flags `(?i)`, `(?s)`, `(?m)`. Java syntax that cannot run in linear time (backreferences,
+ * `\Q…\E`, inline flags `(?i)`, `(?s)`, `(?m)`; the POSIX classes `\p{Alpha}`, `\P{Digit}`… become RE2's
+ * `[[:alpha:]]`, `[[:^digit:]]`. Java syntax that cannot run in linear time (backreferences,
  * lookaround, atomic groups, possessive quantifiers) or that RE2 would read differently (nested classes,
- * class intersections, `\p{Alpha}`-style POSIX classes, the `x`, `d` and `U` flags) is refused with a
+ * class intersections, `\p{javaLowerCase}`-style classes, the `x`, `d` and `U` flags) is refused with a
  * message saying why, never silently read another way.
  */
 
@@ -104,8 +105,12 @@ const refuse = (pattern: string, what: string): never => {
 };
 
 const LINEAR = 'which cannot run in linear time, so no row can be allowed to meet it';
+/** Java's US-ASCII POSIX classes (`\p{Alpha}`), which RE2 spells `[:alpha:]` with the same members. */
 const JAVA_POSIX =
-  /^\\[pP]\{(?:Is)?(?:Lower|Upper|ASCII|Alpha|Digit|Alnum|Punct|Graph|Print|Blank|Cntrl|XDigit|Space|java\w*)\}/;
+  /^\\([pP])\{(Lower|Upper|ASCII|Alpha|Digit|Alnum|Punct|Graph|Print|Blank|Cntrl|XDigit|Space)\}/;
+/** Java-only property spellings RE2 has no equivalent for. */
+const JAVA_ONLY_PROPERTY =
+  /^\\[pP]\{(?:Is(?:Lower|Upper|ASCII|Alpha|Digit|Alnum|Punct|Graph|Print|Blank|Cntrl|XDigit|Space)|java\w*)\}/;
 
 /**
  * Rewrites the Java-only spellings RE2 can run and refuses the rest (see the module comment). Scans the
@@ -130,8 +135,18 @@ function translateJavaRegex(pattern: string): string {
       if (!inClass && /[1-9]/.test(next)) refuse(pattern, `a backreference (\\${next}), ${LINEAR}`);
       if (next === 'k' && pattern[i + 2] === '<')
         refuse(pattern, `a named backreference (\\k<…>), ${LINEAR}`);
-      if (JAVA_POSIX.test(rest))
-        refuse(pattern, `a Java POSIX class (${JAVA_POSIX.exec(rest)?.[0]}); write it as a bracket class`);
+      const posix = JAVA_POSIX.exec(rest);
+      if (posix !== null) {
+        const name = `[:${posix[1] === 'P' ? '^' : ''}${(posix[2] as string).toLowerCase()}:]`;
+        out += inClass ? name : `[${name}]`;
+        i += posix[0].length;
+        continue;
+      }
+      if (JAVA_ONLY_PROPERTY.test(rest))
+        refuse(
+          pattern,
+          `a Java-only class (${JAVA_ONLY_PROPERTY.exec(rest)?.[0]}); write it as a bracket class`,
+        );
       // Java's \Z also matches before a final line terminator; routed values hold none, so \z is the same.
       out += next === 'Z' ? '\\z' : `\\${next}`;
       i += 2;

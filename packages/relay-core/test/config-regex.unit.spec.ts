@@ -41,6 +41,12 @@ describe('configuration regexes (Java syntax, RE2 engine)', () => {
     assert.equal(compileConfigRegex('[]a]+').matchesWhole(']a'), true);
     assert.equal(compileConfigRegex('x}+').matchesWhole('x}}'), true);
     assert.equal(compileConfigRegex('order', { caseInsensitive: true }).matchesWhole('Order'), true);
+    // Java's POSIX classes, outside and inside a bracket class, negated too.
+    assert.equal(compileConfigRegex('\\p{Alpha}+\\P{Alpha}').matchesWhole('Order1'), true);
+    assert.equal(compileConfigRegex('\\p{Alpha}+\\P{Alpha}').matchesWhole('Order'), false);
+    assert.equal(compileConfigRegex('[\\p{Upper}\\p{Digit}_]+').matchesWhole('A_1'), true);
+    assert.equal(compileConfigRegex('[\\p{Upper}\\p{Digit}_]+').matchesWhole('a'), false);
+    assert.equal(compileConfigRegex('[\\P{Alnum}]').matchesWhole('.'), true);
   });
 
   it('refuses what cannot run in linear time, saying why', () => {
@@ -65,7 +71,8 @@ describe('configuration regexes (Java syntax, RE2 engine)', () => {
     for (const [pattern, why] of [
       ['[a-z&&[^aeiou]]', /intersection/],
       ['[a[b]]', /nested character class/],
-      ['\\p{Alpha}+', /POSIX class/],
+      ['\\p{javaLowerCase}', /Java-only class/],
+      ['\\p{IsAlpha}', /Java-only class/],
       ['(?x) a', /inline flag 'x'/],
       ['(?U)a', /inline flag 'U'/],
       ['(', /not a valid regular expression/],
