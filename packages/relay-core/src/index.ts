@@ -7,6 +7,16 @@ export {
   type ParsedConfig,
   SECRET_MASK,
 } from './config-def.ts';
+export {
+  type ConfigRegex,
+  ConfigRegexError,
+  type ConfigRegexMatch,
+  type ConfigRegexOptions,
+  type ConfigReplacement,
+  checkConfigRegex,
+  compileConfigRegex,
+  compileConfigReplacement,
+} from './config-regex.ts';
 export type { Converter, OffsetStore, Sink, SourceTask, SourceTaskContext, Transform } from './contracts.ts';
 export {
   buildChangeRecord,

@@ -29,5 +29,10 @@ export interface TransformPlugin {
   readonly version: string;
   /** Declares every option the transform supports; any other `transforms.<name>.*` option is rejected. */
   readonly configDef: ConfigDef;
+  /**
+   * Checks options together, after each was parsed (e.g. a replacement against its regex), so that a
+   * configuration that would fail in `create` is refused when it is submitted; returns the problems found.
+   */
+  validate?(values: Readonly<Record<string, unknown>>): readonly { property: string; message: string }[];
   create(values: Readonly<Record<string, unknown>>, logger: Logger): Transform;
 }

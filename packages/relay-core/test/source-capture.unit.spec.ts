@@ -24,6 +24,13 @@ describe('source capture lists', () => {
   it('names a pattern that does not compile', () => {
     assert.equal(validateRegexList(['ok.*']), undefined);
     assert.match(validateRegexList(['a(']) ?? '', /'a\(' is not a valid regular expression/);
+    assert.match(validateRegexList(['ok', '(db)\\1']) ?? '', /'\(db\)\\1' uses a backreference.*linear time/);
+  });
+
+  it('matches a catastrophic-looking list entry against a long name in linear time', () => {
+    const lists = new CaptureLists({ tableInclude: ['(a+)+\\.outbox'], isSystemNamespace: () => false });
+    assert.equal(lists.includesTable('a'.repeat(50_000), 'outbox'), true);
+    assert.equal(lists.includesTable(`${'a'.repeat(50_000)}!`, 'outbox'), false);
   });
 
   it('reads the old snapshot mode names as no_data', () => {

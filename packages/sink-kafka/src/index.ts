@@ -5,3 +5,4 @@
 export type { Compression, KafkaSinkOptions } from './config.ts';
 export { createKafkaSink, type KafkaSink, type KafkaSinkStats } from './kafka-sink.ts';
 export { javaKeyPartition, murmur2 } from './partitioner.ts';
+export { recordSizeUpperBound } from './record-size.ts';

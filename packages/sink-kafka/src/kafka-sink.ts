@@ -267,6 +267,14 @@ class KafkaSinkImpl implements KafkaSink {
           }
         } catch (error) {
           this.#topics.delete(topic);
+          // A transform routed a record to a name Kafka refuses (Connect's producer fails the task the same
+          // way); the trace must say which name, or nobody can find the row behind it.
+          if (error instanceof KafkaClientError && error.code === 'KAFKA_CONFIG_INVALID')
+            throw new RelayError(
+              'SINK_FAILED',
+              `cannot write to topic ${JSON.stringify(topic)}: not a valid Kafka topic name (${error.message})`,
+              { cause: error, retriable: false, details: { topic } },
+            );
           throw error;
         }
         return this.#maxMessageBytes(topic);

@@ -8,7 +8,7 @@ export {
   toEventRouterConfig,
 } from './outbox/event-router-config.ts';
 export type { JsonNullBehavior } from './outbox/json-payload.ts';
-export { compileTopicRouter, type TopicRouter, TopicRouteSyntaxError } from './outbox/topic-router.ts';
+export { compileTopicRouter, type TopicRouter } from './outbox/topic-router.ts';
 export {
   eventRouterPlugin,
   findTransformPlugin,

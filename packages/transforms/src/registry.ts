@@ -7,6 +7,15 @@ export const eventRouterPlugin: TransformPlugin = {
   classNames: ['io.debezium.transforms.outbox.EventRouter'],
   version: '0.1.0',
   configDef: eventRouterConfigDef,
+  validate(values: Readonly<Record<string, unknown>>) {
+    try {
+      toEventRouterConfig(values);
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  },
   create(values: Readonly<Record<string, unknown>>, logger: Logger): Transform {
     return new EventRouter(toEventRouterConfig(values), logger.child({ transform: 'EventRouter' }));
   },

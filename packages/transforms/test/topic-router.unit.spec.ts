@@ -1,7 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: '${name}' is Java's regex replacement syntax here, not a template
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileTopicRouter, TopicRouteSyntaxError } from '../src/index.ts';
+import { ConfigRegexError } from '@outflow/relay-core';
+import { compileTopicRouter } from '../src/index.ts';
 
 const route = (regex: string, replacement: string, value: string): string =>
   compileTopicRouter(regex, replacement).route(value);
@@ -42,6 +43,20 @@ describe('topic router (Kafka RegexRouter semantics, Java syntax)', () => {
     assert.equal(route('a\\+', 'plus', 'a+'), 'plus');
   });
 
+  it('routes the formerly catastrophic (a+)+ in linear time and still answers right', () => {
+    const router = compileTopicRouter('(?<routedByValue>(a+)+)', 'outbox.event.${routedByValue}');
+    const long = 'a'.repeat(100_000);
+    assert.equal(router.route(`${long}!`), `${long}!`);
+    assert.equal(router.route(long), `outbox.event.${long}`);
+    assert.equal(router.route(`${'a'.repeat(40)}!`), `${'a'.repeat(40)}!`);
+  });
+
+  it('keeps answering the same for a value it has routed before', () => {
+    const router = compileTopicRouter('(?<t>[A-Z]\\w*)', 'e.${t}');
+    for (let i = 0; i < 2000; i++) assert.equal(router.route(`T${i % 1500}`), `e.T${i % 1500}`);
+    assert.equal(router.route('lower'), 'lower');
+  });
+
   it('rejects replacements and regexes it cannot honour', () => {
     for (const [regex, replacement] of [
       ['(.*)', 'x$'],
@@ -53,13 +68,16 @@ describe('topic router (Kafka RegexRouter semantics, Java syntax)', () => {
       ['(?<t>.*)', '${u}'],
       ['a*+', 'x'],
       ['(?>a)', 'x'],
-      ['\\p{Alpha}', 'x'],
+      ['\\p{javaLowerCase}', 'x'],
       ['(?x)a', 'x'],
       ['[', 'x'],
+      ['(a)\\1', 'x'],
+      ['(?=a)a', 'x'],
+      ['(?<!a)b', 'x'],
     ] as const) {
       assert.throws(
         () => compileTopicRouter(regex, replacement),
-        TopicRouteSyntaxError,
+        ConfigRegexError,
         `${regex} / ${replacement}`,
       );
     }

@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigDef, ConfigKey } from '@outflow/relay-core';
 import { defaultPlugins } from '../default-plugins.ts';
+import { CONNECTOR_NAME_MAX_LENGTH } from '../worker/connector-name.ts';
 import { frameworkConfigDef } from '../worker/framework-config.ts';
+import { CONFIG_WRITE_MAX_BYTES } from '../worker/kafka-config-store.ts';
 import { envName, workerConfigDef } from '../worker-config.ts';
 
 /** Renders the configuration reference from the ConfigDefs (the single source of every property). */
@@ -30,6 +32,28 @@ export function renderConfigurationDoc(): string {
     'naming it.',
     '',
     table(frameworkConfigDef),
+    '',
+    '### Checked when submitted',
+    '',
+    'Besides each property on its own, a configuration is refused with a 400 naming the property (on create, on',
+    '`PUT /connectors/{name}/config`, and as an error of the validate endpoint) when:',
+    '',
+    '- a `transforms.<alias>.route.topic.replacement` names a group its `route.topic.regex` lacks;',
+    '- its `database.server.id` is already used by another connector of this relay (two connectors with one',
+    '  replica id knock each other off the MySQL/MariaDB server);',
+    `- a new connector's \`name\` is not well-formed Unicode or longer than ${CONNECTOR_NAME_MAX_LENGTH} characters (the REST routes`,
+    '  could not address it);',
+    `- the configuration as stored would exceed ${CONFIG_WRITE_MAX_BYTES} bytes, what one write to the config topic may take`,
+    "  (Kafka's default `max.request.size`); the largest property is named.",
+    '',
+    '### Regular expressions',
+    '',
+    'Include/exclude lists and `route.topic.regex` are Java regular expressions run on RE2, whose matching time is',
+    'linear in the input, so no value of any row can stall the relay. Named groups `(?<name>…)`, `\\A`, `\\z`,',
+    '`\\Q…\\E`, the POSIX classes (`\\p{Alpha}`, `\\P{Digit}`, …) and the inline flags `i`, `m`, `s`, `u` work as',
+    'in Java. Constructs that need backtracking (backreferences, lookahead, lookbehind, atomic groups, possessive',
+    'quantifiers) are refused, and so is Java syntax RE2 would read differently (nested classes, `&&`',
+    'intersections, `\\p{javaLowerCase}`-style classes, the `x`, `d` and `U` flags).',
     '',
     '### Secrets',
     '',

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
+import { CONNECTOR_NAME_ROUTE_LENGTH } from '../worker/connector-name.ts';
 import type { Herder } from '../worker/herder.ts';
 import { badRequest, errorHandler, notFoundHandler } from './errors.ts';
 import { registerConnectorControlRoutes } from './routes/connector-control.ts';
@@ -32,7 +33,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Fastify's default maxParamLength (100) would make a longer connector name unreachable once created.
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: CONNECTOR_NAME_ROUTE_LENGTH,
+    },
     bodyLimit: 10 * 1024 * 1024,
   });
   app.removeAllContentTypeParsers();
@@ -64,6 +70,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerRootRoutes(app, options);
   registerConnectorRoutes(app, options.herder);
   registerConnectorControlRoutes(app, options.herder);
-  registerPluginRoutes(app, options.plugins);
+  registerPluginRoutes(app, options.plugins, options.herder);
   return app;
 }

@@ -8,6 +8,7 @@ import {
 } from '@outflow/relay-core';
 import { WorkerError } from '../errors.ts';
 import type { PluginRegistry } from '../plugins.ts';
+import { CONNECTOR_NAME_MAX_LENGTH, checkConnectorName } from './connector-name.ts';
 
 /** Kafka Connect's converter class names the relay implements. */
 export const JSON_CONVERTER = 'org.apache.kafka.connect.json.JsonConverter';
@@ -51,13 +52,8 @@ export const frameworkConfigDef = new ConfigDef([
   {
     name: 'name',
     type: 'string',
-    description: 'Unique name of the connector.',
-    validate: (v) =>
-      String(v).trim() === ''
-        ? 'must not be empty'
-        : /\p{Cc}/u.test(String(v))
-          ? 'must not contain control characters'
-          : undefined,
+    description: `Unique name of the connector: not empty, no control characters (Connect's rule); a new connector's name is also well-formed Unicode of at most ${CONNECTOR_NAME_MAX_LENGTH} characters, so that every REST route can address it.`,
+    validate: checkConnectorName,
   },
   {
     name: 'connector.class',
@@ -266,9 +262,16 @@ export function validateConnectorConfig(
     throw new WorkerError('CONNECTOR_CLASS_UNKNOWN', unknownConnectorClassMessage(className, registry));
   const analysis = analyseConnectorConfig(props, registry);
   if (analysis.result !== undefined) return analysis.result;
-  const { problems } = analysis;
+  throw invalidConnectorConfig(analysis.problems, className);
+}
+
+/** `CONNECTOR_CONFIG_INVALID` listing every problem, in Connect's words. */
+export function invalidConnectorConfig(
+  problems: readonly ConfigProblem[],
+  className: string | undefined,
+): WorkerError {
   const lines = problems.map((p) => `${p.property}: ${p.message}`);
-  throw new WorkerError(
+  return new WorkerError(
     'CONNECTOR_CONFIG_INVALID',
     `Connector configuration is invalid and contains the following ${problems.length} error(s):\n${lines.join('\n')}\n` +
       `You can also find the above list of errors at the endpoint \`/connector-plugins/${className ?? '{connectorType}'}/config/validate\``,
@@ -319,7 +322,10 @@ function checkTransforms(
       options[name.slice(prefix.length)] = value;
     }
     try {
-      out.push({ alias, plugin, values: plugin.configDef.parse(options).values });
+      const values = plugin.configDef.parse(options).values;
+      const together = plugin.validate?.(values) ?? [];
+      for (const p of together) problems.push({ property: prefix + p.property, message: p.message });
+      if (together.length === 0) out.push({ alias, plugin, values });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       for (const p of error.problems) problems.push({ property: prefix + p.property, message: p.message });

@@ -1,12 +1,17 @@
-import { ConfigError, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
+import { ConfigError, type ConfigProblem, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
 import { connectorNotFound, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
 import type { ConfigStore, TargetState } from './config-store.ts';
 import { ConnectorRunner, formatTrace } from './connector-runner.ts';
-import { type ValidatedConnectorConfig, validateConnectorConfig } from './framework-config.ts';
+import {
+  invalidConnectorConfig,
+  type ValidatedConnectorConfig,
+  validateConnectorConfig,
+} from './framework-config.ts';
 import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
+import { checkAgainstRelay } from './relay-checks.ts';
 
 /** `GET /connectors/{name}`: the answer shape of Kafka Connect's `ConnectorInfo`. */
 export interface ConnectorInfo {
@@ -107,6 +112,10 @@ export class Herder {
         this.#o.scrubber.addConfig(entry.config, entry.validated?.plugin);
         await this.#apply(name, entry);
       }
+      // Stored before these checks existed: run as they are, but say what will go wrong.
+      for (const [name, entry] of this.#entries)
+        for (const problem of this.checkAgainstRelay(name, entry.config))
+          this.#o.logger.warn({ connector: name, property: problem.property }, problem.message);
     });
   }
 
@@ -166,7 +175,17 @@ export class Herder {
         if (v === SECRET_MASK && stored !== undefined && isSecret(k, existing?.validated?.plugin))
           merged[k] = stored;
       }
-      const validated = this.#validate(name, merged);
+      const relayProblems = this.checkAgainstRelay(name, merged);
+      const className = merged['connector.class']?.trim();
+      let validated: ValidatedConnectorConfig;
+      try {
+        validated = this.#validate(name, merged);
+      } catch (error) {
+        if (relayProblems.length === 0 || !(error instanceof WorkerError)) throw error;
+        if (error.code !== 'CONNECTOR_CONFIG_INVALID') throw error;
+        throw invalidConnectorConfig([...error.problems, ...relayProblems], className);
+      }
+      if (relayProblems.length > 0) throw invalidConnectorConfig(relayProblems, className);
       if (existing !== undefined && existing.invalid === undefined && sameConfig(existing.config, merged)) {
         this.#o.logger.info({ connector: name }, 'connector configuration unchanged; its task keeps running');
         return { created: false, changed: false, info: this.info(name) };
@@ -191,6 +210,16 @@ export class Herder {
       await this.#apply(name, entry);
       return { created: existing === undefined, changed: true, info: this.info(name) };
     });
+  }
+
+  /**
+   * What a configuration for connector `name` conflicts with in this relay (another connector's
+   * `database.server.id`) or in its storage (too large to store); see `checkAgainstRelay`.
+   */
+  checkAgainstRelay(name: string, config: Readonly<Record<string, string>>): ConfigProblem[] {
+    const others: [string, Readonly<Record<string, string>>][] = [];
+    for (const [other, entry] of this.#entries) if (other !== name) others.push([other, entry.config]);
+    return checkAgainstRelay(name, config, others, !this.#entries.has(name));
   }
 
   /** Deletes a connector: stops its task and forgets its configuration. Its offsets are kept. */

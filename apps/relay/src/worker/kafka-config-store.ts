@@ -1,8 +1,39 @@
 import type { KafkaKvStore } from '@outflow/offset-store';
+import { recordSizeUpperBound } from '@outflow/sink-kafka';
 import type { ConfigStore, StoredConnector, TargetState } from './config-store.ts';
 
 const CONNECTOR_PREFIX = 'connector-';
 const TARGET_PREFIX = 'target-state-';
+
+/**
+ * Most bytes one write of a connector may take: the producer's default `max.request.size` (1 MiB), just
+ * under the broker's default `message.max.bytes` (1 MiB + 12). A bigger write is refused by Kafka.
+ */
+export const CONFIG_WRITE_MAX_BYTES = 1_048_576;
+
+/** The records `put` writes for a connector: its configuration and its target state, in one batch. */
+function connectorRecords(
+  name: string,
+  config: Readonly<Record<string, string>>,
+  state: TargetState,
+): { key: string; value: Buffer }[] {
+  const v1 = state === 'STOPPED' ? 'PAUSED' : state;
+  return [
+    { key: CONNECTOR_PREFIX + name, value: Buffer.from(JSON.stringify({ properties: config })) },
+    { key: TARGET_PREFIX + name, value: Buffer.from(JSON.stringify({ state: v1, 'state.v2': state })) },
+  ];
+}
+
+/**
+ * Upper bound of the bytes `put` sends to the config topic for this connector (the largest target state
+ * assumed), to be compared with {@link CONFIG_WRITE_MAX_BYTES} before the configuration is accepted.
+ */
+export function configWriteBytes(name: string, config: Readonly<Record<string, string>>): number {
+  let total = 0;
+  for (const { key, value } of connectorRecords(name, config, 'STOPPED'))
+    total += recordSizeUpperBound({ topic: '', key: Buffer.from(key), value, headers: [] });
+  return total;
+}
 
 /**
  * Connector configurations in a compacted Kafka topic (`config.storage.topic`), with Kafka Connect's record
@@ -35,11 +66,7 @@ export function createKafkaConfigStore(kv: KafkaKvStore): ConfigStore {
         ]);
         return;
       }
-      const v1 = state === 'STOPPED' ? 'PAUSED' : state;
-      await kv.set([
-        { key: CONNECTOR_PREFIX + name, value: Buffer.from(JSON.stringify({ properties: config })) },
-        { key: TARGET_PREFIX + name, value: Buffer.from(JSON.stringify({ state: v1, 'state.v2': state })) },
-      ]);
+      await kv.set(connectorRecords(name, config, state));
     },
     async close() {
       await kv.close();

@@ -55,9 +55,11 @@ export async function startRelayProcess(options: {
       .join('\n'),
   );
   writeFileSync(connectorFile, JSON.stringify(options.connector));
+  // The environment's OUTFLOW_RELAY_REST_PORT (the port `npm start` uses) would win over the worker file's.
+  const { OUTFLOW_RELAY_REST_PORT: _restPort, ...env } = process.env;
   const child: ChildProcess = spawn(process.execPath, [cli, workerFile, connectorFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, OUTFLOW_RELAY_LOG_LEVEL: process.env.OUTFLOW_RELAY_LOG_LEVEL ?? 'warn' },
+    env: { ...env, OUTFLOW_RELAY_LOG_LEVEL: process.env.OUTFLOW_RELAY_LOG_LEVEL ?? 'warn' },
   });
   let output = '';
   const keep = (chunk: Buffer) => {

@@ -1,6 +1,8 @@
+import { type ConfigRegex, checkConfigRegex, compileConfigRegex } from '../config-regex.ts';
+
 /**
  * Debezium's include/exclude lists: comma-separated regular expressions, each matched against the whole
- * name (anchored), case-sensitively. Namespaces are databases (MySQL) or schemas (PostgreSQL); tables are
+ * name (anchored), case-sensitively, in linear time (see compileConfigRegex). Namespaces are databases (MySQL) or schemas (PostgreSQL); tables are
  * named `namespace.table` and columns `namespace.table.column`. Pure.
  */
 export interface CaptureListsOptions {
@@ -13,14 +15,18 @@ export interface CaptureListsOptions {
   readonly isSystemNamespace: (namespace: string) => boolean;
 }
 
+/** Table answers remembered by a CaptureLists. */
+const MEMO_LIMIT = 4096;
+
 /** Decides which namespaces, tables and columns a source captures. */
 export class CaptureLists {
   readonly #isSystem: (namespace: string) => boolean;
-  readonly #namespaceInclude: RegExp[] | null;
-  readonly #namespaceExclude: RegExp[] | null;
-  readonly #tableInclude: RegExp[] | null;
-  readonly #tableExclude: RegExp[] | null;
-  readonly #columnExclude: RegExp[] | null;
+  readonly #namespaceInclude: ConfigRegex[] | null;
+  readonly #namespaceExclude: ConfigRegex[] | null;
+  readonly #tableInclude: ConfigRegex[] | null;
+  readonly #tableExclude: ConfigRegex[] | null;
+  readonly #columnExclude: ConfigRegex[] | null;
+  readonly #tables = new Map<string, boolean>();
 
   constructor(options: CaptureListsOptions) {
     this.#isSystem = options.isSystemNamespace;
@@ -41,11 +47,19 @@ export class CaptureLists {
 
   /** True when changes of `namespace.table` are captured. */
   includesTable(namespace: string, table: string): boolean {
-    if (!this.includesNamespace(namespace)) return false;
     const id = `${namespace}.${table}`;
-    if (this.#tableInclude !== null && !matchesAny(this.#tableInclude, id)) return false;
-    if (this.#tableExclude !== null && matchesAny(this.#tableExclude, id)) return false;
-    return true;
+    // Asked for every change event; a database has few tables, so each answer is worked out once.
+    const memoKey = `${namespace}\u0000${table}`;
+    let included = this.#tables.get(memoKey);
+    if (included === undefined) {
+      included =
+        this.includesNamespace(namespace) &&
+        (this.#tableInclude === null || matchesAny(this.#tableInclude, id)) &&
+        (this.#tableExclude === null || !matchesAny(this.#tableExclude, id));
+      if (this.#tables.size >= MEMO_LIMIT) this.#tables.clear();
+      this.#tables.set(memoKey, included);
+    }
+    return included;
   }
 
   /** True when `column` of `namespace.table` is emitted (not matched by `column.exclude.list`). */
@@ -57,24 +71,21 @@ export class CaptureLists {
 }
 
 /** The anchored expressions of a list; null for an unset or empty list (which matches nothing). */
-function compileRegexList(patterns: readonly string[] | null | undefined): RegExp[] | null {
+function compileRegexList(patterns: readonly string[] | null | undefined): ConfigRegex[] | null {
   if (patterns === null || patterns === undefined || patterns.length === 0) return null;
-  return patterns.map((p) => new RegExp(`^(?:${p.trim()})$`));
+  return patterns.map((p) => compileConfigRegex(p.trim()));
 }
 
 /** A ConfigKey `validate` for a regex list: names the first pattern that does not compile. */
 export function validateRegexList(value: unknown): string | undefined {
   if (!Array.isArray(value)) return undefined;
   for (const pattern of value as string[]) {
-    try {
-      new RegExp(`^(?:${pattern})$`);
-    } catch (error) {
-      return `'${pattern}' is not a valid regular expression (${(error as Error).message})`;
-    }
+    const problem = checkConfigRegex(pattern.trim());
+    if (problem !== undefined) return `'${pattern}' ${problem}`;
   }
   return undefined;
 }
 
-function matchesAny(patterns: readonly RegExp[], name: string): boolean {
-  return patterns.some((p) => p.test(name));
+function matchesAny(patterns: readonly ConfigRegex[], name: string): boolean {
+  return patterns.some((p) => p.matchesWhole(name));
 }

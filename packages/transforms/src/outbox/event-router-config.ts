@@ -1,6 +1,13 @@
-import { ConfigDef, ConfigError, type ConfigKey, type ConfigProblem } from '@outflow/relay-core';
+import {
+  ConfigDef,
+  ConfigError,
+  type ConfigKey,
+  type ConfigProblem,
+  ConfigRegexError,
+  checkConfigRegex,
+} from '@outflow/relay-core';
 import type { JsonNullBehavior } from './json-payload.ts';
-import { compileTopicRouter, type TopicRouter, TopicRouteSyntaxError } from './topic-router.ts';
+import { compileTopicRouter, type TopicRouter } from './topic-router.ts';
 
 /**
  * Options of Debezium's Outbox Event Router (`io.debezium.transforms.outbox.EventRouter`, Debezium 3.x),
@@ -161,17 +168,9 @@ const KEYS: readonly ConfigKey[] = [
     name: 'route.topic.regex',
     type: 'string',
     default: '(?<routedByValue>.*)',
-    validate: (value) => {
-      try {
-        compileTopicRouter(value as string, '');
-        return undefined;
-      } catch (err) {
-        if (err instanceof TopicRouteSyntaxError) return err.message;
-        throw err;
-      }
-    },
+    validate: (value) => checkConfigRegex(value as string),
     description:
-      "A Java regex that must match the whole value of 'route.by.field'; its groups feed 'route.topic.replacement'. A value it does not match is used as the topic unchanged.",
+      "A Java regex that must match the whole value of 'route.by.field'; its groups feed 'route.topic.replacement'. A value it does not match is used as the topic unchanged. It runs in time linear in the value (RE2), so constructs that need backtracking (backreferences, lookaround, atomic groups, possessive quantifiers) are refused.",
   },
   {
     name: 'route.topic.replacement',
@@ -252,11 +251,15 @@ export function toEventRouterConfig(values: Readonly<Record<string, unknown>>): 
   const regex = values['route.topic.regex'] as string;
   const replacement = values['route.topic.replacement'] as string;
   let router: TopicRouter | undefined;
-  try {
-    router = compileTopicRouter(regex, replacement);
-  } catch (err) {
-    if (!(err instanceof TopicRouteSyntaxError)) throw err;
-    problems.push({ property: 'route.topic.replacement', message: err.message });
+  const regexProblem = checkConfigRegex(regex);
+  if (regexProblem !== undefined) problems.push({ property: 'route.topic.regex', message: regexProblem });
+  else {
+    try {
+      router = compileTopicRouter(regex, replacement);
+    } catch (err) {
+      if (!(err instanceof ConfigRegexError)) throw err;
+      problems.push({ property: 'route.topic.replacement', message: err.message });
+    }
   }
   const additional = parseAdditionalFields((values['table.fields.additional.placement'] as string[]) ?? []);
   if (typeof additional === 'string')

@@ -34,9 +34,11 @@ export function registerConnectorRoutes(app: FastifyInstance, herder: Herder): v
         'Request body must be a JSON object with "name" and "config", e.g. {"name":"…","config":{…}}',
       );
     const config = body.config;
-    const name = body.name ?? (isPlainObject(config) ? config.name : undefined);
-    if (typeof name !== 'string' || name.trim() === '')
+    const given = body.name ?? (isPlainObject(config) ? config.name : undefined);
+    if (typeof given !== 'string' || given.trim() === '')
       throw badRequest('Connector name must be given as "name"');
+    // Connect trims the name of a new connector; the rest of the name rules are the `name` property's.
+    const name = given.trim();
     if (config === undefined || config === null)
       throw badRequest('Connector config must be given as "config"');
     const initialState = parseInitialState(body.initial_state);

@@ -1,4 +1,4 @@
-import { type ConfigKey, SECRET_MASK } from '@outflow/relay-core';
+import { type ConfigKey, type ConfigProblem, SECRET_MASK } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { PluginRegistry } from '../../plugins.ts';
 import { isSecret } from '../../secrets.ts';
@@ -9,6 +9,7 @@ import {
   STRING_CONVERTER,
   unknownConnectorClassMessage,
 } from '../../worker/framework-config.ts';
+import type { Herder } from '../../worker/herder.ts';
 import { badRequest } from '../errors.ts';
 
 /** One entry of Connect's validation answer. */
@@ -36,7 +37,7 @@ interface ConfigInfo {
 }
 
 /** `GET /connector-plugins` and `PUT /connector-plugins/{class}/config/validate`, in Connect's shapes. */
-export function registerPluginRoutes(app: FastifyInstance, plugins: PluginRegistry): void {
+export function registerPluginRoutes(app: FastifyInstance, plugins: PluginRegistry, herder: Herder): void {
   app.get<{ Querystring: { connectorsOnly?: string } }>('/connector-plugins', async (request) => {
     const list: { class: string; type: string; version: string }[] = [];
     for (const p of plugins.connectors)
@@ -66,7 +67,8 @@ export function registerPluginRoutes(app: FastifyInstance, plugins: PluginRegist
     if (included !== undefined && plugins.findConnector(included) !== plugin)
       throw badRequest(`Included connector type ${included} does not match request type ${className}`);
     props['connector.class'] ??= className;
-    return validationAnswer(className, props, plugins);
+    const relayProblems = herder.checkAgainstRelay(props.name ?? '', props);
+    return validationAnswer(className, props, plugins, relayProblems);
   });
 }
 
@@ -75,10 +77,12 @@ function validationAnswer(
   className: string,
   props: Readonly<Record<string, string>>,
   plugins: PluginRegistry,
+  relayProblems: readonly ConfigProblem[],
 ): { name: string; error_count: number; groups: string[]; configs: ConfigInfo[] } {
   const analysis = analyseConnectorConfig(props, plugins);
+  const problems = [...analysis.problems, ...relayProblems];
   const errors = new Map<string, string[]>();
-  for (const p of analysis.problems) errors.set(p.property, [...(errors.get(p.property) ?? []), p.message]);
+  for (const p of problems) errors.set(p.property, [...(errors.get(p.property) ?? []), p.message]);
   const groups: string[] = [];
   const configs: ConfigInfo[] = [];
   const seen = new Set<string>();
@@ -121,7 +125,7 @@ function validationAnswer(
     });
   return {
     name: className,
-    error_count: analysis.problems.length,
+    error_count: problems.length,
     groups,
     configs,
   };
