@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RelayError, type SourceOffset, type SourceRecord, silentLogger } from '@outflow/relay-core';
+import {
+  createJsonConverter,
+  RelayError,
+  type SourceOffset,
+  type SourceRecord,
+  silentLogger,
+} from '@outflow/relay-core';
 import { createMariaDbDatabase, host, mariadbPort, mariadbUrl, type TestDatabase } from '@outflow/testing';
 import mysql from 'mysql2/promise';
 import { mysqlConfigDef, toMySqlSourceConfig } from '../src/config.ts';
@@ -175,6 +181,18 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
       assert.deepEqual([...(after.dec1 as Uint8Array)], [0xcf, 0xc7]); // -12345
       assert.deepEqual([...(after.bl as Uint8Array)], [0x00, 0xff]);
       assert.deepEqual([...(after.bn as Uint8Array)], [1, 2, 3, 4]);
+      // The record goes through Connect's JsonConverter as Kafka gets it (precise decimals once crashed here).
+      const json = JSON.parse(
+        createJsonConverter({ schemasEnable: true })
+          .fromConnectData(rec!.topic, rec!.valueSchema, rec!.value)!
+          .toString(),
+      );
+      assert.equal(json.payload.after.dec1, 'z8c=');
+      const types = Object.fromEntries(
+        json.schema.fields[1].fields.map((f: { field: string; type: string }) => [f.field, f.type]),
+      );
+      assert.equal(types.f, 'float');
+      assert.equal(types.d, 'double');
     } finally {
       await task.stop();
     }

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: the assertions read untyped record values
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createJsonConverter } from '@outflow/relay-core';
 import { createPostgresDatabase, type TestDatabase, uniqueName } from '@outflow/testing';
 import {
   confirmedFlush,
@@ -172,6 +173,19 @@ describe('PostgreSQL source (real server)', () => {
       ta: 'array',
       ia: 'array',
     });
+    // The record goes through Connect's JsonConverter as Kafka gets it (precise decimals once crashed here).
+    const json = JSON.parse(
+      createJsonConverter({ schemasEnable: true })
+        .fromConnectData(record!.topic, record!.valueSchema, record!.value)!
+        .toString(),
+    );
+    assert.equal(json.payload.after.num, Buffer.from([0xb6, 0x69, 0xfd, 0x2d]).toString('base64'));
+    assert.deepEqual(json.payload.after.numv, { scale: 6, value: 'ew==' });
+    const jsonTypes = Object.fromEntries(
+      json.schema.fields[1].fields.map((f: { field: string; type: string }) => [f.field, f.type]),
+    );
+    assert.equal(jsonTypes.f4, 'float');
+    assert.equal(jsonTypes.f8, 'double');
   });
 
   it('emits the unavailable-value placeholder for an unchanged TOASTed column', async () => {
