@@ -15,8 +15,11 @@ export {
   type ChangeOp,
   type ColumnField,
   commonSourceFields,
+  ENVELOPE_SCHEMA_VERSION,
   nowMicros,
+  SOURCE_SCHEMA_VERSION,
   snapshotFieldSchema,
+  sourceBlockSchema,
   type TableDescription,
   type TableEnvelopeSchemas,
   tombstoneFor,
@@ -50,6 +53,12 @@ export {
   snapshotConfigKeys,
   topicPrefixConfigKey,
 } from './source/config-keys.ts';
+export {
+  CONTEXT_HEADER_KEYS,
+  type ContextHeaderOptions,
+  contextHeaders,
+  extendedHeadersConfigKey,
+} from './source/context-headers.ts';
 export {
   type HeartbeatRecordOptions,
   heartbeatKeySchema,

@@ -367,6 +367,7 @@ export class BinlogStreamer {
       source,
       processedAtUs: nowMicros(),
       sourcePartition: this.#partition,
+      headers: this.#config.contextHeaders,
       sourceOffset: toSourceOffset(offset),
     });
     this.#queue.offer(record);

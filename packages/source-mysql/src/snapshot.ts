@@ -126,6 +126,7 @@ export async function runSnapshot(options: {
         source,
         processedAtUs: nowMicros(),
         sourcePartition: partition,
+        headers: config.contextHeaders,
         sourceOffset: toSourceOffset(lastOverall ? baseOffset : { ...baseOffset, snapshot: true }),
       }),
     );

@@ -1,5 +1,6 @@
 import {
   buildChangeRecord,
+  type Header,
   type Logger,
   nowMicros,
   type SnapshotMarker,
@@ -33,6 +34,8 @@ export interface SnapshotOptions {
   readonly partition: SourcePartition;
   readonly modes: TypeModes;
   readonly placeholder: string;
+  /** The task run's context headers, on every record. */
+  readonly headers: readonly Header[];
   /** Queues a record, waiting while the queue is full; false means the task is stopping. */
   readonly push: (record: SourceRecord) => Promise<boolean>;
   readonly logger: Logger;
@@ -76,6 +79,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
       }),
       processedAtUs: nowMicros(),
       sourcePartition: options.partition,
+      headers: options.headers,
       sourceOffset: snapshotOffset(options.streamStart, readAtUs, last),
     });
     emitted++;

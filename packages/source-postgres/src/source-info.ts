@@ -1,12 +1,11 @@
 import {
-  commonSourceFields,
   commonSourceStruct,
   field,
   type Schema,
   Schemas,
   type SnapshotMarker,
   type Struct,
-  struct,
+  sourceBlockSchema,
 } from '@outflow/relay-core';
 
 /**
@@ -14,8 +13,7 @@ import {
  * order of Debezium's PostgresSourceInfoStructMaker: the common fields, then `schema`, `table`, `txId`, `lsn`,
  * `xmin`.
  */
-export const postgresSourceSchema: Schema = struct('io.debezium.connector.postgresql.Source', [
-  ...commonSourceFields(),
+export const postgresSourceSchema: Schema = sourceBlockSchema('io.debezium.connector.postgresql.Source', [
   field('schema', Schemas.string()),
   field('table', Schemas.string()),
   field('txId', Schemas.int64(true)),

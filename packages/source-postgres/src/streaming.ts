@@ -1,6 +1,7 @@
 import {
   buildChangeRecord,
   type ChangeOp,
+  type Header,
   type Logger,
   nowMicros,
   type Schema,
@@ -26,6 +27,8 @@ export interface ChangeStreamerOptions {
   readonly tombstonesOnDelete: boolean;
   readonly skippedOperations: ReadonlySet<string>;
   readonly placeholder: string;
+  /** The task run's context headers, on every record. */
+  readonly headers: readonly Header[];
   /** The stored offset the stream resumed from: changes it covers are not emitted again. */
   readonly resumeFrom: PgOffset | null;
   /** Reads a relation's catalog entry (columns' nullability, primary key). */
@@ -163,6 +166,7 @@ export class ChangeStreamer {
       source,
       processedAtUs: nowMicros(),
       sourcePartition: this.#o.partition,
+      headers: this.#o.headers,
       // A record followed by more records of the same change (a delete's tombstone, the create of a key
       // change) claims one byte less, so the change is replayed whole.
       sourceOffset: offset(withTombstone || !completesChange ? changeLsn - 1n : changeLsn),

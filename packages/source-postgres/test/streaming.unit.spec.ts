@@ -39,6 +39,8 @@ const relation: PgOutputMessage = {
   ],
 };
 
+const CONTEXT = [{ key: '__debezium.context.runId', value: 'run-1' }];
+
 function streamer(options: { resumeFrom?: PgOffset | null; skipped?: string[]; include?: string[] } = {}) {
   const out: SourceRecord[] = [];
   const s = new ChangeStreamer({
@@ -50,6 +52,7 @@ function streamer(options: { resumeFrom?: PgOffset | null; skipped?: string[]; i
     tombstonesOnDelete: true,
     skippedOperations: new Set(options.skipped ?? ['t']),
     placeholder: '__u',
+    headers: CONTEXT,
     resumeFrom: options.resumeFrom ?? null,
     readCatalog: async (id) => (id === 10 ? catalog : null),
     emit: (records) => out.push(...records),
@@ -124,6 +127,11 @@ describe('change streamer', () => {
     const { s, out } = streamer();
     await feed(s, 6, 2000n, [{ tag: 'delete', relationId: 10, oldKind: 'K', oldTuple: ['7', null] }]);
     assert.deepEqual(out.map(op), ['d', 'tombstone']);
+    assert.deepEqual(
+      out.map((r) => r.headers),
+      [CONTEXT, CONTEXT],
+      'the context headers on the delete and on its tombstone',
+    );
     assert.deepEqual(
       (out[0]!.value as { before: unknown }).before,
       { id: 7, name: '' },
