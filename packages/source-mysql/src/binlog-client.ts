@@ -22,6 +22,18 @@ export interface ReceivedEvent {
   readonly table?: { readonly db: string; readonly table: string };
 }
 
+/** Binlog event header: timestamp, type, server id, length, next position, flags (19 bytes). */
+const EVENT_HEADER_LENGTH = 19;
+
+/**
+ * Where an event starts, as `SHOW BINLOG EVENTS` lists it: zongji gives the next event's position and the
+ * body size, which leaves out the header and, when the server checksums events, the 4-byte CRC32.
+ */
+export function eventStart(nextPosition: number, bodySize: number, checksum: boolean): number {
+  if (nextPosition <= 0 || bodySize <= 0) return 0;
+  return nextPosition - bodySize - EVENT_HEADER_LENGTH - (checksum ? 4 : 0);
+}
+
 /**
  * The transport: zongji (MySQL/MariaDB replication protocol, row decoding from `binlog_row_metadata=FULL`)
  * behind a small start/pause/resume/stop surface.
@@ -68,7 +80,7 @@ export class BinlogClient {
         event,
         name: event.getEventName(),
         file: String(z.options.filename ?? from.file),
-        pos: next > 0 && event.size > 0 ? next - event.size : 0,
+        pos: eventStart(next, event.size, (z as { useChecksum?: boolean }).useChecksum === true),
         safePos: Number(z.options.position ?? 0),
         gtids: z.gtidSet,
       });

@@ -108,7 +108,10 @@ export function describeTable(options: {
   return { db: options.db, table: options.table, columns: options.columns, emitted, schemas };
 }
 
-/** JSON columns of MariaDB: its JSON type is LONGTEXT with a `json_valid(`col`)` CHECK constraint. */
+/**
+ * JSON columns of MariaDB: its JSON type is LONGTEXT with a `json_valid(`col`)` CHECK constraint. Only the
+ * MySQL connector names them JSON; the MariaDB connector writes them as plain strings.
+ */
 export function jsonColumnsFromChecks(clauses: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const clause of clauses) {
@@ -178,7 +181,9 @@ export class TableSchemaCache {
       [db, table],
     )) as [{ COLUMN_NAME: string }[], unknown];
     let jsonColumns = new Set<string>();
-    if (this.#options.mariadb) {
+    // Debezium's MariaDB connector sees MariaDB's JSON as what it is, LONGTEXT: a plain string. The MySQL
+    // connector (Debezium 1.x/2.x on MariaDB) read the DDL's JSON and named it io.debezium.data.Json.
+    if (this.#options.mariadb && this.#options.connector === 'mysql') {
       const [checks] = (await conn.query(
         'SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?',
         [db, table],

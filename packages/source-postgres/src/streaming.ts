@@ -222,9 +222,15 @@ function keyChanged(
  * An old-key tuple (`K`: REPLICA IDENTITY DEFAULT) carries only the key columns; the others arrive as null.
  * A required column gets its type's zero value so the row still matches its schema.
  */
+/**
+ * A before image without some NOT NULL columns (REPLICA IDENTITY DEFAULT sends only the key) gets, as in
+ * Debezium's converters, the column's default, else the type's zero value.
+ */
 function fillRequired(table: CapturedTable, row: Record<string, unknown>): Record<string, unknown> {
   table.columns.forEach((c, i) => {
-    if (row[c.name] === null && c.notNull) row[c.name] = zeroValue(table.types[i]!.schema);
+    if (row[c.name] !== null || !c.notNull) return;
+    const schema = table.types[i]!.schema;
+    row[c.name] = schema.default ?? zeroValue(schema);
   });
   return row;
 }
