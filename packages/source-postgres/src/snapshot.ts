@@ -61,6 +61,8 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
   const readAtUs = nowMicros();
   let pending: PendingRow | null = null;
   let emitted = 0;
+  /** The snapshot transaction's id, as Debezium reports it in `source.txId` (`pg_current_xact_id()`). */
+  let txId: number | null = null;
   const emit = async (row: PendingRow, marker: SnapshotMarker, last: boolean): Promise<boolean> => {
     const record = buildChangeRecord(row.table.schemas, {
       op: 'r',
@@ -75,7 +77,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
         snapshot: marker,
         lastCommitLsn: null,
         lsn: options.streamStart,
-        txId: null,
+        txId,
       }),
       processedAtUs: nowMicros(),
       sourcePartition: options.partition,
@@ -90,6 +92,9 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
   try {
     if (options.snapshotName !== null)
       await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(options.snapshotName)}`);
+    const xact = await client.query('SELECT txid_current()::text AS txid');
+    txId = Number(xact.rows[0]?.txid ?? Number.NaN);
+    if (!Number.isSafeInteger(txId)) txId = null;
     for (const name of options.tables) {
       const catalog = await readCatalogTable(client, name.relationId);
       if (catalog === null) continue;

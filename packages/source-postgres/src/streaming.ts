@@ -42,6 +42,8 @@ interface OpenTransaction {
   readonly xid: number;
   readonly commitLsn: Lsn;
   readonly commitTimeUs: number;
+  /** Replication origin of the transaction (an Origin message after Begin), as Debezium's `source.origin`. */
+  readonly origin?: { readonly name: string; readonly lsn: Lsn };
 }
 
 /**
@@ -79,7 +81,12 @@ export class ChangeStreamer {
         return;
       case 'commit':
         this.#commit(message.endLsn);
-        this.#lastCommitLsn = message.commitLsn;
+        // Debezium's sequence[0] is the LSN its stream reported for the Commit message: the end of the commit.
+        this.#lastCommitLsn = message.endLsn;
+        return;
+      case 'origin':
+        if (this.#tx !== null)
+          this.#tx = { ...this.#tx, origin: { name: message.name, lsn: message.originLsn } };
         return;
       case 'relation': {
         const catalog = await this.#o.readCatalog(message.relationId);
@@ -149,6 +156,7 @@ export class ChangeStreamer {
       lastCommitLsn: this.#lastCommitLsn,
       lsn: changeLsn,
       txId: tx.xid,
+      origin: tx.origin ?? null,
     });
     const withTombstone = op === 'd' && this.#o.tombstonesOnDelete && table.schemas.keySchema !== null;
     const offset = (processed: Lsn) =>

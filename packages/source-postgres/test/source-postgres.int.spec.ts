@@ -282,6 +282,9 @@ describe('PostgreSQL source (real server)', () => {
       ['first', 'true', 'true', 'true', 'last'],
     );
     assert.equal((records[4]!.sourceOffset as any).last_snapshot_record, true);
+    const txIds = new Set(records.slice(0, 5).map((r) => (r.value as any).source.txId));
+    assert.equal(txIds.size, 1, 'one snapshot transaction');
+    assert.equal(typeof [...txIds][0], 'number', "the snapshot transaction's id, as Debezium gives it");
     assert.equal((records[5]!.value as any).op, 'c');
     assert.equal((records[5]!.value as any).after.id, 6);
     await h.pollFor(300);

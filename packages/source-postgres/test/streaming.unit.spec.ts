@@ -121,6 +121,16 @@ describe('change streamer', () => {
     assert.equal(source.lsn, 920);
     assert.equal(source.txId, 5);
     assert.equal(source.sequence, '[null,"920"]');
+    assert.deepEqual([source.origin, source.origin_lsn], [null, null]);
+    // The next transaction's sequence starts with the end of this commit (Debezium's lastCommitLsn), and an
+    // Origin message gives origin and origin_lsn.
+    await s.handle(1100n, begin(6, 1200n));
+    await s.handle(1101n, { tag: 'origin', originLsn: 777n, name: 'pg_upstream' });
+    await s.handle(1110n, insert('3'));
+    await s.handle(1240n, commit(1200n, 1240n));
+    const next = (out[2]!.value as { source: Record<string, unknown> }).source;
+    assert.equal(next.sequence, '["1040","1110"]');
+    assert.deepEqual([next.origin, next.origin_lsn], ['pg_upstream', 777]);
   });
 
   it('emits a delete with its tombstone, the delete claiming one byte less', async () => {
