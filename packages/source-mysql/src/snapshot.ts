@@ -148,7 +148,7 @@ export async function runSnapshot(options: {
         break;
       }
       if (pending !== null) await emit(pending.table !== table, false);
-      pending = { table, values: rowToValues(table, row, config), firstInTable };
+      pending = { table, values: rowToValues(table, row, config, 'snapshot'), firstInTable };
       firstInTable = false;
     }
   }
