@@ -45,6 +45,8 @@ export function expectedReason(path: string, op: string | undefined): string | u
   if (path === 'headers.__debezium.context.runId') return 'run id: a random UUID per task run';
   if (op === 'r' && /^value\.payload\.source\.ts_(ms|us|ns)$/.test(path))
     return 'snapshot read time (source.ts_* of op=r records)';
+  if (op === 'r' && /^value\.payload\.source\.(lsn|sequence|txId)$/.test(path))
+    return "PostgreSQL snapshot: each side's own slot (its LSN) and snapshot transaction (its txId)";
   return undefined;
 }
 

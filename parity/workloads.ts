@@ -187,7 +187,7 @@ export function postgresWorkload(options: { host: string; port: number; db: stri
     async stream() {
       await q(`
         INSERT INTO types (i2, num, numv, f4, f8, t, tstz3, iv, m, ia, n) VALUES
-          (7, 1.05, -1.5, 3.4028235e38, 1e-5, '𝄞 streamed', '2024-06-01 01:02:03.5+00', '-P1D', 'ok', '{4}', 5),
+          (7, 1.05, -1.5, 3.4028235e38, 1e-5, '𝄞 streamed', '2024-06-01 01:02:03.5+00', '-1 day', 'ok', '{4}', 5),
           (8, 999.99, 12345678901234567890.123, -1.25, 123456789.125, 'to delete', NULL, NULL, 'sad', NULL, NULL);
         UPDATE types SET t = 'updated', num = -0.01, n = NULL WHERE id = 3;
         DELETE FROM types WHERE id = 4;
