@@ -9,6 +9,7 @@ import {
 } from './column-types.ts';
 import type { CaptureFilter } from './filters.ts';
 import { mysqlSourceSchema } from './source-info.ts';
+import { type WrittenColumn, writtenColumns } from './written-table.ts';
 
 /** The smallest query surface the schema reader needs (a mysql2/promise connection satisfies it). */
 export interface Queryable {
@@ -157,6 +158,45 @@ export class TableSchemaCache {
     this.#cache.set(k, loaded);
     return loaded;
   }
+
+  /**
+   * The table as a row was written, from the binlog's table map (`binlog_row_metadata=FULL`): used when the
+   * row does not match the current definition because the table was altered since (the relay was behind).
+   * Cached per definition; the current table itself when nothing changed. The key columns are the current
+   * ones the written row still has.
+   */
+  asWritten(
+    current: CapturedTable | null,
+    db: string,
+    table: string,
+    written: readonly WrittenColumn[],
+  ): CapturedTable {
+    const k = `${key(db, table)}\u0000${written.map((w) => `${w.COLUMN_NAME}:${w.COLUMN_TYPE}`).join(',')}`;
+    const cached = this.#written.get(k);
+    if (cached !== undefined && cached.current === current) return cached.table;
+    const columns = writtenColumns(current?.columns ?? [], written, this.#options.modes);
+    if (
+      current !== null &&
+      columns.length === current.columns.length &&
+      columns.every((c, i) => c === current.columns[i])
+    ) {
+      this.#written.set(k, { current, table: current });
+      return current;
+    }
+    const names = new Set(columns.map((c) => c.name));
+    const keys = current?.schemas.keyColumns ?? [];
+    const described = describeTable({
+      ...this.#options,
+      db,
+      table,
+      columns,
+      keyColumns: keys.every((k) => names.has(k)) ? keys : [],
+    });
+    this.#written.set(k, { current, table: described });
+    return described;
+  }
+
+  readonly #written = new Map<string, { current: CapturedTable | null; table: CapturedTable }>();
 
   /** Forgets every table of `db` (after DDL), or one table. */
   invalidate(db: string, table?: string): void {

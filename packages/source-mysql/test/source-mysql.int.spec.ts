@@ -308,6 +308,57 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
     }
   });
 
+  it('decodes rows written before an ALTER with the definition they were written under (relay stopped)', async () => {
+    await conn.query('CREATE TABLE altered (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(10), c INT)');
+    const include = { 'snapshot.mode': 'no_data', 'table.include.list': `${db.name}\\.altered` };
+    const first = makeTask(include);
+    let stored: SourceOffset;
+    try {
+      await startTask(first);
+      await new Promise((r) => setTimeout(r, 300));
+      await conn.query("INSERT INTO altered VALUES (1, 1, 'x', 10)");
+      stored = (await pollUntil(first, 1))[0]!.sourceOffset;
+    } finally {
+      await first.stop();
+    }
+    // While no task runs: a row under the old definition, the ALTER (add, drop, change type), a row under the new.
+    await conn.query("INSERT INTO altered VALUES (2, 2, 'y', 20)");
+    await conn.query(
+      'ALTER TABLE altered ADD COLUMN d INT NOT NULL DEFAULT 7, DROP COLUMN b, MODIFY c VARCHAR(20)',
+    );
+    await conn.query("INSERT INTO altered VALUES (3, 3, 'thirty', 8)");
+    const second = makeTask(include);
+    try {
+      await startTask(second, stored);
+      const [old, current] = await pollUntil(second, 2);
+      assert.deepEqual((old!.value as { after: unknown }).after, { id: 2, a: 2, b: 'y', c: 20 });
+      const oldFields = old!.valueSchema!.fields![1]!.schema.fields!;
+      assert.deepEqual(
+        oldFields.map((f) => [f.name, f.schema.type]),
+        [
+          ['id', 'int32'],
+          ['a', 'int32'],
+          ['b', 'string'],
+          ['c', 'int32'],
+        ],
+      );
+      assert.deepEqual((current!.value as { after: unknown }).after, { id: 3, a: 3, c: 'thirty', d: 8 });
+      const fields = current!.valueSchema!.fields![1]!.schema.fields!;
+      assert.deepEqual(
+        fields.map((f) => [f.name, f.schema.type, f.schema.default]),
+        [
+          ['id', 'int32', undefined],
+          ['a', 'int32', undefined],
+          ['c', 'string', undefined],
+          ['d', 'int32', 7],
+        ],
+      );
+      assert.deepEqual(old!.key, { id: 2 }, 'the key survives the ALTER');
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('fails with SOURCE_POSITION_LOST when the stored binlog file was purged', async () => {
     const admin = await mysql.createConnection(mariadbUrl());
     try {
