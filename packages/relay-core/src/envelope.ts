@@ -1,14 +1,14 @@
-import type { SourceOffset, SourcePartition, SourceRecord } from './record.ts';
+import type { Header, SourceOffset, SourcePartition, SourceRecord } from './record.ts';
 import { type Field, field, type Schema, Schemas, type Struct, struct } from './schema.ts';
 
 /**
  * Debezium change events, the same for every source (REFERENCE §1): topic `<prefix>.<db>.<table>`, a key
- * struct of the primary key columns, and a value envelope `{before, after, source, op, ts_ms, ts_us, ts_ns,
- * transaction}`. Pure: sources hand in column schemas, row values and their own `source` block.
+ * struct of the primary key columns, and a value envelope `{before, after, source, transaction, op, ts_ms,
+ * ts_us, ts_ns}`. Pure: sources hand in column schemas, row values and their own `source` block.
  *
- * Schema shapes follow Debezium 1.4-3.x as JsonConverter writes them (the seed's messages): no `version` on
- * the envelope or the source block, an unnamed optional `transaction` struct. Like Debezium 2.x+, the
- * envelope carries `ts_us` and `ts_ns` after `ts_ms`.
+ * Schema shapes follow Debezium 3.x (`Envelope.SCHEMA_VERSION` 2, `SchemaFactory`): the envelope is version 2,
+ * the source block version 1, and `transaction` is the optional struct `event.block` (version 1) right after
+ * `source`.
  */
 
 /** Operation of a change event: create, update, delete, snapshot read (truncate is not emitted). */
@@ -49,16 +49,25 @@ export interface TableDescription {
   readonly sourceSchema: Schema;
 }
 
+/** Version of the envelope schema (Debezium 3's `Envelope.SCHEMA_VERSION`). */
+export const ENVELOPE_SCHEMA_VERSION = 2;
+
+/** Version of every source block schema (Debezium's `SOURCE_INFO_DEFAULT_SCHEMA_VERSION`). */
+export const SOURCE_SCHEMA_VERSION = 1;
+
 /** Schema of the envelope's `transaction` block (always null unless transaction metadata is provided). */
-export const transactionBlockSchema: Schema = struct(
-  undefined,
-  [
-    field('id', Schemas.string()),
-    field('total_order', Schemas.int64()),
-    field('data_collection_order', Schemas.int64()),
-  ],
-  true,
-);
+export const transactionBlockSchema: Schema = {
+  ...struct(
+    'event.block',
+    [
+      field('id', Schemas.string()),
+      field('total_order', Schemas.int64()),
+      field('data_collection_order', Schemas.int64()),
+    ],
+    true,
+  ),
+  version: 1,
+};
 
 /**
  * The `snapshot` field of every source block: an optional `io.debezium.data.Enum` defaulting to "false",
@@ -74,6 +83,14 @@ export const snapshotFieldSchema: Schema = {
   },
   default: 'false',
 };
+
+/**
+ * A connector's `source` block schema: the common fields, then the connector's own, named `name` and
+ * carrying the source schema version.
+ */
+export function sourceBlockSchema(name: string, connectorFields: readonly Field[]): Schema {
+  return { ...struct(name, [...commonSourceFields(), ...connectorFields]), version: SOURCE_SCHEMA_VERSION };
+}
 
 /** The fields every Debezium source block starts with (Debezium 2.x+ order), before connector-specific ones. */
 export function commonSourceFields(): Field[] {
@@ -108,16 +125,19 @@ export function buildTableSchemas(table: TableDescription): TableEnvelopeSchemas
     table.columns.map((c) => field(c.name, c.schema)),
     true,
   );
-  const envelopeSchema = struct(`${topic}.Envelope`, [
-    field('before', rowSchema),
-    field('after', rowSchema),
-    field('source', table.sourceSchema),
-    field('op', Schemas.string()),
-    field('ts_ms', Schemas.int64(true)),
-    field('ts_us', Schemas.int64(true)),
-    field('ts_ns', Schemas.int64(true)),
-    field('transaction', transactionBlockSchema),
-  ]);
+  const envelopeSchema: Schema = {
+    ...struct(`${topic}.Envelope`, [
+      field('before', rowSchema),
+      field('after', rowSchema),
+      field('source', table.sourceSchema),
+      field('transaction', transactionBlockSchema),
+      field('op', Schemas.string()),
+      field('ts_ms', Schemas.int64(true)),
+      field('ts_us', Schemas.int64(true)),
+      field('ts_ns', Schemas.int64(true)),
+    ]),
+    version: ENVELOPE_SCHEMA_VERSION,
+  };
   return { topic, keySchema, rowSchema, envelopeSchema, keyColumns: [...table.keyColumns] };
 }
 
@@ -132,6 +152,8 @@ export interface ChangeEvent {
   readonly processedAtUs: number;
   readonly sourcePartition: SourcePartition;
   readonly sourceOffset: SourceOffset;
+  /** The task run's context headers (`contextHeaders`); none when absent. */
+  readonly headers?: readonly Header[];
 }
 
 /** Builds the Debezium change record of one row change. */
@@ -149,11 +171,11 @@ export function buildChangeRecord(schemas: TableEnvelopeSchemas, event: ChangeEv
     before,
     after,
     source: event.source,
+    transaction: null,
     op: event.op,
     ts_ms: tsMs,
     ts_us: event.processedAtUs,
     ts_ns: BigInt(event.processedAtUs) * 1000n,
-    transaction: null,
   };
   return {
     sourcePartition: event.sourcePartition,
@@ -163,13 +185,16 @@ export function buildChangeRecord(schemas: TableEnvelopeSchemas, event: ChangeEv
     key,
     valueSchema: schemas.envelopeSchema,
     value,
-    headers: [],
+    headers: event.headers ?? [],
   };
 }
 
-/** The tombstone that follows a delete (`tombstones.on.delete=true`): same key, null value and schema. */
+/**
+ * The tombstone that follows a delete (`tombstones.on.delete=true`): same key and headers, null value and
+ * schema.
+ */
 export function tombstoneFor(record: SourceRecord): SourceRecord {
-  return { ...record, valueSchema: null, value: null, headers: [] };
+  return { ...record, valueSchema: null, value: null };
 }
 
 /** Current time in epoch microseconds (performance clock anchored to the wall clock). */

@@ -25,8 +25,11 @@ export {
   type ChangeOp,
   type ColumnField,
   commonSourceFields,
+  ENVELOPE_SCHEMA_VERSION,
   nowMicros,
+  SOURCE_SCHEMA_VERSION,
   snapshotFieldSchema,
+  sourceBlockSchema,
   type TableDescription,
   type TableEnvelopeSchemas,
   tombstoneFor,
@@ -62,6 +65,12 @@ export {
   topicPrefixConfigKey,
 } from './source/config-keys.ts';
 export { isConnectionLost } from './source/connection-errors.ts';
+export {
+  CONTEXT_HEADER_KEYS,
+  type ContextHeaderOptions,
+  contextHeaders,
+  extendedHeadersConfigKey,
+} from './source/context-headers.ts';
 export {
   type HeartbeatRecordOptions,
   heartbeatKeySchema,

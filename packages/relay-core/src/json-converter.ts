@@ -19,6 +19,12 @@ const TIMESTAMP = 'org.apache.kafka.connect.data.Timestamp';
 const MS_PER_DAY = 86_400_000;
 
 /**
+ * JsonConverter's names for Connect types whose JSON name differs from `Schema.Type` (`JsonSchema.FLOAT_TYPE_NAME`,
+ * `DOUBLE_TYPE_NAME`); Connect's reader accepts only these, so `float32`/`float64` never reach the wire.
+ */
+const JSON_TYPE_NAMES: Readonly<Partial<Record<string, string>>> = { float32: 'float', float64: 'double' };
+
+/**
  * Kafka Connect's `org.apache.kafka.connect.json.JsonConverter`, byte for byte.
  *
  * Wire format followed: `JsonConverter.asJsonSchema` / `convertToJson` (Kafka 3.x/4.x) serialised by Jackson's
@@ -80,7 +86,7 @@ class JsonWriter {
 
   /** `asJsonSchema`, without the closing brace so a struct field can append `"field"` last. */
   #schemaBody(schema: Schema): string {
-    let out = `{"type":${quote(schema.type)}`;
+    let out = `{"type":${quote(JSON_TYPE_NAMES[schema.type] ?? schema.type)}`;
     switch (schema.type) {
       case 'struct':
         out += `,"fields":[${(schema.fields ?? [])
@@ -341,9 +347,16 @@ function shortestFloat32(v: number): string {
   return v.toExponential(8);
 }
 
-/** A Decimal value as its unscaled integer at the schema's scale (Connect's `Decimal.fromLogical`). */
+/**
+ * A Decimal value as its unscaled integer at the schema's scale (Connect's `Decimal.fromLogical`). Sources hand
+ * in the unscaled value already encoded (`Uint8Array`, as `BigInteger.toByteArray()`), so it is read back.
+ */
 function unscaledDecimal(value: unknown, scale: number, path: string): bigint {
   if (typeof value === 'bigint') return value;
+  if (value instanceof Uint8Array) {
+    if (value.byteLength === 0) throw new ConversionProblem(path, 'a Decimal value has no bytes');
+    return fromTwosComplement(value);
+  }
   let text: string;
   if (typeof value === 'string') text = value.trim();
   else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
@@ -367,6 +380,13 @@ function unscaledDecimal(value: unknown, scale: number, path: string): bigint {
   }
   const unscaled = BigInt(digits === '' ? '0' : digits);
   return sign === '-' ? -unscaled : unscaled;
+}
+
+/** Java's `new BigInteger(byte[])`: big-endian two's complement. */
+function fromTwosComplement(bytes: Uint8Array): bigint {
+  let n = BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`);
+  if ((bytes[0]! & 0x80) !== 0) n -= 1n << BigInt(bytes.byteLength * 8);
+  return n;
 }
 
 /** Java's `BigInteger.toByteArray()`: minimal big-endian two's complement, at least one byte. */

@@ -5,10 +5,11 @@ import {
   buildChangeRecord,
   buildTableSchemas,
   type ColumnField,
-  commonSourceFields,
+  sourceBlockSchema,
   tombstoneFor,
 } from '../src/envelope.ts';
-import { field, type Schema, Schemas, struct } from '../src/schema.ts';
+import { createJsonConverter } from '../src/json-converter.ts';
+import { field, type Schema, Schemas } from '../src/schema.ts';
 
 /** The two messages Debezium 1.4 produced in the seed (create and delete of one outbox row). */
 const seed = JSON.parse(
@@ -36,8 +37,7 @@ function toJsonSchema(schema: Schema): JsonSchema {
 }
 
 /** Same shape as source-mysql's source block, so the test needs no dependency on it. */
-const mysqlSource: Schema = struct('io.debezium.connector.mysql.Source', [
-  ...commonSourceFields(),
+const mysqlSource: Schema = sourceBlockSchema('io.debezium.connector.mysql.Source', [
   field('table', Schemas.string(true)),
   field('server_id', Schemas.int64()),
   field('gtid', Schemas.string(true)),
@@ -75,11 +75,22 @@ const outbox = buildTableSchemas({
   sourceSchema: mysqlSource,
 });
 
-/** Removes what Debezium 2.x+ added since the seed's 1.4: ts_us/ts_ns, source.sequence, more snapshot values. */
+/**
+ * Removes what Debezium 2.x/3.x added since the seed's 1.4: ts_us/ts_ns, source.sequence, more snapshot values,
+ * the envelope and source versions, and the named `transaction` block moved after `source`.
+ */
 function asDebezium14(json: JsonSchema): JsonSchema {
-  const copy = structuredClone(json) as { fields: JsonSchema[] };
-  copy.fields = copy.fields.filter((f) => f.field !== 'ts_us' && f.field !== 'ts_ns');
-  const source = copy.fields.find((f) => f.field === 'source') as { fields: JsonSchema[] };
+  const copy = structuredClone(json) as { fields: JsonSchema[]; version?: number };
+  delete copy.version;
+  const transaction = copy.fields.find((f) => f.field === 'transaction')!;
+  delete transaction.name;
+  delete transaction.version;
+  copy.fields = [
+    ...copy.fields.filter((f) => !['ts_us', 'ts_ns', 'transaction'].includes(f.field as string)),
+    transaction,
+  ];
+  const source = copy.fields.find((f) => f.field === 'source') as { fields: JsonSchema[]; version?: number };
+  delete source.version;
   source.fields = source.fields.filter((f) => !['ts_us', 'ts_ns', 'sequence'].includes(f.field as string));
   const snapshot = source.fields.find((f) => f.field === 'snapshot')!;
   snapshot.parameters = { allowed: 'true,last,false' };
@@ -96,9 +107,47 @@ describe('envelope', () => {
     );
   });
 
+  it('writes the Debezium 3 envelope: version 2, source version 1, transaction block event.block fourth', () => {
+    const json = createJsonConverter({ schemasEnable: true })
+      .fromConnectData('t', outbox.envelopeSchema, {
+        before: null,
+        after: null,
+        source: {
+          version: 'v',
+          connector: 'mysql',
+          name: 'n',
+          ts_ms: 0,
+          db: 'd',
+          server_id: 1,
+          file: 'f',
+          pos: 4,
+          row: 0,
+        },
+        transaction: null,
+        op: 'c',
+      })
+      ?.toString();
+    const schema = JSON.parse(json ?? '{}').schema as { fields: JsonSchema[] } & JsonSchema;
+    assert.equal(schema.name, 'dbserver1.course.outbox.Envelope');
+    assert.equal(schema.version, 2);
+    assert.equal(schema.fields[2]!.version, 1);
+    assert.ok(
+      json?.includes(
+        '{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":false,"field":"total_order"},{"type":"int64","optional":false,"field":"data_collection_order"}],"optional":true,"name":"event.block","version":1,"field":"transaction"},{"type":"string","optional":false,"field":"op"}',
+      ),
+      json,
+    );
+    assert.ok(
+      json?.endsWith(
+        '"optional":false,"name":"dbserver1.course.outbox.Envelope","version":2},"payload":{"before":null,"after":null,"source":{"version":"v","connector":"mysql","name":"n","ts_ms":0,"snapshot":"false","db":"d","sequence":null,"ts_us":null,"ts_ns":null,"table":null,"server_id":1,"gtid":null,"file":"f","pos":4,"row":0,"thread":null,"query":null},"transaction":null,"op":"c","ts_ms":null,"ts_us":null,"ts_ns":null}}',
+      ),
+      json,
+    );
+  });
+
   it('places ts_us and ts_ns after ts_ms, in the envelope and in the source block', () => {
     const names = (outbox.envelopeSchema.fields ?? []).map((f) => f.name);
-    assert.deepEqual(names, ['before', 'after', 'source', 'op', 'ts_ms', 'ts_us', 'ts_ns', 'transaction']);
+    assert.deepEqual(names, ['before', 'after', 'source', 'transaction', 'op', 'ts_ms', 'ts_us', 'ts_ns']);
     const source = (mysqlSource.fields ?? []).map((f) => f.name);
     assert.deepEqual(source.slice(0, 9), [
       'version',
@@ -151,11 +200,11 @@ describe('envelope', () => {
       'before',
       'after',
       'source',
+      'transaction',
       'op',
       'ts_ms',
       'ts_us',
       'ts_ns',
-      'transaction',
     ]);
     assert.equal(value.op, 'c');
     assert.equal(value.ts_ms, 1676598823103);

@@ -206,7 +206,25 @@ describe('JsonConverter', () => {
     );
     const numeric = createJsonConverter({ schemasEnable: false, decimalFormat: 'NUMERIC' });
     assert.equal(text(numeric.fromConnectData('t', decimal(2), '-1.5')), '-1.50');
+    // Sources hand in the unscaled bytes they already encoded (what crashed the task before).
+    assert.equal(text(schemaless.fromConnectData('t', decimal(2), Uint8Array.from([0xff, 0x6a]))), '"/2o="');
+    assert.equal(text(numeric.fromConnectData('t', decimal(2), Uint8Array.from([0xff, 0x6a]))), '-1.50');
+    assert.equal(
+      text(numeric.fromConnectData('t', decimal(3), Uint8Array.from([0x00, 0xbc, 0x61, 0x4e]))),
+      '12345.678',
+    );
+    assert.throws(() => schemaless.fromConnectData('t', decimal(2), new Uint8Array(0)), {
+      code: 'TRANSFORM_FAILED',
+    });
     assert.equal(text(numeric.fromConnectData('t', decimal(9), '0.000000012')), '1.2E-8');
+  });
+
+  it("names float32/float64 schemas as JsonConverter does: 'float' and 'double'", () => {
+    const schema = struct('r', [field('f', Schemas.float32(true)), field('d', Schemas.float64())]);
+    assert.equal(
+      text(withSchemas.fromConnectData('t', schema, { f: 1.5, d: 2 })),
+      '{"schema":{"type":"struct","fields":[{"type":"float","optional":true,"field":"f"},{"type":"double","optional":false,"field":"d"}],"optional":false,"name":"r"},"payload":{"f":1.5,"d":2.0}}',
+    );
   });
 
   it('writes floats as Java does, NaN and infinities quoted', () => {

@@ -21,6 +21,23 @@ describe('source capture lists', () => {
     assert.equal(lists.includesColumn('app', 'users', 'name'), true);
   });
 
+  it("orders snapshot tables by the include list's expressions, as Debezium does", () => {
+    const lists = new CaptureLists({
+      tableInclude: ['public.types', 'public.o.*'],
+      isSystemNamespace: () => false,
+    });
+    const ids = ['public.orders', 'public.outbox', 'public.types'];
+    assert.deepEqual(
+      lists.snapshotOrder(ids, (t) => t),
+      ['public.types', 'public.orders', 'public.outbox'],
+    );
+    const all = new CaptureLists({ isSystemNamespace: () => false });
+    assert.deepEqual(
+      all.snapshotOrder(ids, (t) => t),
+      ids,
+    );
+  });
+
   it('names a pattern that does not compile', () => {
     assert.equal(validateRegexList(['ok.*']), undefined);
     assert.match(validateRegexList(['a(']) ?? '', /'a\(' is not a valid regular expression/);

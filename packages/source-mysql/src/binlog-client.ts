@@ -2,6 +2,7 @@ import type { Logger } from '@outflow/relay-core';
 import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import type { BinlogPosition } from './server.ts';
+import type { WrittenColumn } from './written-table.ts';
 
 /**
  * One binlog event with the reader state captured when it arrived (zongji's position and GTID tracking are
@@ -18,8 +19,27 @@ export interface ReceivedEvent {
   readonly safePos: number;
   /** Executed GTIDs as zongji tracks them (the current transaction is added at its commit). */
   readonly gtids: string | undefined;
-  /** For row events: the table, resolved from the table map in force when the event arrived. */
-  readonly table?: { readonly db: string; readonly table: string };
+  /**
+   * For row events: the table, resolved from the table map in force when the event arrived, and its columns
+   * as that table map describes them (the definition the row was written under).
+   */
+  readonly table?: {
+    readonly db: string;
+    readonly table: string;
+    readonly columns?: readonly WrittenColumn[];
+  };
+}
+
+/** Binlog event header: timestamp, type, server id, length, next position, flags (19 bytes). */
+const EVENT_HEADER_LENGTH = 19;
+
+/**
+ * Where an event starts, as `SHOW BINLOG EVENTS` lists it: zongji gives the next event's position and the
+ * body size, which leaves out the header and, when the server checksums events, the 4-byte CRC32.
+ */
+export function eventStart(nextPosition: number, bodySize: number, checksum: boolean): number {
+  if (nextPosition <= 0 || bodySize <= 0) return 0;
+  return nextPosition - bodySize - EVENT_HEADER_LENGTH - (checksum ? 4 : 0);
 }
 
 /**
@@ -64,11 +84,21 @@ export class BinlogClient {
       const tableId = (event as { tableId?: number }).tableId;
       const entry = tableId === undefined ? undefined : z.tableMap[tableId];
       onEvent({
-        ...(entry === undefined ? {} : { table: { db: entry.parentSchema, table: entry.tableName } }),
+        ...(entry === undefined
+          ? {}
+          : {
+              table: {
+                db: entry.parentSchema,
+                table: entry.tableName,
+                ...(Array.isArray(entry.columnSchemas)
+                  ? { columns: entry.columnSchemas as WrittenColumn[] }
+                  : {}),
+              },
+            }),
         event,
         name: event.getEventName(),
         file: String(z.options.filename ?? from.file),
-        pos: next > 0 && event.size > 0 ? next - event.size : 0,
+        pos: eventStart(next, event.size, (z as { useChecksum?: boolean }).useChecksum === true),
         safePos: Number(z.options.position ?? 0),
         gtids: z.gtidSet,
       });

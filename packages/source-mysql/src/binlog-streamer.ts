@@ -239,7 +239,11 @@ export class BinlogStreamer {
     const event = received.event as { rows: unknown[]; timestamp: number; gtid?: string };
     let table = await this.#cache.get(this.#conn, where.db, where.table);
     const sample = firstRowImage(event.rows[0], name);
-    if (table !== null && sample !== null && !rowMatchesTable(table, sample)) {
+    // The table map tells the definition the row was written under, also when the table was altered since
+    // (the relay is behind); without it, information_schema is read again.
+    if (where.columns !== undefined)
+      table = this.#cache.asWritten(table, where.db, where.table, where.columns);
+    else if (table !== null && sample !== null && !rowMatchesTable(table, sample)) {
       this.#cache.invalidate(where.db, where.table);
       table = await this.#cache.get(this.#conn, where.db, where.table);
     }
@@ -310,6 +314,7 @@ export class BinlogStreamer {
       source,
       processedAtUs: nowMicros(),
       sourcePartition: this.#partition,
+      headers: this.#config.contextHeaders,
       sourceOffset: toSourceOffset(offset),
     });
     this.#queue.offer(record);

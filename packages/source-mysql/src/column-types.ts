@@ -97,7 +97,8 @@ const TEXT_TYPES = new Set([
  * TINYINT (also TINYINT(1)/BOOLEAN, as Debezium does without a converter) and SMALLINT → int16 (unsigned
  * widen one step), MEDIUMINT/INT → int32, BIGINT → int64, DECIMAL by `decimal.handling.mode`, FLOAT → float32,
  * DOUBLE → float64, BIT(1) → boolean, BIT(n) → Bits, DATE → Date, DATETIME → Timestamp/MicroTimestamp by
- * precision, TIMESTAMP → ZonedTimestamp, TIME → MicroTime, YEAR → Year, ENUM/SET → Enum/EnumSet, JSON → Json.
+ * precision, TIMESTAMP → ZonedTimestamp, TIME → MicroTime, YEAR → Year, ENUM/SET → Enum/EnumSet, JSON → Json, MariaDB's
+ * UUID → Uuid.
  */
 export function valueKindOf(column: ColumnMeta, modes: TypeModes = DEFAULT_TYPE_MODES): ValueKind {
   if (column.json) return 'json';
@@ -193,8 +194,9 @@ function baseSchema(kind: ValueKind, column: ColumnMeta, modes: TypeModes): Omit
         parameters: { length: String(column.precision ?? 1) },
       };
     case 'string':
-    case 'uuid':
       return { type: 'string' };
+    case 'uuid':
+      return { type: 'string', name: 'io.debezium.data.Uuid', version: 1 };
     case 'json':
       return { type: 'string', name: 'io.debezium.data.Json', version: 1 };
     case 'enum':

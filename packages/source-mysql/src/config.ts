@@ -2,6 +2,9 @@ import {
   type CommonSourceConfig,
   ConfigDef,
   type ConfigProblem,
+  contextHeaders,
+  extendedHeadersConfigKey,
+  type Header,
   heartbeatConfigKeys,
   queueConfigKeys,
   readCommonSourceConfig,
@@ -72,6 +75,7 @@ export const mysqlConfigDef = new ConfigDef([
     description: 'Accepted for compatibility; Outflow emits no schema change events.',
   },
   ...heartbeatConfigKeys,
+  extendedHeadersConfigKey,
   ...queueConfigKeys,
   {
     name: 'schema.history.internal.kafka.bootstrap.servers',
@@ -146,6 +150,11 @@ export const mysqlConfigDef = new ConfigDef([
 
 /** The parsed connector configuration the task works with. */
 export interface MySqlSourceConfig extends CommonSourceConfig {
+  /**
+   * Debezium 3's context headers of this task run: built with a fresh run id each time the configuration is
+   * made, which the connector plugin does once per task start.
+   */
+  readonly contextHeaders: readonly Header[];
   readonly connector: 'mysql' | 'mariadb';
   readonly hostname: string;
   readonly port: number;
@@ -207,8 +216,14 @@ export function toMySqlSourceConfig(
   for (const [k, v] of Object.entries(raw)) {
     if (acceptsDriverProperty(k) && v !== undefined && v !== null) driverProperties[k] = String(v);
   }
+  const common = readCommonSourceConfig(values);
   return {
-    ...readCommonSourceConfig(values),
+    ...common,
+    contextHeaders: contextHeaders({
+      enabled: common.extendedHeadersEnabled,
+      logicalName: common.topicPrefix,
+      connectorName: connector,
+    }),
     connector,
     hostname: String(values['database.hostname']),
     port: Number(values['database.port']),

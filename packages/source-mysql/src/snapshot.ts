@@ -120,6 +120,7 @@ export async function runSnapshot(options: {
           source,
           processedAtUs: nowMicros(),
           sourcePartition: partition,
+          headers: config.contextHeaders,
           // Only the final record's offset marks the snapshot complete: a restart before it redoes it.
           sourceOffset: toSourceOffset(final ? baseOffset : { ...baseOffset, snapshot: true }),
         }),
@@ -140,7 +141,7 @@ export async function runSnapshot(options: {
         stream.destroy();
         break;
       }
-      await markers.row({ table, values: rowToValues(table, row, config) });
+      await markers.row({ table, values: rowToValues(table, row, config, 'snapshot') });
     }
   }
   if (!options.signal.aborted) await markers.finish();

@@ -1,12 +1,11 @@
 import {
-  commonSourceFields,
   commonSourceStruct,
   field,
   type Schema,
   Schemas,
   type SnapshotMarker,
   type Struct,
-  struct,
+  sourceBlockSchema,
 } from '@outflow/relay-core';
 
 /**
@@ -14,8 +13,7 @@ import {
  * `io.debezium.connector.mariadb.Source` for the MariaDB connector), Debezium 2.x+ field order.
  */
 export function mysqlSourceSchema(connector: 'mysql' | 'mariadb'): Schema {
-  return struct(`io.debezium.connector.${connector}.Source`, [
-    ...commonSourceFields(),
+  return sourceBlockSchema(`io.debezium.connector.${connector}.Source`, [
     field('table', Schemas.string(true)),
     field('server_id', Schemas.int64()),
     field('gtid', Schemas.string(true)),

@@ -9,6 +9,7 @@ import {
 } from './column-types.ts';
 import type { CaptureFilter } from './filters.ts';
 import { mysqlSourceSchema } from './source-info.ts';
+import { type WrittenColumn, writtenColumns } from './written-table.ts';
 
 /** The smallest query surface the schema reader needs (a mysql2/promise connection satisfies it). */
 export interface Queryable {
@@ -108,7 +109,10 @@ export function describeTable(options: {
   return { db: options.db, table: options.table, columns: options.columns, emitted, schemas };
 }
 
-/** JSON columns of MariaDB: its JSON type is LONGTEXT with a `json_valid(`col`)` CHECK constraint. */
+/**
+ * JSON columns of MariaDB: its JSON type is LONGTEXT with a `json_valid(`col`)` CHECK constraint. Only the
+ * MySQL connector names them JSON; the MariaDB connector writes them as plain strings.
+ */
 export function jsonColumnsFromChecks(clauses: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const clause of clauses) {
@@ -155,6 +159,45 @@ export class TableSchemaCache {
     return loaded;
   }
 
+  /**
+   * The table as a row was written, from the binlog's table map (`binlog_row_metadata=FULL`): used when the
+   * row does not match the current definition because the table was altered since (the relay was behind).
+   * Cached per definition; the current table itself when nothing changed. The key columns are the current
+   * ones the written row still has.
+   */
+  asWritten(
+    current: CapturedTable | null,
+    db: string,
+    table: string,
+    written: readonly WrittenColumn[],
+  ): CapturedTable {
+    const k = `${key(db, table)}\u0000${written.map((w) => `${w.COLUMN_NAME}:${w.COLUMN_TYPE}`).join(',')}`;
+    const cached = this.#written.get(k);
+    if (cached !== undefined && cached.current === current) return cached.table;
+    const columns = writtenColumns(current?.columns ?? [], written, this.#options.modes);
+    if (
+      current !== null &&
+      columns.length === current.columns.length &&
+      columns.every((c, i) => c === current.columns[i])
+    ) {
+      this.#written.set(k, { current, table: current });
+      return current;
+    }
+    const names = new Set(columns.map((c) => c.name));
+    const keys = current?.schemas.keyColumns ?? [];
+    const described = describeTable({
+      ...this.#options,
+      db,
+      table,
+      columns,
+      keyColumns: keys.every((k) => names.has(k)) ? keys : [],
+    });
+    this.#written.set(k, { current, table: described });
+    return described;
+  }
+
+  readonly #written = new Map<string, { current: CapturedTable | null; table: CapturedTable }>();
+
   /** Forgets every table of `db` (after DDL), or one table. */
   invalidate(db: string, table?: string): void {
     if (table !== undefined) {
@@ -178,7 +221,9 @@ export class TableSchemaCache {
       [db, table],
     )) as [{ COLUMN_NAME: string }[], unknown];
     let jsonColumns = new Set<string>();
-    if (this.#options.mariadb) {
+    // Debezium's MariaDB connector sees MariaDB's JSON as what it is, LONGTEXT: a plain string. The MySQL
+    // connector (Debezium 1.x/2.x on MariaDB) read the DDL's JSON and named it io.debezium.data.Json.
+    if (this.#options.mariadb && this.#options.connector === 'mysql') {
       const [checks] = (await conn.query(
         'SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?',
         [db, table],

@@ -10,7 +10,13 @@ import type { ColumnMeta, TypeModes, ValueKind } from './column-types.ts';
  * `YYYY-MM-DD`, DATETIME as `YYYY-MM-DD HH:MM:SS[.ffffff]` (wall time, read as UTC as Debezium does),
  * TIMESTAMP the same in UTC, TIME as `[-]H…H:MM:SS[.ffffff]`, binary as Buffer, BIT as big-endian Buffer.
  */
-export function convertValue(raw: unknown, kind: ValueKind, column: ColumnMeta, modes: TypeModes): unknown {
+export function convertValue(
+  raw: unknown,
+  kind: ValueKind,
+  column: ColumnMeta,
+  modes: TypeModes,
+  read: ReadPath = 'binlog',
+): unknown {
   if (raw === null || raw === undefined) return null;
   switch (kind) {
     case 'int16':
@@ -54,7 +60,7 @@ export function convertValue(raw: unknown, kind: ValueKind, column: ColumnMeta, 
       return kind === 'datetime-ms' ? Math.floor(us / 1000) : us;
     }
     case 'timestamp': {
-      const iso = toZonedTimestamp(String(raw), column.fsp);
+      const iso = toZonedTimestamp(String(raw), column.fsp, read === 'binlog');
       return iso === null ? zeroValue(column, '1970-01-01T00:00:00Z') : iso;
     }
     case 'time-us':
@@ -65,6 +71,13 @@ export function convertValue(raw: unknown, kind: ValueKind, column: ColumnMeta, 
       return Number(raw);
   }
 }
+
+/**
+ * Where a value was read. Debezium writes a TIMESTAMP(n) read from the binlog with exactly n fraction digits,
+ * but one read by the snapshot's JDBC query with the shortest fraction (observed with the MariaDB connector
+ * 3.5: `2024-02-29T12:34:56.1Z` in the snapshot, `2024-06-01T01:02:03.000Z` streamed).
+ */
+export type ReadPath = 'binlog' | 'snapshot';
 
 /** Zero dates (`0000-00-00`) become null in a nullable column and the epoch otherwise, as in Debezium. */
 function zeroValue(column: ColumnMeta, epoch: unknown): unknown {
@@ -104,13 +117,16 @@ function yearFix(y: number, mo: number, d: number): number {
 
 /**
  * Debezium's ZonedTimestamp of a TIMESTAMP value given in UTC: ISO-8601 with `Z`, with as many fraction
- * digits as the column's precision (none for TIMESTAMP(0): `2023-02-17T01:53:42Z`). Null for a zero value.
+ * digits as the column's precision (none for TIMESTAMP(0): `2023-02-17T01:53:42Z`), or with `pad` false the
+ * shortest fraction (trailing zeros dropped). Null for a zero value.
  */
-export function toZonedTimestamp(utcText: string, fsp: number): string | null {
+export function toZonedTimestamp(utcText: string, fsp: number, pad = true): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?/.exec(utcText);
   if (m === null) return null;
   if (m[1] === '0000' && m[2] === '00') return null;
-  const fraction = fsp > 0 ? `.${(m[7] ?? '').padEnd(fsp, '0').slice(0, fsp)}` : '';
+  const digits = (m[7] ?? '').padEnd(fsp, '0').slice(0, fsp);
+  const shown = pad ? digits : digits.replace(/0+$/, '');
+  const fraction = shown === '' ? '' : `.${shown}`;
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${fraction}Z`;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HeartbeatTimer, heartbeatRecord, RecordQueue, type SourceRecord } from '@outflow/relay-core';
+import { eventStart } from '../src/binlog-client.ts';
 import { parseStoredOffset, TransactionCursor, toSourceOffset } from '../src/offsets.ts';
 import { serverProblems } from '../src/server.ts';
 
@@ -178,5 +179,14 @@ describe('server checks', () => {
     assert.equal(problems.length, 3);
     assert.match(problems[1]!, /binlog_format/);
     assert.match(problems[2]!, /binlog_row_image/);
+  });
+});
+
+describe('binlog event positions', () => {
+  it('is the start of the event: next position minus header, body and checksum', () => {
+    // A 60-byte Write_rows event at 1000 with CRC32: zongji reports next 1060 and a body of 60 - 19 - 4.
+    assert.equal(eventStart(1060, 37, true), 1000);
+    assert.equal(eventStart(1060, 41, false), 1000);
+    assert.equal(eventStart(0, 37, true), 0, 'unknown when the server gave no position');
   });
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RelayError, type SourceOffset, type SourceRecord, silentLogger } from '@outflow/relay-core';
+import {
+  createJsonConverter,
+  RelayError,
+  type SourceOffset,
+  type SourceRecord,
+  silentLogger,
+} from '@outflow/relay-core';
 import { createMariaDbDatabase, host, mariadbPort, mariadbUrl, type TestDatabase } from '@outflow/testing';
 import mysql from 'mysql2/promise';
 import { mysqlConfigDef, toMySqlSourceConfig } from '../src/config.ts';
@@ -104,7 +110,15 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
       const payloadSchema = created.valueSchema?.fields?.[1]?.schema.fields?.find(
         (f) => f.name === 'payload',
       );
-      assert.equal(payloadSchema?.schema.name, 'io.debezium.data.Json');
+      assert.equal(payloadSchema?.schema.name, undefined, 'MariaDB JSON is LONGTEXT: a plain string');
+      // source.pos is the row event's own position, as SHOW BINLOG EVENTS lists it.
+      const [events] = (await conn.query(
+        `SHOW BINLOG EVENTS IN '${String(source.file)}' FROM ${Number(source.pos)} LIMIT 1`,
+      )) as [{ Pos: number; Event_type: string }[], unknown];
+      assert.deepEqual(
+        [Number(events[0]!.Pos), events[0]!.Event_type.replace(/_v\d$/, '')],
+        [Number(source.pos), 'Write_rows'],
+      );
       const tsSchema = created.valueSchema?.fields?.[1]?.schema.fields?.find((f) => f.name === 'timestamp');
       assert.equal(tsSchema?.schema.default, '1970-01-01T00:00:00Z');
       const dv = deleted.value as Record<string, unknown>;
@@ -175,6 +189,18 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
       assert.deepEqual([...(after.dec1 as Uint8Array)], [0xcf, 0xc7]); // -12345
       assert.deepEqual([...(after.bl as Uint8Array)], [0x00, 0xff]);
       assert.deepEqual([...(after.bn as Uint8Array)], [1, 2, 3, 4]);
+      // The record goes through Connect's JsonConverter as Kafka gets it (precise decimals once crashed here).
+      const json = JSON.parse(
+        createJsonConverter({ schemasEnable: true })
+          .fromConnectData(rec!.topic, rec!.valueSchema, rec!.value)!
+          .toString(),
+      );
+      assert.equal(json.payload.after.dec1, 'z8c=');
+      const types = Object.fromEntries(
+        json.schema.fields[1].fields.map((f: { field: string; type: string }) => [f.field, f.type]),
+      );
+      assert.equal(types.f, 'float');
+      assert.equal(types.d, 'double');
     } finally {
       await task.stop();
     }
@@ -277,6 +303,57 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
         again.map((r) => (r.value as { after: { id: number } }).after.id),
         [3, 4, 5],
       );
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('decodes rows written before an ALTER with the definition they were written under (relay stopped)', async () => {
+    await conn.query('CREATE TABLE altered (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(10), c INT)');
+    const include = { 'snapshot.mode': 'no_data', 'table.include.list': `${db.name}\\.altered` };
+    const first = makeTask(include);
+    let stored: SourceOffset;
+    try {
+      await startTask(first);
+      await new Promise((r) => setTimeout(r, 300));
+      await conn.query("INSERT INTO altered VALUES (1, 1, 'x', 10)");
+      stored = (await pollUntil(first, 1))[0]!.sourceOffset;
+    } finally {
+      await first.stop();
+    }
+    // While no task runs: a row under the old definition, the ALTER (add, drop, change type), a row under the new.
+    await conn.query("INSERT INTO altered VALUES (2, 2, 'y', 20)");
+    await conn.query(
+      'ALTER TABLE altered ADD COLUMN d INT NOT NULL DEFAULT 7, DROP COLUMN b, MODIFY c VARCHAR(20)',
+    );
+    await conn.query("INSERT INTO altered VALUES (3, 3, 'thirty', 8)");
+    const second = makeTask(include);
+    try {
+      await startTask(second, stored);
+      const [old, current] = await pollUntil(second, 2);
+      assert.deepEqual((old!.value as { after: unknown }).after, { id: 2, a: 2, b: 'y', c: 20 });
+      const oldFields = old!.valueSchema!.fields![1]!.schema.fields!;
+      assert.deepEqual(
+        oldFields.map((f) => [f.name, f.schema.type]),
+        [
+          ['id', 'int32'],
+          ['a', 'int32'],
+          ['b', 'string'],
+          ['c', 'int32'],
+        ],
+      );
+      assert.deepEqual((current!.value as { after: unknown }).after, { id: 3, a: 3, c: 'thirty', d: 8 });
+      const fields = current!.valueSchema!.fields![1]!.schema.fields!;
+      assert.deepEqual(
+        fields.map((f) => [f.name, f.schema.type, f.schema.default]),
+        [
+          ['id', 'int32', undefined],
+          ['a', 'int32', undefined],
+          ['c', 'string', undefined],
+          ['d', 'int32', 7],
+        ],
+      );
+      assert.deepEqual(old!.key, { id: 2 }, 'the key survives the ALTER');
     } finally {
       await second.stop();
     }

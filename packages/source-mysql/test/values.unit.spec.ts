@@ -101,6 +101,11 @@ describe('column type mapping', () => {
     );
     assert.equal(columnSchema(col('varchar')).type, 'string');
     assert.equal(columnSchema(col('uuid')).type, 'string');
+    assert.equal(
+      columnSchema(col('uuid')).name,
+      'io.debezium.data.Uuid',
+      'as the MariaDB connector names it',
+    );
   });
 
   it('gives defaults as Debezium does (CURRENT_TIMESTAMP on NOT NULL TIMESTAMP → epoch)', () => {
@@ -139,6 +144,9 @@ describe('value decoders', () => {
     );
     assert.equal(toZonedTimestamp('2023-02-17 01:53:42', 0), '2023-02-17T01:53:42Z');
     assert.equal(toZonedTimestamp('2023-02-17 01:53:42.5', 3), '2023-02-17T01:53:42.500Z');
+    // The snapshot (JDBC) path of Debezium writes the shortest fraction (parity run, MariaDB connector 3.5).
+    assert.equal(toZonedTimestamp('2024-02-29 12:34:56.100', 3, false), '2024-02-29T12:34:56.1Z');
+    assert.equal(toZonedTimestamp('2024-01-01 00:00:01.000', 3, false), '2024-01-01T00:00:01Z');
     assert.equal(toZonedTimestamp('0000-00-00 00:00:00', 0), null);
     assert.equal(parseTimeMicros('-01:02:03.5'), -(3723 * 1_000_000 + 500_000));
     assert.equal(parseTimeMicros('838:59:59'), 838 * 3600 * 1_000_000 + 59 * 60 * 1_000_000 + 59 * 1_000_000);

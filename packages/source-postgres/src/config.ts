@@ -2,6 +2,9 @@ import {
   type CommonSourceConfig,
   ConfigDef,
   type ConfigProblem,
+  contextHeaders,
+  extendedHeadersConfigKey,
+  type Header,
   heartbeatConfigKeys,
   queueConfigKeys,
   readCommonSourceConfig,
@@ -19,6 +22,11 @@ export type PublicationAutocreateMode = 'all_tables' | 'disabled' | 'filtered';
 
 /** The parsed configuration of a PostgreSQL source task. */
 export interface PostgresSourceConfig extends CommonSourceConfig {
+  /**
+   * Debezium 3's context headers of this task run: built with a fresh run id each time the configuration is
+   * made, which the connector plugin does once per task start.
+   */
+  readonly contextHeaders: readonly Header[];
   readonly host: string;
   readonly port: number;
   readonly user: string;
@@ -155,6 +163,7 @@ export const postgresConfigDef = new ConfigDef([
       'Value emitted for an unchanged TOASTed column the server did not send (use REPLICA IDENTITY FULL to get it).',
   },
   ...heartbeatConfigKeys,
+  extendedHeadersConfigKey,
   {
     name: 'heartbeat.action.query',
     type: 'string',
@@ -231,8 +240,14 @@ export function toPostgresSourceConfig(values: Readonly<Record<string, unknown>>
   const v = values as Record<string, any>;
   const skipped = new Set<string>(v['skipped.operations'] as string[]);
   skipped.delete('none');
+  const common = readCommonSourceConfig(values);
   return {
-    ...readCommonSourceConfig(values),
+    ...common,
+    contextHeaders: contextHeaders({
+      enabled: common.extendedHeadersEnabled,
+      logicalName: common.topicPrefix,
+      connectorName: 'postgresql',
+    }),
     host: v['database.hostname'],
     port: v['database.port'],
     user: v['database.user'],

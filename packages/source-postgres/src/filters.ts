@@ -29,6 +29,11 @@ export class TableFilter {
     });
   }
 
+  /** Captured tables in Debezium's snapshot order (by `table.include.list` expression, then by name). */
+  snapshotOrder<T extends { schema: string; table: string }>(tables: readonly T[]): T[] {
+    return this.#lists.snapshotOrder(tables, (t) => `${t.schema}.${t.table}`);
+  }
+
   /** True when changes of `schema.table` are captured. */
   includes(schema: string, table: string): boolean {
     return this.#lists.includesTable(schema, table);

@@ -294,6 +294,7 @@ export class PostgresSourceTask implements SourceTask {
           partition: this.#partition,
           modes: config.typeModes,
           placeholder: config.unavailableValuePlaceholder,
+          headers: config.contextHeaders,
           push: (record) => this.#queue.push(record),
           logger: this.#logger,
         });
@@ -344,6 +345,7 @@ export class PostgresSourceTask implements SourceTask {
       tombstonesOnDelete: config.tombstonesOnDelete,
       skippedOperations: config.skippedOperations,
       placeholder: config.unavailableValuePlaceholder,
+      headers: config.contextHeaders,
       resumeFrom: stored,
       readCatalog: (relid) => readCatalogTable(this.#meta!, relid),
       emit: (records) => {

@@ -1,5 +1,6 @@
 import {
   buildChangeRecord,
+  type Header,
   type Logger,
   nowMicros,
   SnapshotMarkers,
@@ -33,6 +34,8 @@ export interface SnapshotOptions {
   readonly partition: SourcePartition;
   readonly modes: TypeModes;
   readonly placeholder: string;
+  /** The task run's context headers, on every record. */
+  readonly headers: readonly Header[];
   /** Queues a record, waiting while the queue is full; false means the task is stopping. */
   readonly push: (record: SourceRecord) => Promise<boolean>;
   readonly logger: Logger;
@@ -55,6 +58,8 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
   const fetchSize = options.fetchSize ?? 1000;
   const readAtUs = nowMicros();
   let emitted = 0;
+  /** The snapshot transaction's id, as Debezium reports it in `source.txId` (`pg_current_xact_id()`). */
+  let txId: number | null = null;
   const markers = new SnapshotMarkers<SnapshotRow>(options.tables.length, (row, marker, final) => {
     const record = buildChangeRecord(row.table.schemas, {
       op: 'r',
@@ -69,10 +74,11 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
         snapshot: marker,
         lastCommitLsn: null,
         lsn: options.streamStart,
-        txId: null,
+        txId,
       }),
       processedAtUs: nowMicros(),
       sourcePartition: options.partition,
+      headers: options.headers,
       sourceOffset: snapshotOffset(options.streamStart, readAtUs, final),
     });
     emitted++;
@@ -83,6 +89,9 @@ export async function runSnapshot(options: SnapshotOptions): Promise<number | nu
   try {
     if (options.snapshotName !== null)
       await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(options.snapshotName)}`);
+    const xact = await client.query('SELECT txid_current()::text AS txid');
+    txId = Number(xact.rows[0]?.txid ?? Number.NaN);
+    if (!Number.isSafeInteger(txId)) txId = null;
     for (const [index, name] of options.tables.entries()) {
       markers.table(index);
       const catalog = await readCatalogTable(client, name.relationId);

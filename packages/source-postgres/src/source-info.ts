@@ -1,26 +1,26 @@
 import {
-  commonSourceFields,
   commonSourceStruct,
   field,
   type Schema,
   Schemas,
   type SnapshotMarker,
   type Struct,
-  struct,
+  sourceBlockSchema,
 } from '@outflow/relay-core';
 
 /**
  * The `source` block of PostgreSQL change events (`io.debezium.connector.postgresql.Source`), in the field
  * order of Debezium's PostgresSourceInfoStructMaker: the common fields, then `schema`, `table`, `txId`, `lsn`,
- * `xmin`.
+ * `xmin`, `origin`, `origin_lsn`.
  */
-export const postgresSourceSchema: Schema = struct('io.debezium.connector.postgresql.Source', [
-  ...commonSourceFields(),
+export const postgresSourceSchema: Schema = sourceBlockSchema('io.debezium.connector.postgresql.Source', [
   field('schema', Schemas.string()),
   field('table', Schemas.string()),
   field('txId', Schemas.int64(true)),
   field('lsn', Schemas.int64(true)),
   field('xmin', Schemas.int64(true)),
+  field('origin', Schemas.string(true)),
+  field('origin_lsn', Schemas.int64(true)),
 ]);
 
 /** Where a change happened, as the source block reports it. */
@@ -37,6 +37,8 @@ export interface SourcePosition {
   /** LSN of the change (streaming) or of the snapshot's start (snapshot). */
   readonly lsn: bigint | null;
   readonly txId: number | null;
+  /** The transaction's replication origin, when it has one. */
+  readonly origin?: { readonly name: string; readonly lsn: bigint } | null;
 }
 
 /** Builds the source block value. `sequence` is `["<last commit lsn>","<lsn>"]` as Debezium writes it. */
@@ -59,5 +61,7 @@ export function sourceBlock(position: SourcePosition): Struct {
     txId: position.txId,
     lsn: position.lsn === null ? null : Number(position.lsn),
     xmin: null,
+    origin: position.origin?.name ?? null,
+    origin_lsn: position.origin == null ? null : Number(position.origin.lsn),
   };
 }

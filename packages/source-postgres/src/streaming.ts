@@ -1,6 +1,7 @@
 import {
   buildChangeRecord,
   type ChangeOp,
+  type Header,
   type Logger,
   nowMicros,
   type Schema,
@@ -26,6 +27,8 @@ export interface ChangeStreamerOptions {
   readonly tombstonesOnDelete: boolean;
   readonly skippedOperations: ReadonlySet<string>;
   readonly placeholder: string;
+  /** The task run's context headers, on every record. */
+  readonly headers: readonly Header[];
   /** The stored offset the stream resumed from: changes it covers are not emitted again. */
   readonly resumeFrom: PgOffset | null;
   /** Reads a relation's catalog entry (columns' nullability, primary key). */
@@ -39,6 +42,8 @@ interface OpenTransaction {
   readonly xid: number;
   readonly commitLsn: Lsn;
   readonly commitTimeUs: number;
+  /** Replication origin of the transaction (an Origin message after Begin), as Debezium's `source.origin`. */
+  readonly origin?: { readonly name: string; readonly lsn: Lsn };
 }
 
 /**
@@ -76,7 +81,12 @@ export class ChangeStreamer {
         return;
       case 'commit':
         this.#commit(message.endLsn);
-        this.#lastCommitLsn = message.commitLsn;
+        // Debezium's sequence[0] is the LSN its stream reported for the Commit message: the end of the commit.
+        this.#lastCommitLsn = message.endLsn;
+        return;
+      case 'origin':
+        if (this.#tx !== null)
+          this.#tx = { ...this.#tx, origin: { name: message.name, lsn: message.originLsn } };
         return;
       case 'relation': {
         const catalog = await this.#o.readCatalog(message.relationId);
@@ -146,6 +156,7 @@ export class ChangeStreamer {
       lastCommitLsn: this.#lastCommitLsn,
       lsn: changeLsn,
       txId: tx.xid,
+      origin: tx.origin ?? null,
     });
     const withTombstone = op === 'd' && this.#o.tombstonesOnDelete && table.schemas.keySchema !== null;
     const offset = (processed: Lsn) =>
@@ -163,6 +174,7 @@ export class ChangeStreamer {
       source,
       processedAtUs: nowMicros(),
       sourcePartition: this.#o.partition,
+      headers: this.#o.headers,
       // A record followed by more records of the same change (a delete's tombstone, the create of a key
       // change) claims one byte less, so the change is replayed whole.
       sourceOffset: offset(withTombstone || !completesChange ? changeLsn - 1n : changeLsn),
@@ -218,9 +230,15 @@ function keyChanged(
  * An old-key tuple (`K`: REPLICA IDENTITY DEFAULT) carries only the key columns; the others arrive as null.
  * A required column gets its type's zero value so the row still matches its schema.
  */
+/**
+ * A before image without some NOT NULL columns (REPLICA IDENTITY DEFAULT sends only the key) gets, as in
+ * Debezium's converters, the column's default, else the type's zero value.
+ */
 function fillRequired(table: CapturedTable, row: Record<string, unknown>): Record<string, unknown> {
   table.columns.forEach((c, i) => {
-    if (row[c.name] === null && c.notNull) row[c.name] = zeroValue(table.types[i]!.schema);
+    if (row[c.name] !== null || !c.notNull) return;
+    const schema = table.types[i]!.schema;
+    row[c.name] = schema.default ?? zeroValue(schema);
   });
   return row;
 }

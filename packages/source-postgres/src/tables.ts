@@ -1,4 +1,5 @@
 import { buildTableSchemas, type ColumnField, type TableEnvelopeSchemas } from '@outflow/relay-core';
+import { columnDefault } from './decoder/defaults.ts';
 import type { TupleValue } from './decoder/pgoutput.ts';
 import { type ColumnType, columnType, type TypeModes, unavailablePlaceholder } from './decoder/values.ts';
 import { postgresSourceSchema } from './source-info.ts';
@@ -14,6 +15,10 @@ export interface ColumnInfo {
   readonly typeOid: number;
   readonly typeMod: number;
   readonly notNull: boolean;
+  /** The default expression as `pg_get_expr` shows it; null for none. */
+  readonly defaultExpr?: string | null;
+  /** The labels of a user-defined enum type, in sort order; absent for other types. */
+  readonly enumValues?: readonly string[];
 }
 
 /** A captured table: its columns with their conversions, and its change-event schemas. */
@@ -45,8 +50,14 @@ export async function readCatalogTable(db: SqlExecutor, relationId: number): Pro
   const head = rel.rows[0];
   if (head === undefined) return null;
   const cols = await db.query(
-    `SELECT attname, atttypid, atttypmod, attnotnull FROM pg_attribute
-      WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    `SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS default_expr,
+            CASE WHEN t.typtype = 'e' THEN
+              (SELECT array_to_json(array_agg(e.enumlabel ORDER BY e.enumsortorder))::text
+                 FROM pg_enum e WHERE e.enumtypid = t.oid) END AS enum_values
+       FROM pg_attribute a
+       JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.attgenerated = ''
+      WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [relationId],
   );
   const key = await db.query(
@@ -65,6 +76,8 @@ export async function readCatalogTable(db: SqlExecutor, relationId: number): Pro
       typeOid: Number(r.atttypid),
       typeMod: Number(r.atttypmod),
       notNull: r.attnotnull === true || r.attnotnull === 't',
+      defaultExpr: r.default_expr === null || r.default_expr === undefined ? null : String(r.default_expr),
+      ...(typeof r.enum_values === 'string' ? { enumValues: JSON.parse(r.enum_values) as string[] } : {}),
     })),
     keyColumns: key.rows.map((r) => String(r.attname)),
   };
@@ -81,14 +94,25 @@ export function buildCapturedTable(options: {
   modes: TypeModes;
 }): CapturedTable {
   const { catalog, modes } = options;
-  const notNull = new Map(catalog.columns.map((c) => [c.name, c.notNull]));
-  const columns: ColumnInfo[] = (options.columns ?? catalog.columns).map((c) => ({
-    name: c.name,
-    typeOid: c.typeOid,
-    typeMod: c.typeMod,
-    notNull: notNull.get(c.name) ?? false,
-  }));
-  const types = columns.map((c) => columnType(c.typeOid, c.typeMod, !c.notNull, modes));
+  const known = new Map(catalog.columns.map((c) => [c.name, c]));
+  const columns: ColumnInfo[] = (options.columns ?? catalog.columns).map((c) => {
+    const k = known.get(c.name);
+    // The catalog's default and enum labels hold only while it describes the same type as the rows.
+    const sameType = k !== undefined && k.typeOid === c.typeOid;
+    return {
+      name: c.name,
+      typeOid: c.typeOid,
+      typeMod: c.typeMod,
+      notNull: k?.notNull ?? false,
+      defaultExpr: sameType ? (k.defaultExpr ?? null) : null,
+      ...(sameType && k.enumValues !== undefined ? { enumValues: k.enumValues } : {}),
+    };
+  });
+  const types = columns.map((c) => {
+    const type = columnType(c.typeOid, c.typeMod, !c.notNull, modes, { enumValues: c.enumValues });
+    const fallback = columnDefault(c.typeOid, c.defaultExpr ?? null, type, c.enumValues !== undefined);
+    return fallback === undefined ? type : { ...type, schema: { ...type.schema, default: fallback } };
+  });
   const fields: ColumnField[] = columns.map((c, i) => ({ name: c.name, schema: types[i]!.schema }));
   const present = new Set(columns.map((c) => c.name));
   const keyColumns = catalog.keyColumns.every((k) => present.has(k)) ? catalog.keyColumns : [];

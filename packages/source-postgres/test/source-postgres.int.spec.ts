@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: the assertions read untyped record values
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createJsonConverter } from '@outflow/relay-core';
 import { createPostgresDatabase, type TestDatabase, uniqueName } from '@outflow/testing';
 import { parseLsn } from '../src/decoder/copy-data.ts';
 import {
@@ -135,7 +136,7 @@ describe('PostgreSQL source (real server)', () => {
     assert.deepEqual([...after.num], [0xb6, 0x69, 0xfd, 0x2d]); // -1234567891 unscaled, two's complement
     assert.equal(after.numv.scale, 6);
     assert.deepEqual([...after.numv.value], [0x7b]);
-    assert.equal(after.tstz, '2024-02-29T21:59:59.5Z');
+    assert.equal(after.tstz, '2024-02-29T21:59:59.500000Z', 'padded to the default scale 6');
     assert.equal(after.ts, Date.UTC(1999, 11, 31, 23, 59, 59) * 1000 + 123456);
     assert.equal(after.ts3, Date.UTC(2000, 0, 1) + 500);
     assert.equal(after.d, Date.UTC(2024, 1, 29) / 86_400_000);
@@ -172,6 +173,66 @@ describe('PostgreSQL source (real server)', () => {
       by: 'bytes',
       ta: 'array',
       ia: 'array',
+    });
+    // The record goes through Connect's JsonConverter as Kafka gets it (precise decimals once crashed here).
+    const json = JSON.parse(
+      createJsonConverter({ schemasEnable: true })
+        .fromConnectData(record!.topic, record!.valueSchema, record!.value)!
+        .toString(),
+    );
+    assert.equal(json.payload.after.num, Buffer.from([0xb6, 0x69, 0xfd, 0x2d]).toString('base64'));
+    assert.deepEqual(json.payload.after.numv, { scale: 6, value: 'ew==' });
+    const jsonTypes = Object.fromEntries(
+      json.schema.fields[1].fields.map((f: { field: string; type: string }) => [f.field, f.type]),
+    );
+    assert.equal(jsonTypes.f4, 'float');
+    assert.equal(jsonTypes.f8, 'double');
+  });
+
+  it('carries column defaults, user enums and padded timestamptz(3); a delete before image takes the defaults', async () => {
+    await sql(
+      db.name,
+      `CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+       CREATE TABLE defaults (id serial PRIMARY KEY, n int NOT NULL DEFAULT 42, s text NOT NULL DEFAULT 'dflt',
+         m mood NOT NULL DEFAULT 'ok', t3 timestamptz(3) NOT NULL DEFAULT '2024-01-02 03:04:05+00', plain int NOT NULL)`,
+    );
+    const slot = newSlot();
+    const h = await open({
+      'slot.name': slot,
+      'publication.name': `pub_${slot}`,
+      'snapshot.mode': 'no_data',
+      'table.include.list': 'public.defaults',
+    });
+    await waitStreaming(slot);
+    await sql(
+      db.name,
+      "INSERT INTO defaults (n, s, m, t3, plain) VALUES (7, 'x', 'happy', '2024-05-06 07:08:01+00', 5)",
+    );
+    await sql(db.name, 'DELETE FROM defaults');
+    const [created, deleted] = await h.pollUntil(2);
+    const fields = Object.fromEntries(
+      (created!.valueSchema!.fields![1]!.schema.fields ?? []).map((f) => [f.name, f.schema]),
+    );
+    assert.equal(fields.id!.default, 0, 'a serial default (nextval) is 0, as in Debezium');
+    assert.equal(fields.n!.default, 42);
+    assert.equal(fields.s!.default, 'dflt');
+    assert.equal(fields.t3!.default, '2024-01-02T03:04:05.000Z');
+    assert.equal(fields.plain!.default, undefined);
+    assert.deepEqual(
+      { name: fields.m!.name, allowed: fields.m!.parameters?.allowed, default: fields.m!.default },
+      { name: 'io.debezium.data.Enum', allowed: 'sad,ok,happy', default: 'ok' },
+    );
+    const after = (created!.value as Record<string, any>).after;
+    assert.equal(after.m, 'happy');
+    assert.equal(after.t3, '2024-05-06T07:08:01.000Z');
+    // REPLICA IDENTITY DEFAULT: the old tuple has the key only; NOT NULL columns take their default.
+    assert.deepEqual((deleted!.value as Record<string, any>).before, {
+      id: after.id,
+      n: 42,
+      s: 'dflt',
+      m: 'ok',
+      t3: '2024-01-02T03:04:05.000Z',
+      plain: 0,
     });
   });
 
@@ -222,6 +283,9 @@ describe('PostgreSQL source (real server)', () => {
       ['first', 'true', 'true', 'true', 'last'],
     );
     assert.equal((records[4]!.sourceOffset as any).last_snapshot_record, true);
+    const txIds = new Set(records.slice(0, 5).map((r) => (r.value as any).source.txId));
+    assert.equal(txIds.size, 1, 'one snapshot transaction');
+    assert.equal(typeof [...txIds][0], 'number', "the snapshot transaction's id, as Debezium gives it");
     assert.equal((records[5]!.value as any).op, 'c');
     assert.equal((records[5]!.value as any).after.id, 6);
     await h.pollFor(300);

@@ -39,6 +39,8 @@ const relation: PgOutputMessage = {
   ],
 };
 
+const CONTEXT = [{ key: '__debezium.context.runId', value: 'run-1' }];
+
 function streamer(options: { resumeFrom?: PgOffset | null; skipped?: string[]; include?: string[] } = {}) {
   const out: SourceRecord[] = [];
   const s = new ChangeStreamer({
@@ -50,6 +52,7 @@ function streamer(options: { resumeFrom?: PgOffset | null; skipped?: string[]; i
     tombstonesOnDelete: true,
     skippedOperations: new Set(options.skipped ?? ['t']),
     placeholder: '__u',
+    headers: CONTEXT,
     resumeFrom: options.resumeFrom ?? null,
     readCatalog: async (id) => (id === 10 ? catalog : null),
     emit: (records) => out.push(...records),
@@ -118,12 +121,27 @@ describe('change streamer', () => {
     assert.equal(source.lsn, 920);
     assert.equal(source.txId, 5);
     assert.equal(source.sequence, '[null,"920"]');
+    assert.deepEqual([source.origin, source.origin_lsn], [null, null]);
+    // The next transaction's sequence starts with the end of this commit (Debezium's lastCommitLsn), and an
+    // Origin message gives origin and origin_lsn.
+    await s.handle(1100n, begin(6, 1200n));
+    await s.handle(1101n, { tag: 'origin', originLsn: 777n, name: 'pg_upstream' });
+    await s.handle(1110n, insert('3'));
+    await s.handle(1240n, commit(1200n, 1240n));
+    const next = (out[2]!.value as { source: Record<string, unknown> }).source;
+    assert.equal(next.sequence, '["1040","1110"]');
+    assert.deepEqual([next.origin, next.origin_lsn], ['pg_upstream', 777]);
   });
 
   it('emits a delete with its tombstone, the delete claiming one byte less', async () => {
     const { s, out } = streamer();
     await feed(s, 6, 2000n, [{ tag: 'delete', relationId: 10, oldKind: 'K', oldTuple: ['7', null] }]);
     assert.deepEqual(out.map(op), ['d', 'tombstone']);
+    assert.deepEqual(
+      out.map((r) => r.headers),
+      [CONTEXT, CONTEXT],
+      'the context headers on the delete and on its tombstone',
+    );
     assert.deepEqual(
       (out[0]!.value as { before: unknown }).before,
       { id: 7, name: '' },

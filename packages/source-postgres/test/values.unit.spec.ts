@@ -88,7 +88,7 @@ describe('PostgreSQL text values → Connect values', () => {
 
   it('maps temporal types by time.precision.mode', () => {
     assert.equal(schemaOf(Oid.timestamptz).name, 'io.debezium.time.ZonedTimestamp');
-    assert.equal(convert(Oid.timestamptz, '2024-01-02 03:04:05.5+00'), '2024-01-02T03:04:05.5Z');
+    assert.equal(convert(Oid.timestamptz, '2024-01-02 03:04:05.5+00'), '2024-01-02T03:04:05.500000Z');
     assert.equal(schemaOf(Oid.timestamp).name, 'io.debezium.time.MicroTimestamp');
     assert.equal(schemaOf(Oid.timestamp, 3).name, 'io.debezium.time.Timestamp');
     assert.equal(convert(Oid.timestamp, '1970-01-01 00:00:01.000002'), 1_000_002);
@@ -117,6 +117,13 @@ describe('PostgreSQL text values → Connect values', () => {
     assert.equal(toZonedTimestamp('2024-01-02 03:04:05+02'), '2024-01-02T01:04:05Z');
     assert.equal(toZonedTime('10:15:30.25+02'), '08:15:30.25Z');
     assert.equal(toZonedTimestamp('2024-01-02 03:04:05.25+0530'), '2024-01-01T21:34:05.25Z');
+    // Padded to the column's scale, as Debezium's ZonedTimestamp.toIsoString(…, fractionalWidth).
+    assert.equal(toZonedTimestamp('2024-01-02 03:04:01+00', 3), '2024-01-02T03:04:01.000Z');
+    assert.equal(toZonedTimestamp('2024-01-02 03:04:01.5+00', 6), '2024-01-02T03:04:01.500000Z');
+    assert.equal(toZonedTimestamp('2024-01-02 03:04:01.5+00', 0), '2024-01-02T03:04:01.5Z');
+    assert.equal(convert(Oid.timestamptz, '2024-01-02 03:04:01+00', 3), '2024-01-02T03:04:01.000Z');
+    assert.equal(convert(Oid.timestamptz, '2024-01-02 03:04:01.25+00', -1), '2024-01-02T03:04:01.250000Z');
+    assert.equal(convert(Oid.timestamptz, '2024-01-02 03:04:01+00', 0), '2024-01-02T03:04:01Z');
     assert.equal(toZonedTime('23:00:00-02:30'), '01:30:00Z');
     assert.equal(parseIntervalMicros('PT1H2M3.5S'), 3_723_500_000);
     assert.equal(parseIntervalMicros('P1D'), 86_400_000_000);

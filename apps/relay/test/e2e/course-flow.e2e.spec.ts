@@ -143,6 +143,15 @@ describe('course service → outbox → relay → Kafka', () => {
     const record = mine(routed.records)[1]!;
     assert.equal(record.topic, routedTopic);
     assert.equal(record.key, courseId);
+    // Debezium 3's context headers come first, then the router's `id`.
+    assert.deepEqual(Object.keys(record.headers), [
+      '__debezium.context.connectorLogicalName',
+      '__debezium.context.taskId',
+      '__debezium.context.connectorName',
+      '__debezium.context.runId',
+      'id',
+    ]);
+    assert.equal(record.headers['__debezium.context.connectorName'], 'mysql');
     assert.deepEqual(JSON.parse(record.value!), course);
     assert.equal(JSON.parse(record.value!).posted, true);
   });
@@ -168,9 +177,12 @@ describe('course service → outbox → relay → Kafka', () => {
 
     const c = JSON.parse(create!.value!);
     assert.equal(c.schema.name, `${prefix}raw.${testDb.name}.outbox.Envelope`);
+    assert.equal(c.schema.version, 2, 'Debezium 3 envelope');
+    assert.equal(c.schema.fields[2].version, 1, 'Debezium 3 source block');
+    assert.deepEqual([c.schema.fields[3].name, c.schema.fields[3].version], ['event.block', 1]);
     assert.deepEqual(
       c.schema.fields.map((f: { field: string }) => f.field),
-      ['before', 'after', 'source', 'op', 'ts_ms', 'ts_us', 'ts_ns', 'transaction'],
+      ['before', 'after', 'source', 'transaction', 'op', 'ts_ms', 'ts_us', 'ts_ns'],
     );
     const payloadField = c.schema.fields[1].fields.find((f: { field: string }) => f.field === 'payload');
     assert.deepEqual(payloadField, {

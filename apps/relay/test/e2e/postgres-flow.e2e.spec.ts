@@ -192,6 +192,16 @@ describe('course service on PostgreSQL → outbox → relay → Kafka', () => {
     assert.equal(record.topic, pgTopic);
     assert.equal(record.key, pg1.id);
     assert.equal(record.headers.id, written[1]!.id);
+    // Debezium 3's context headers come first, then the router's `id` and its header placements.
+    assert.deepEqual(Object.keys(record.headers).slice(0, 5), [
+      '__debezium.context.connectorLogicalName',
+      '__debezium.context.taskId',
+      '__debezium.context.connectorName',
+      '__debezium.context.runId',
+      'id',
+    ]);
+    assert.equal(record.headers['__debezium.context.connectorName'], 'postgresql');
+    assert.equal(record.headers['__debezium.context.taskId'], '0');
     assert.deepEqual(JSON.parse(record.value!), pg1.course);
     assert.equal(JSON.parse(record.value!).posted, true);
   });
@@ -257,9 +267,12 @@ describe('course service on PostgreSQL → outbox → relay → Kafka', () => {
 
     const c = JSON.parse(create!.value!);
     assert.equal(c.schema.name, `${prefix}raw.public.outbox.Envelope`);
+    assert.equal(c.schema.version, 2, 'Debezium 3 envelope');
+    assert.equal(c.schema.fields[2].version, 1, 'Debezium 3 source block');
+    assert.deepEqual([c.schema.fields[3].name, c.schema.fields[3].version], ['event.block', 1]);
     assert.deepEqual(
       c.schema.fields.map((f: { field: string }) => f.field),
-      ['before', 'after', 'source', 'op', 'ts_ms', 'ts_us', 'ts_ns', 'transaction'],
+      ['before', 'after', 'source', 'transaction', 'op', 'ts_ms', 'ts_us', 'ts_ns'],
     );
     const sourceSchema = c.schema.fields[2];
     assert.equal(sourceSchema.name, 'io.debezium.connector.postgresql.Source');

@@ -62,6 +62,24 @@ export class CaptureLists {
     return included;
   }
 
+  /**
+   * Orders captured tables for the snapshot as Debezium does (`addSignalingCollectionAndSort`): the tables
+   * matching the first `table.include.list` expression, then those matching the second, …; within one, the
+   * given order (sorted by name). Without an include list the order is kept.
+   */
+  snapshotOrder<T>(tables: readonly T[], idOf: (table: T) => string): T[] {
+    const include = this.#tableInclude;
+    if (include === null) return [...tables];
+    const rank = (t: T) => {
+      const i = include.findIndex((p) => p.matchesWhole(idOf(t)));
+      return i < 0 ? include.length : i;
+    };
+    return tables
+      .map((t, i) => ({ t, i, r: rank(t) }))
+      .sort((a, b) => a.r - b.r || a.i - b.i)
+      .map((e) => e.t);
+  }
+
   /** True when `column` of `namespace.table` is emitted (not matched by `column.exclude.list`). */
   includesColumn(namespace: string, table: string, column: string): boolean {
     return (

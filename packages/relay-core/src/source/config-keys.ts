@@ -132,6 +132,8 @@ export interface CommonSourceConfig {
   readonly maxBatchSize: number;
   readonly maxQueueSize: number;
   readonly pollIntervalMs: number;
+  /** `extended.headers.enabled` (a source that declares `extendedHeadersConfigKey`; true otherwise). */
+  readonly extendedHeadersEnabled: boolean;
 }
 
 /** Reads the common properties from values parsed by a ConfigDef that declares them. */
@@ -145,5 +147,6 @@ export function readCommonSourceConfig(values: Readonly<Record<string, unknown>>
     maxBatchSize: Number(values['max.batch.size']),
     maxQueueSize: Number(values['max.queue.size']),
     pollIntervalMs: Number(values['poll.interval.ms']),
+    extendedHeadersEnabled: values['extended.headers.enabled'] !== false,
   };
 }

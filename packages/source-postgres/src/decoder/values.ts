@@ -98,13 +98,31 @@ const named = (
   ...extra,
 });
 
-/** Resolves the schema and converter of a column from its type OID and type modifier (`atttypmod`). */
+/** What the catalog knows about a type beyond its OID. */
+export interface TypeDetails {
+  /** The labels of a user-defined enum type, in sort order (undefined: not an enum). */
+  readonly enumValues?: readonly string[];
+}
+
+/**
+ * Resolves the schema and converter of a column from its type OID and type modifier (`atttypmod`), and for
+ * a user-defined enum, its labels.
+ */
 export function columnType(
   typeOid: number,
   typeMod: number,
   optional: boolean,
   modes: TypeModes,
+  details: TypeDetails = {},
 ): ColumnType {
+  if (details.enumValues !== undefined) {
+    return {
+      schema: named('string', 'io.debezium.data.Enum', optional, {
+        parameters: { allowed: details.enumValues.join(',') },
+      }),
+      convert: (t) => t,
+    };
+  }
   const element = ARRAY_ELEMENTS.get(typeOid);
   if (element !== undefined) {
     const item = columnType(element, typeMod, true, modes);
@@ -144,11 +162,14 @@ export function columnType(
         : { schema: named('int32', 'io.debezium.time.Date', optional), convert: parseDateDays };
     case Oid.timestamp:
       return timestampType(typeMod, optional, modes);
-    case Oid.timestamptz:
+    case Oid.timestamptz: {
+      // Debezium pads the fraction to the column's scale (6 when the column has no precision).
+      const fraction = precisionOf(typeMod);
       return {
         schema: named('string', 'io.debezium.time.ZonedTimestamp', optional),
-        convert: toZonedTimestamp,
+        convert: (t) => toZonedTimestamp(t, fraction),
       };
+    }
     case Oid.time:
       return timeType(typeMod, optional, modes);
     case Oid.timetz:
@@ -271,15 +292,33 @@ export function parseTimeMicros(text: string): number {
   return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1_000_000 + fraction;
 }
 
-/** `YYYY-MM-DD HH:MM:SS[.ffffff]+00` (TimeZone=UTC) → ISO-8601 in UTC, e.g. `2024-01-02T03:04:05.5Z`. */
-export function toZonedTimestamp(text: string): string {
-  const m = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2}(?::?\d{2})?)$/.exec(text);
+/**
+ * `YYYY-MM-DD HH:MM:SS[.ffffff]+00` (TimeZone=UTC) → ISO-8601 in UTC as Debezium's `ZonedTimestamp.toIsoString`
+ * writes it: with exactly `fraction` digits (the column's scale) when 1-9, e.g. `2024-01-02T03:04:05.500Z`
+ * for 3; with the shortest fraction (none for whole seconds) when `fraction` is 0 or absent.
+ */
+export function toZonedTimestamp(text: string, fraction = 0): string {
+  const m = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?([+-]\d{2}(?::?\d{2})?)$/.exec(text);
   if (m === null) return text;
-  if (m[3] === '+00' || m[3] === '-00') return `${m[1]}T${m[2]}Z`;
-  // Another session time zone: convert to UTC (millisecond precision), printed without trailing zeros.
-  const offset = m[3]!.length === 3 ? `${m[3]}:00` : m[3]!.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
-  const iso = new Date(`${m[1]}T${m[2]}${offset}`).toISOString();
-  return iso.replace(/\.(\d*?)0*Z$/, (_, digits: string) => (digits === '' ? 'Z' : `.${digits}Z`));
+  let date = m[1]!;
+  let time = m[2]!;
+  let digits = m[3] ?? '';
+  if (m[4] !== '+00' && m[4] !== '-00') {
+    // Another session time zone: convert to UTC (millisecond precision).
+    const offset = m[4]!.length === 3 ? `${m[4]}:00` : m[4]!.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const iso = new Date(`${date}T${time}${digits === '' ? '' : `.${digits}`}${offset}`).toISOString();
+    [date, time, digits] = [iso.slice(0, 10), iso.slice(11, 19), iso.slice(20, 23)];
+  }
+  const shown =
+    fraction > 0 && fraction <= 9
+      ? digits.padEnd(fraction, '0').slice(0, fraction)
+      : shortestFraction(digits);
+  return `${date}T${time}${shown === '' ? '' : `.${shown}`}Z`;
+}
+
+/** Java's ISO_LOCAL_TIME fraction (`appendFraction(NANO_OF_SECOND, 0, 9, true)`): trailing zeros dropped. */
+function shortestFraction(digits: string): string {
+  return digits.replace(/0+$/, '');
 }
 
 /** `HH:MM:SS[.ffffff]+HH[:MM]` → the same time in UTC, `HH:MM:SS[.ffffff]Z`, as Debezium's ZonedTime. */

@@ -11,7 +11,7 @@ export interface TableName {
   readonly table: string;
 }
 
-/** Lists the ordinary and partitioned tables the filter captures, sorted by schema and name. */
+/** Lists the ordinary and partitioned tables the filter captures, in Debezium's snapshot order. */
 export async function listCapturedTables(db: SqlExecutor, filter: TableFilter): Promise<TableName[]> {
   const result = await db.query(
     `SELECT c.oid AS relid, n.nspname AS schema, c.relname AS table FROM pg_class c
@@ -19,9 +19,11 @@ export async function listCapturedTables(db: SqlExecutor, filter: TableFilter): 
       WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
       ORDER BY n.nspname, c.relname`,
   );
-  return result.rows
-    .map((r) => ({ relationId: Number(r.relid), schema: String(r.schema), table: String(r.table) }))
-    .filter((t) => filter.includes(t.schema, t.table));
+  return filter.snapshotOrder(
+    result.rows
+      .map((r) => ({ relationId: Number(r.relid), schema: String(r.schema), table: String(r.table) }))
+      .filter((t) => filter.includes(t.schema, t.table)),
+  );
 }
 
 const qualified = (t: TableName) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
