@@ -167,6 +167,14 @@ describe('HTTP app (fake database)', () => {
       assert.equal(doc.code, 'VALIDATION_FAILED');
       assert.deepEqual(doc.errors, [{ field, message }], `${field}: ${json}`);
     }
+    const latin1 = await app.inject({
+      method: 'POST',
+      url: '/courses',
+      payload: Buffer.from(JSON.stringify({ ...body, name: 'caf\u00e9' }), 'latin1'),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(latin1.statusCode, 400);
+    assert.deepEqual(problemOf(latin1).errors, [{ field: 'body', message: 'must be UTF-8 encoded' }]);
     assert.equal(db.courses.rows.size, rows);
     assert.equal(db.outbox.events.length, events);
 

@@ -327,6 +327,15 @@ for (const backend of backends) {
         assert.equal(res.json().code, 'VALIDATION_FAILED');
         assert.deepEqual(res.json().errors, [{ field, message }], `${field}: ${json}`);
       }
+      // Latin-1 bytes instead of UTF-8: decoding would store U+FFFD in their place.
+      const latin1 = await app.inject({
+        method: 'POST',
+        url: '/courses',
+        payload: Buffer.from(JSON.stringify({ ...draft, name: 'caf\u00e9' }), 'latin1'),
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(latin1.statusCode, 400, latin1.body);
+      assert.deepEqual(latin1.json().errors, [{ field: 'body', message: 'must be UTF-8 encoded' }]);
       assert.equal(await count(db, 'course'), courses);
       assert.deepEqual(await outboxRows(db, keep), []);
     });

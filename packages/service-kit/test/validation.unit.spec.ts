@@ -148,6 +148,36 @@ describe('request validation', () => {
     assert.deepEqual(query.json().errors, [{ field: 'q', message: NUL }]);
   });
 
+  it('refuses a JSON body that is not UTF-8, instead of storing U+FFFD for the bad bytes', async () => {
+    for (const bytes of [
+      Buffer.from([...Buffer.from('{"name":"caf'), 0xe9, ...Buffer.from('"}')]), // Latin-1 é
+      Buffer.from([...Buffer.from('{"name":"'), 0xed, 0xa0, 0x80, ...Buffer.from('"}')]), // an encoded surrogate
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/echo',
+        payload: bytes,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().code, 'VALIDATION_FAILED');
+      assert.deepEqual(res.json().errors, [{ field: 'body', message: 'must be UTF-8 encoded' }]);
+    }
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: Buffer.from('{"name":"café 😀"}'),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.deepEqual(ok.json().body, { name: 'café 😀' });
+    // Fastify's own parsing is kept: malformed or empty JSON and prototype poisoning stay a BAD_REQUEST.
+    for (const payload of ['{"name":', '', '{"__proto__":{"x":1}}']) {
+      const res = await post(payload);
+      assert.equal(res.status, 400, payload);
+      assert.equal(res.doc.code, 'BAD_REQUEST', payload);
+    }
+  });
+
   it('walks deeply nested bodies without overflowing the stack', async () => {
     const depth = 100_000;
     const { status, doc } = await post(`{"anything":${'['.repeat(depth)}"\\u0000"${']'.repeat(depth)}}`);

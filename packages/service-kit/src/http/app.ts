@@ -19,7 +19,7 @@ import {
   ServiceError,
 } from '../errors.ts';
 import type { ProblemResponses } from './schemas.ts';
-import { requestValidatorFactory } from './validation.ts';
+import { refuseNonUtf8Json, requestValidatorFactory } from './validation.ts';
 
 /** What {@link createServiceApp} builds the skeleton from. */
 export interface ServiceAppOptions<C extends string> {
@@ -70,6 +70,7 @@ export async function createServiceApp<C extends string>(
     schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },
   });
   const { catalogue } = options;
+  refuseNonUtf8Json(app);
 
   for (const schema of options.schemas) app.addSchema(schema);
   await app.register(swagger, {

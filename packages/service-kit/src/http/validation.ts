@@ -2,8 +2,9 @@
  * Request validation of the Fastify skeleton: Ajv through Fastify's own compiler, with one set of rules per
  * request part, plus the text rule every database of the project needs.
  */
+import { isUtf8 } from 'node:buffer';
 import { AjvCompiler } from '@fastify/ajv-compiler';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { SchemaError } from '../errors.ts';
 
 type ValidatorFactory = NonNullable<
@@ -123,4 +124,27 @@ export function requestValidatorFactory(): ValidatorFactory {
     return (route: { httpPart?: string; schema: unknown }) =>
       withTextRule((route.httpPart === 'body' ? body : other)(route as never));
   }) as ValidatorFactory;
+}
+
+/**
+ * Replaces Fastify's `application/json` parser with one that first refuses a body that is not UTF-8 (as JSON must
+ * be, RFC 8259 §8.1): decoding would silently turn each bad byte into U+FFFD, so the stored text would differ
+ * from what was sent. The refusal is a field error on `body`; the parsing itself stays Fastify's.
+ */
+export function refuseNonUtf8Json(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (isUtf8(bytes)) return parseJson(request, bytes.toString('utf8'), done);
+    const validation: SchemaError[] = [
+      { keyword: TEXT_KEYWORD, instancePath: '', params: {}, message: 'must be UTF-8 encoded' },
+    ];
+    const error = Object.assign(new Error('the body is not UTF-8'), {
+      statusCode: 400,
+      validation,
+      validationContext: 'body',
+    });
+    done(error, undefined);
+  });
 }
