@@ -1,7 +1,7 @@
 /**
  * Relay benchmark on MariaDB → Kafka (binlog); the phases are in `support.ts`.
  *
- * Usage: npm run bench -- [--events 100000] [--rate 1000] [--seconds 10]
+ * Usage: npm run bench -- [--events 100000] [--rate 1000] [--seconds 10] [--exactly-once enabled|disabled]
  * Needs the local infrastructure (`npm run infra -- up`).
  */
 import { createOutbox, migrate } from '@outflow/outbox';

@@ -34,16 +34,25 @@ export interface BenchSource {
   openWriter(): Promise<BenchWriter>;
 }
 
-/** `--events`, `--rate`, `--seconds` from the command line. */
-export function benchArgs(): { backlog: number; rate: number; seconds: number } {
+/** `--events`, `--rate`, `--seconds`, `--exactly-once enabled|disabled` from the command line. */
+export function benchArgs(): { backlog: number; rate: number; seconds: number; exactlyOnce: string } {
   const { values } = parseArgs({
     options: {
       events: { type: 'string', default: '100000' },
       rate: { type: 'string', default: '1000' },
       seconds: { type: 'string', default: '10' },
+      'exactly-once': { type: 'string', default: 'enabled' },
     },
   });
-  return { backlog: Number(values.events), rate: Number(values.rate), seconds: Number(values.seconds) };
+  const exactlyOnce = values['exactly-once'];
+  if (exactlyOnce !== 'enabled' && exactlyOnce !== 'disabled')
+    throw new Error(`--exactly-once: expected enabled or disabled, got ${exactlyOnce}`);
+  return {
+    backlog: Number(values.events),
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    exactlyOnce,
+  };
 }
 
 /** Commits, again (after a short random pause) after a deadlock or serialisation failure (the outbox marks those `retriable`). */
@@ -80,7 +89,7 @@ const payload = {
 
 /** Runs both phases against `source` and prints the result row (Markdown table). */
 export async function runRelayBench(source: BenchSource): Promise<void> {
-  const { backlog, rate, seconds } = benchArgs();
+  const { backlog, rate, seconds, exactlyOnce } = benchArgs();
   const dir = mkdtempSync(join(tmpdir(), 'outflow-bench-'));
   const { name } = source;
   const topic = `${name}.events`;
@@ -88,7 +97,7 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
   const options = {
     dir,
     restPort: await freePort(),
-    worker: workerConfig(name),
+    worker: workerConfig(name, { 'exactly.once.source.support': exactlyOnce }),
     connector: { name, config: { ...source.connector, 'topic.prefix': name, ...eventRouterConfig(topic) } },
   };
   try {
@@ -194,7 +203,7 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     console.log(
-      `| ${source.label} | ${backlog} | ${drainRate} | ${fromStart} | ${rate}/s (${achieved}/s) | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} | ${peakMb} |`,
+      `| ${source.label}${exactlyOnce === 'enabled' ? ', exactly-once' : ', at-least-once'} | ${backlog} | ${drainRate} | ${fromStart} | ${rate}/s (${achieved}/s) | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} | ${peakMb} |`,
     );
   } finally {
     await collector.close();
