@@ -52,7 +52,12 @@ export function renderMarkdown(results: readonly TargetResult[], when: string): 
     '',
     'Connectors per side: `raw` (every table, `decimal.handling.mode=precise`), `str` and `dbl` (the types table',
     'with `decimal.handling.mode` `string` and `double`), `rtr` (the outbox table through the Event Router with',
-    '`table.expand.json.payload=true` and `table.fields.additional.placement=type:header:eventType`).',
+    '`table.expand.json.payload=true` and `table.fields.additional.placement=type:header:eventType`). After the',
+    'streamed changes the relay is stopped, rows are written around an ALTER TABLE (add, drop, retype and rename',
+    'columns), and the relay is started again.',
+    '',
+    'Known gap: Outflow keeps no schema history and writes no schema-change records (`include.schema.changes`);',
+    'on MariaDB they are the records of the `P_<mode>` topics that only Debezium has.',
     '',
   ];
   for (const r of results) {

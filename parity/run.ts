@@ -99,7 +99,7 @@ async function runTarget(target: 'mariadb' | 'postgres'): Promise<TargetResult> 
       connectors: connectors('dbz'),
     });
     stops.push(() => connect.stop());
-    const relay = await startRelay({
+    const relayOptions = {
       dir: join(dataDir, 'parity', `${target}-${run}-relay`),
       restPort: relayPort,
       worker: {
@@ -108,7 +108,8 @@ async function runTarget(target: 'mariadb' | 'postgres'): Promise<TargetResult> 
         'config.storage.topic': `ofl_${run}.configs`,
       },
       connectors: connectors('ofl'),
-    });
+    };
+    let relay = await startRelay(relayOptions);
     stops.push(() => relay.stop());
     const snapshotDone = (c: TopicCollector, side: 'dbz' | 'ofl') =>
       MODES.every((mode) => {
@@ -124,6 +125,11 @@ async function runTarget(target: 'mariadb' | 'postgres'): Promise<TargetResult> 
     );
     log(`${target}: snapshots read; streaming the workload`);
     await workload.stream();
+    await waitStable(dbz, ofl, 120_000);
+    log(`${target}: stopping the relay; rows around an ALTER TABLE while it is behind`);
+    await relay.stop();
+    await workload.ddl();
+    relay = await startRelay(relayOptions);
     await waitStable(dbz, ofl, 120_000);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);

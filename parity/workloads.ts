@@ -13,6 +13,8 @@ export interface Workload {
   setup(): Promise<void>;
   /** The changes the stream carries. */
   stream(): Promise<void>;
+  /** Rows around an ALTER TABLE (add, drop, retype, rename columns), applied while the relay is stopped. */
+  ddl(): Promise<void>;
   /** Connector properties of one connector (`mode`: raw, decimal string/double, Event Router). */
   connector(options: {
     name: string;
@@ -108,6 +110,13 @@ export function mariadbWorkload(options: {
         INSERT INTO outbox VALUES ('33333333-3333-3333-3333-333333333333', 'Teacher', 't-1', 'TeacherJoinedEvent',
           '"just a string"');`);
     },
+    async ddl() {
+      await q(`INSERT INTO types (id, ti, vc, n) VALUES (5, 1, 'before alter', 3);
+        ALTER TABLE types ADD COLUMN added INT NOT NULL DEFAULT 5, DROP COLUMN tx, MODIFY c VARCHAR(30),
+          CHANGE COLUMN n renamed BIGINT;
+        INSERT INTO types (id, ti, vc, added, c, renamed) VALUES (6, 2, 'after alter', 6, 'longer text here', 9007199254740993);
+        UPDATE types SET vc = 'updated after alter' WHERE id = 5;`);
+    },
     connector({ name, prefix, mode, unique }) {
       return {
         name,
@@ -198,6 +207,13 @@ export function postgresWorkload(options: { host: string; port: number; db: stri
         COMMIT;
         INSERT INTO outbox VALUES ('33333333-3333-3333-3333-333333333333', 'Teacher', 't-1', 'TeacherJoinedEvent',
           '"just a string"');`);
+    },
+    async ddl() {
+      await q(`INSERT INTO types (i2, t, n) VALUES (9, 'before alter', 3);
+        ALTER TABLE types ADD COLUMN added int NOT NULL DEFAULT 5, DROP COLUMN c, ALTER COLUMN i4 TYPE bigint;
+        ALTER TABLE types RENAME COLUMN n TO renamed;
+        INSERT INTO types (i2, t, added, renamed) VALUES (10, 'after alter', 6, 7);
+        UPDATE types SET t = 'updated after alter' WHERE id = 5;`);
     },
     connector({ name, prefix, mode, unique }) {
       return {

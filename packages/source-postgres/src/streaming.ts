@@ -62,6 +62,10 @@ export class ChangeStreamer {
 
   constructor(options: ChangeStreamerOptions) {
     this.#o = options;
+    // After a restart Debezium's sequence[0] continues from its stored last commit: here, the end LSN that
+    // an offset stored after a whole transaction holds (`lsn` past its `lsn_commit`).
+    const from = options.resumeFrom;
+    if (from?.lsn_commit !== undefined && from.lsn > from.lsn_commit) this.#lastCommitLsn = BigInt(from.lsn);
   }
 
   /** True between transactions, with nothing held back: a heartbeat may carry the server's position. */

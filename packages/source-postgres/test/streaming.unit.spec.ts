@@ -133,6 +133,14 @@ describe('change streamer', () => {
     assert.deepEqual([next.origin, next.origin_lsn], ['pg_upstream', 777]);
   });
 
+  it('continues sequence[0] from a stored offset of a whole transaction (its end LSN)', async () => {
+    const { s, out } = streamer({
+      resumeFrom: { lsn: 1040, lsn_commit: 1000, lsn_proc: 920, txId: 5, ts_usec: 0 },
+    });
+    await feed(s, 6, 2000n, [insert('9')]);
+    assert.equal((out[0]!.value as { source: { sequence: string } }).source.sequence, '["1040","1920"]');
+  });
+
   it('emits a delete with its tombstone, the delete claiming one byte less', async () => {
     const { s, out } = streamer();
     await feed(s, 6, 2000n, [{ tag: 'delete', relationId: 10, oldKind: 'K', oldTuple: ['7', null] }]);
