@@ -12,7 +12,6 @@ import {
   type SourceTaskContext,
 } from '@outflow/relay-core';
 import type mysql from 'mysql2/promise';
-import { BinlogStreamer } from './binlog-streamer.ts';
 import type { MySqlSourceConfig } from './config.ts';
 import { toRelayError } from './errors.ts';
 import { CaptureFilter } from './filters.ts';
@@ -33,6 +32,7 @@ import {
   type ServerInfo,
 } from './server.ts';
 import { runSnapshot } from './snapshot.ts';
+import { BinlogStreamer } from './streaming.ts';
 import { TableSchemaCache } from './table-schema.ts';
 
 /**

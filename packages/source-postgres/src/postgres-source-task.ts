@@ -18,6 +18,7 @@ import type pg from 'pg';
 import type { PostgresSourceConfig } from './config.ts';
 import { formatLsn, type Lsn, type ReplicationMessage } from './decoder/copy-data.ts';
 import { decodePgOutput } from './decoder/pgoutput.ts';
+import { toRelayError } from './errors.ts';
 import { TableFilter } from './filters.ts';
 import {
   confirmableLsn,
@@ -39,7 +40,7 @@ import {
   type SlotState,
 } from './replication/slot.ts';
 import { ReplicationStream } from './replication/stream.ts';
-import { checkReplicationPrivilege, checkWalLevel, toRelayError } from './server-checks.ts';
+import { checkReplicationPrivilege, checkWalLevel } from './server.ts';
 import { runSnapshot } from './snapshot.ts';
 import { ChangeStreamer } from './streaming.ts';
 import { readCatalogTable } from './tables.ts';

@@ -7,7 +7,7 @@ import {
   toPostgresSourceConfig,
   validatePostgresConfig,
 } from '../src/config.ts';
-import { postgresConnectorPlugin } from '../src/postgres-connector.ts';
+import { postgresConnectorPlugin } from '../src/plugin.ts';
 import { PostgresSourceTask } from '../src/postgres-source-task.ts';
 
 const base = {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RelayError } from '@outflow/relay-core';
+import { toRelayError } from '../src/errors.ts';
 import { TableFilter } from '../src/filters.ts';
 import { ensurePublication } from '../src/replication/publication.ts';
-import { checkReplicationPrivilege, checkWalLevel, toRelayError } from '../src/server-checks.ts';
+import { checkReplicationPrivilege, checkWalLevel } from '../src/server.ts';
 import type { SqlExecutor } from '../src/tables.ts';
 
 /** A fake executor answering by the first matching pattern and recording every statement. */

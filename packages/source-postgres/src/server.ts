@@ -1,4 +1,4 @@
-import { isConnectionLost, RelayError } from '@outflow/relay-core';
+import { RelayError } from '@outflow/relay-core';
 import type { SqlExecutor } from './tables.ts';
 
 /**
@@ -30,40 +30,4 @@ export async function checkReplicationPrivilege(db: SqlExecutor, user: string): 
       `grant it with ALTER ROLE "${user.replace(/"/g, '""')}" REPLICATION (or connect as a user that has it)`,
     { details: { user, privilege: 'REPLICATION' } },
   );
-}
-
-/** Maps a connection or query error to a RelayError naming what to fix. */
-export function toRelayError(error: unknown, context: string): RelayError {
-  if (error instanceof RelayError) return error;
-  const e = (error ?? {}) as { code?: string; message?: string };
-  const message = `${context}: ${e.message ?? String(error)}`;
-  switch (e.code) {
-    case '28P01':
-    case '28000':
-      return new RelayError(
-        'SOURCE_UNAVAILABLE',
-        `${message} (check database.user and database.password, and pg_hba.conf)`,
-        {
-          cause: error,
-        },
-      );
-    case '42501':
-      return new RelayError('SOURCE_PRIVILEGE_MISSING', message, { cause: error });
-    case '3D000':
-      return new RelayError('SOURCE_UNAVAILABLE', `${message} (check database.dbname)`, { cause: error });
-    case '53400':
-      return new RelayError(
-        'SOURCE_SERVER_MISCONFIGURED',
-        `${message} (raise max_replication_slots / max_wal_senders)`,
-        {
-          cause: error,
-        },
-      );
-    default:
-      // pg raises a lost connection ("Connection terminated unexpectedly") without a code.
-      return new RelayError('SOURCE_UNAVAILABLE', message, {
-        cause: error,
-        retriable: e.code === undefined || isConnectionLost(error),
-      });
-  }
 }
