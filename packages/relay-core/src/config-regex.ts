@@ -55,8 +55,19 @@ export interface ConfigRegexOptions {
   readonly caseInsensitive?: boolean;
 }
 
+/**
+ * The longest pattern compiled. Compiling is linear in the pattern too, but a multi-megabyte value (a pasted
+ * file, a runaway template) would hold the event loop for seconds before any other check could refuse it.
+ */
+export const MAX_CONFIG_REGEX_LENGTH = 65_536;
+
 /** Compiles a Java regex from configuration; throws a ConfigRegexError saying why it cannot run. */
 export function compileConfigRegex(pattern: string, options: ConfigRegexOptions = {}): ConfigRegex {
+  if (pattern.length > MAX_CONFIG_REGEX_LENGTH)
+    throw new ConfigRegexError(
+      `is ${pattern.length} characters long; a regular expression may have at most ${MAX_CONFIG_REGEX_LENGTH}`,
+      pattern.slice(0, 80),
+    );
   const source = translateJavaRegex(pattern);
   let re: RE2JS;
   try {

@@ -49,6 +49,12 @@ describe('configuration regexes (Java syntax, RE2 engine)', () => {
     assert.equal(compileConfigRegex('[\\P{Alnum}]').matchesWhole('.'), true);
   });
 
+  it('refuses a pattern too long to compile promptly, before compiling it', () => {
+    const reason = checkConfigRegex(`t${'x'.repeat(9 * 1024 * 1024)}`);
+    assert.match(reason ?? '', /is 9437185 characters long; a regular expression may have at most 65536/);
+    assert.equal(checkConfigRegex('x'.repeat(65_536)), undefined);
+  });
+
   it('refuses what cannot run in linear time, saying why', () => {
     for (const [pattern, why] of [
       ['(a)\\1', /backreference/],

@@ -224,7 +224,11 @@ export class PostgresSourceTask implements SourceTask {
       });
       try {
         const startLsn = await this.#prepare(replication, slot, stored);
-        if (startLsn === null) return;
+        if (startLsn === null) {
+          // Not streaming (initial_only, or stopped during the snapshot): the walsender must not linger.
+          await replication.end().catch(() => {});
+          return;
+        }
         if (await this.#startStreaming(replication, startLsn, stored)) {
           this.#standby = false;
           return;

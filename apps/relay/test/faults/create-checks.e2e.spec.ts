@@ -124,10 +124,41 @@ test('a second connector with the same database.server.id is refused', async () 
   assert.deepEqual(judgeRefusal('duplicate database.server.id', answer, 'database.server.id'), []);
 });
 
-test('a connector name over 100 characters is refused', async () => {
-  const name = `n${'x'.repeat(100)}`;
-  const answer = await create(name, connectorConfig(name));
-  assert.deepEqual(judgeRefusal('name of 101 characters', answer, 'name'), []);
+test('a long connector name is either refused or fully addressable, never created and then stranded', async () => {
+  // Was: a 101-character name was created, then every GET/PUT/DELETE answered 400, so it could not be deleted.
+  const long = `n${'x'.repeat(150)}`;
+  const created = await create(
+    long,
+    connectorConfig(long, { 'database.server.id': String(7_100_000 + (Date.now() % 100_000)) }),
+  );
+  const problems: string[] = [];
+  if (created.status === 201) {
+    const path = `${relay.url}/connectors/${encodeURIComponent(long)}`;
+    const got = await fetch(path);
+    if (got.status !== 200) problems.push(`GET answered ${got.status}`);
+    const deleted = await fetch(path, { method: 'DELETE' });
+    if (deleted.status !== 204) problems.push(`DELETE answered ${deleted.status}`);
+    if ((await fetch(path)).status !== 404) problems.push('still there after DELETE');
+  } else if (created.status !== 400 || !created.message.includes('name')) {
+    problems.push(`create answered ${created.status} "${created.message.slice(0, 120)}"`);
+  }
+  recordRow({
+    scenario: 'create: name of 151 characters',
+    written: '-',
+    delivered: '-',
+    lost: '-',
+    duplicated: '-',
+    recover: '-',
+    status: `${created.status}${created.status === 201 ? ', then GET 200 and DELETE 204' : ''}`,
+    metrics: '-',
+    verdict: problems.length === 0 ? 'pass' : `FAIL: ${problems.join('; ')}`,
+  });
+  assert.deepEqual(problems, []);
+  const tooLong = `n${'x'.repeat(300)}`;
+  assert.deepEqual(
+    judgeRefusal('name of 301 characters', await create(tooLong, connectorConfig(tooLong)), 'name'),
+    [],
+  );
 });
 
 test('a 9 MB property value is refused', async () => {
