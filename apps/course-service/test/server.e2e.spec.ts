@@ -44,7 +44,8 @@ describe('server.ts', () => {
     const { child, output } = run({ DATABASE_URL: testDb.url, PORT: String(port), LOG_LEVEL: 'warn' });
     try {
       const deadline = Date.now() + 15_000;
-      while (!/listening on/.test(output())) {
+      // The curl hint is printed after the listening line and may arrive in a later chunk.
+      while (!/listening on[\s\S]*try: /.test(output())) {
         assert.ok(Date.now() < deadline && child.exitCode === null, `no start-up:\n${output()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
