@@ -22,6 +22,12 @@ export { ENV_VARS, type InfraConfig, loadConfig, SERVICES, type ServiceName } fr
 export { InfraError, type InfraErrorCode } from './errors.ts';
 export type { ServiceDownResult, ServiceStatus, ServiceUpResult } from './lifecycle.ts';
 export type { Progress } from './service.ts';
+export {
+  type CertificateAuthority,
+  ensureCertificateAuthority,
+  type IssuedCertificate,
+  issueCertificate,
+} from './tls.ts';
 
 /** Options shared by {@link up}, {@link down} and {@link status}. */
 export interface InfraOptions {

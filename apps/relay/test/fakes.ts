@@ -28,6 +28,8 @@ export const fakeSource = {
   startDelayMs: 0,
   starts: 0,
   stops: 0,
+  /** The values the last task was created with (provider references resolved). */
+  lastValues: undefined as Readonly<Record<string, unknown>> | undefined,
 };
 
 /** A stand-in for the MySQL connector with the same property names (no I/O). */
@@ -62,6 +64,7 @@ export const fakeMySqlPlugin: SourceConnectorPlugin = {
   ]),
   acceptsProperty: (name) => name.startsWith('database.'),
   createTask(values) {
+    fakeSource.lastValues = values;
     return {
       async start(context) {
         fakeSource.starts++;
@@ -110,7 +113,12 @@ export function outboxRecord(op: 'c' | 'd', id: string, file = 'binlog.000001', 
 
 /** A relay over fakes: memory stores, a recording sink, captured logs. */
 export async function createTestRelay(
-  options: { configStore?: RelayBackends['configStore']; offsetStore?: RelayBackends['offsetStore'] } = {},
+  options: {
+    configStore?: RelayBackends['configStore'];
+    offsetStore?: RelayBackends['offsetStore'];
+    workerProperties?: Record<string, string>;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<{ relay: CreatedRelay; sent: ProducerRecord[]; logs: () => string } & RelayBackends> {
   const sent: ProducerRecord[] = [];
   const lines: string[] = [];
@@ -129,8 +137,8 @@ export async function createTestRelay(
     async close() {},
   };
   const relay = await createRelay({
-    workerProperties: { 'log.level': 'debug', 'offset.flush.interval.ms': '0' },
-    env: {},
+    workerProperties: { 'log.level': 'debug', 'offset.flush.interval.ms': '0', ...options.workerProperties },
+    env: options.env ?? {},
     plugins: createPluginRegistry({ connectors: [fakeMySqlPlugin], transforms: [eventRouterPlugin] }),
     backends: async () => backends,
     logDestination: logStream,

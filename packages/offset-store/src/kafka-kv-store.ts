@@ -14,6 +14,8 @@ export interface KafkaKvStoreOptions {
   readonly replicationFactor?: number;
   /** Client id the broker sees (default `outflow-kv-<topic>`). */
   readonly clientId?: string;
+  /** Kafka client security properties with Kafka's names (`security.protocol`, `sasl.*`, `ssl.*`). */
+  readonly clientProperties?: Readonly<Record<string, string>>;
   /** Request timeout in milliseconds (default 30000). */
   readonly requestTimeoutMs?: number;
   readonly logger?: Logger;
@@ -73,6 +75,7 @@ class KafkaKvStoreImpl implements KafkaKvStore {
       bootstrapServers: options.bootstrapServers,
       clientId: options.clientId ?? `outflow-kv-${options.topic}`,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      ...(options.clientProperties === undefined ? {} : { clientProperties: options.clientProperties }),
     };
     this.#admin = createAdmin(client);
     this.#producer = createProducer({ ...client, idempotent: true, acks: 'all' });

@@ -90,6 +90,7 @@ class KafkaSinkImpl implements KafkaSink {
       bootstrapServers: options.bootstrapServers,
       clientId: options.clientId,
       requestTimeoutMs: options.requestTimeoutMs,
+      clientProperties: options.clientProperties,
     };
     this.#producer = createProducer({ ...client, idempotent: true, acks: 'all' });
     this.#admin = createAdmin(client);

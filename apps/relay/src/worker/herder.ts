@@ -1,11 +1,13 @@
-import { type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
+import { ConfigError, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
 import { connectorNotFound, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
+import type { ConfigProviders } from './config-providers.ts';
 import type { ConfigStore, TargetState } from './config-store.ts';
 import { ConnectorRunner, formatTrace } from './connector-runner.ts';
 import { type ValidatedConnectorConfig, validateConnectorConfig } from './framework-config.ts';
+import { type OverridePolicy, producerOverrides } from './kafka-client-config.ts';
 import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
 
 /** `GET /connectors/{name}`: the answer shape of Kafka Connect's `ConnectorInfo`. */
@@ -28,6 +30,8 @@ export interface ConnectorStatus {
 export interface SinkTopicOptions {
   topicPartitions?: number;
   topicReplicationFactor?: number;
+  /** The connector's `producer.override.*` security properties (prefix removed). */
+  clientOverrides?: Record<string, string>;
 }
 
 /** What the herder is built from. It owns none of them: the caller closes the stores after `stop()`. */
@@ -46,11 +50,19 @@ export interface HerderOptions {
   /** Properties connectors inherit when they set none (the worker's converter settings). */
   readonly connectorDefaults?: Readonly<Record<string, string>>;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Resolves `${provider:path:key}` references when a task starts (none: values are taken as written). */
+  readonly configProviders?: ConfigProviders;
+  /** `connector.client.config.override.policy` (default `All`). */
+  readonly overridePolicy?: OverridePolicy;
 }
 
+/** A validated configuration with its references resolved, and its producer overrides. */
+type ResolvedConfig = ValidatedConnectorConfig & { readonly clientOverrides: Record<string, string> };
+
 interface Entry {
+  /** As stored and shown: provider references unresolved. */
   config: Record<string, string>;
-  validated: ValidatedConnectorConfig | undefined;
+  validated: ResolvedConfig | undefined;
   /** Why a stored configuration no longer validates (connector FAILED). */
   invalid: string | undefined;
   target: TargetState;
@@ -91,7 +103,6 @@ export class Herder {
           this.#o.logger.error({ connector: name, err: error }, 'stored configuration is no longer valid');
         }
         this.#entries.set(name, entry);
-        this.#o.scrubber.addConfig(entry.config, entry.validated?.plugin);
         await this.#apply(name, entry);
       }
     });
@@ -160,7 +171,6 @@ export class Herder {
       }
       const target = existing?.target ?? options.initialState ?? 'STARTED';
       await this.#o.configStore.put(name, merged, target);
-      this.#o.scrubber.addConfig(merged, validated.plugin);
       await existing?.runner?.stop();
       const entry: Entry = {
         config: merged,
@@ -293,8 +303,15 @@ export class Herder {
     });
   }
 
-  #validate(name: string, config: Record<string, string>): ValidatedConnectorConfig {
-    const validated = validateConnectorConfig({ ...this.#o.connectorDefaults, ...config }, this.#o.plugins);
+  /** Resolves provider references, then validates the result (a reference that cannot resolve is a 400). */
+  #validate(name: string, config: Record<string, string>): ResolvedConfig {
+    const resolved = this.#o.configProviders?.resolve(config) ?? config;
+    const { overrides, problems } = producerOverrides(resolved, this.#o.overridePolicy ?? 'All');
+    if (problems.length > 0) throw new ConfigError(problems);
+    const validated = {
+      ...validateConnectorConfig({ ...this.#o.connectorDefaults, ...resolved }, this.#o.plugins),
+      clientOverrides: overrides,
+    };
     for (const warning of validated.warnings) this.#o.logger.warn({ connector: name }, warning);
     const tasksMax = validated.framework['tasks.max'];
     if (typeof tasksMax === 'number' && tasksMax > 1)
@@ -318,9 +335,21 @@ export class Herder {
       return;
     }
     if (entry.runner === undefined) {
+      try {
+        // A task starts with its references resolved afresh (a rotated password file is read again).
+        entry.validated = this.#validate(name, entry.config);
+      } catch (error) {
+        entry.invalid = formatTrace(error);
+        this.#o.logger.error(
+          { connector: name, err: error },
+          'configuration cannot be resolved; task not started',
+        );
+        metrics.setState('FAILED');
+        return;
+      }
       const sinkFor = (): Sink => {
         const f = entry.validated?.framework ?? {};
-        const topics: SinkTopicOptions = {};
+        const topics: SinkTopicOptions = { clientOverrides: entry.validated?.clientOverrides ?? {} };
         const partitions = f['topic.creation.default.partitions'];
         const replication = f['topic.creation.default.replication.factor'];
         if (typeof partitions === 'number') topics.topicPartitions = partitions;
