@@ -5,7 +5,8 @@
 import { isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENV_VARS, parseServices, type ServiceName } from './config.ts';
-import { down, InfraError, status, up } from './index.ts';
+import { down, InfraError, loadConfig, status, up } from './index.ts';
+import { KAFKA_SASL_PASSWORD, KAFKA_SASL_USER, localCaFile } from './kafka-sasl.ts';
 
 const USAGE = `usage: npm run infra -- <up|down|status> [--only mariadb,postgres,kafka]
 
@@ -64,6 +65,12 @@ async function main(argv: string[]): Promise<number> {
         const what = !s.running ? 'stopped' : s.ready ? 'running' : 'running (not answering)';
         const pid = s.pid === undefined ? '' : `  pid ${s.pid}`;
         console.log(`${pad(s.service)} ${what.padEnd(23)} 127.0.0.1:${s.port}${pid}  log ${show(s.logFile)}`);
+        if (s.service === 'kafka') {
+          const config = loadConfig();
+          console.log(
+            `${pad('')} SASL_SSL ${'(SCRAM-SHA-512)'.padEnd(14)} 127.0.0.1:${config.kafkaSaslPort}  user ${KAFKA_SASL_USER} / ${KAFKA_SASL_PASSWORD}, CA ${show(localCaFile(config))}`,
+          );
+        }
       }
       return 0;
     }

@@ -20,6 +20,7 @@ export {
   type OutflowProducer,
   type ProducerOptions,
 } from './producer.ts';
+export { upsertScramCredential } from './scram.ts';
 export {
   type ClientSecurity,
   clientSecurity,
