@@ -20,6 +20,13 @@ import type { Progress, Service } from './service.ts';
 
 export { ENV_VARS, type InfraConfig, loadConfig, SERVICES, type ServiceName } from './config.ts';
 export { InfraError, type InfraErrorCode } from './errors.ts';
+export {
+  KAFKA_SASL_PASSWORD,
+  KAFKA_SASL_USER,
+  localCaFile,
+  localServerCertificate,
+  saslClientProperties,
+} from './kafka-sasl.ts';
 export type { ServiceDownResult, ServiceStatus, ServiceUpResult } from './lifecycle.ts';
 export type { Progress } from './service.ts';
 export {

@@ -12,6 +12,7 @@ export {
 } from './config.ts';
 export { type ConsumerOptions, createConsumer, type KafkaMessage, type OutflowConsumer } from './consumer.ts';
 export { KafkaClientError, type KafkaClientErrorCode } from './errors.ts';
+export { explainConnectionFailure } from './failures.ts';
 export { type JaasLoginModule, type JaasSection, parseJaasFile, parseJaasModules } from './jaas.ts';
 export {
   type Acks,

@@ -1,4 +1,11 @@
-import { type Bytes, createAdmin, createConsumer, createProducer, ensureTopic } from '@outflow/kafka';
+import {
+  type Bytes,
+  createAdmin,
+  createConsumer,
+  createProducer,
+  ensureTopic,
+  explainConnectionFailure,
+} from '@outflow/kafka';
 import { type Logger, RelayError, silentLogger } from '@outflow/relay-core';
 import { compatibilityPartitioner, type MessageToProduce } from '@platformatic/kafka';
 
@@ -279,5 +286,9 @@ class KafkaKvStoreImpl implements KafkaKvStore {
 }
 
 function storeError(message: string, cause: unknown, retriable: boolean): RelayError {
-  return new RelayError('OFFSET_STORE_FAILED', message, { cause, retriable });
+  const why = explainConnectionFailure(cause);
+  return new RelayError('OFFSET_STORE_FAILED', why === undefined ? message : `${message}: ${why}`, {
+    cause,
+    retriable: retriable && why === undefined,
+  });
 }
