@@ -157,11 +157,15 @@ describe('over SASL_SSL (SCRAM-SHA-512)', () => {
     const status = (await (await fetch(`${relay.url}/connectors/${prefix}/status`)).json()) as {
       tasks: { state: string; trace?: string }[];
     };
-    assert.match(last, /^200 /, `the catalog did not follow over SASL_SSL; last answer ${last}; relay ${JSON.stringify(status)}`);
+    assert.match(
+      last,
+      /^200 /,
+      `the catalog did not follow over SASL_SSL; last answer ${last}; relay ${JSON.stringify(status)}`,
+    );
     assert.equal(status.tasks[0]?.state, 'RUNNING');
   });
 
-  it('keeps the ${file:…} password out of the config topic, the REST answers and the log', async () => {
+  it('keeps the file-provided password out of the config topic, the REST answers and the log', async () => {
     const configs = await collectTopics([`${prefix}.configs`]);
     try {
       await configs.waitFor((records) => records.some((r) => r.value?.includes(secretsFile) === true));
