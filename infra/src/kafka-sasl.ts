@@ -19,11 +19,19 @@ export function localCaFile(config: InfraConfig): string {
   return join(localTlsDir(config), 'ca.pem');
 }
 
-/** The CA (created on first use) and a certificate for `name` valid for localhost and 127.0.0.1. */
-export async function localServerCertificate(config: InfraConfig, name: string): Promise<IssuedCertificate> {
+let issuing: Promise<unknown> = Promise.resolve();
+
+/**
+ * The CA (created on first use) and a certificate for `name` valid for localhost and 127.0.0.1. Calls are
+ * serialised: the services start in parallel and must not each create a CA of their own.
+ */
+export function localServerCertificate(config: InfraConfig, name: string): Promise<IssuedCertificate> {
   const dir = localTlsDir(config);
-  const ca = await ensureCertificateAuthority(dir);
-  return issueCertificate(ca, dir, name, ['localhost', '127.0.0.1']);
+  const next = issuing.then(async () =>
+    issueCertificate(await ensureCertificateAuthority(dir), dir, name, ['localhost', '127.0.0.1']),
+  );
+  issuing = next.catch(() => undefined);
+  return next;
 }
 
 /** The broker properties of the SASL_SSL listener (appended to server.properties). */
