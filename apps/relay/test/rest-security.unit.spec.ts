@@ -248,6 +248,27 @@ describe('config providers (fakes)', () => {
     assert.doesNotMatch(t.logs(), /from-file-pw/);
   });
 
+  it('resolves again at each task start: a file gone fails the connector, back again it runs', async () => {
+    const secrets = join(dir, 'rotating.properties');
+    writeFileSync(secrets, 'password=first\n');
+    t = await createTestRelay({ workerProperties: providers });
+    await t.relay.herder.putConfig('r', { ...CONFIG, 'database.password': `\${file:${secrets}:password}` });
+    await eventually(() => fakeSource.lastValues?.['database.password'] === 'first');
+    writeFileSync(secrets, 'other=x\n');
+    const failed = await t.relay.herder.restart('r');
+    assert.equal(failed.connector.state, 'RESTARTING');
+    const status = t.relay.herder.status('r');
+    assert.equal(status.connector.state, 'FAILED');
+    assert.match(
+      status.connector.trace ?? '',
+      /database\.password: .*rotating\.properties:password\} cannot be resolved/,
+    );
+    writeFileSync(secrets, 'password=second\n');
+    await t.relay.herder.restart('r');
+    await eventually(() => fakeSource.lastValues?.['database.password'] === 'second');
+    assert.equal(t.relay.herder.status('r').connector.state, 'RUNNING');
+  });
+
   it('answers 400 naming a reference that cannot be resolved', async () => {
     t = await createTestRelay({ workerProperties: providers });
     for (const [value, pattern] of [

@@ -334,10 +334,12 @@ export class Herder {
       metrics.setState(entry.invalid !== undefined ? 'FAILED' : connectorState(entry.target));
       return;
     }
-    if (entry.runner === undefined) {
+    const providers = this.#o.configProviders;
+    if (entry.runner === undefined && Object.values(entry.config).some((v) => providers?.references(v))) {
       try {
         // A task starts with its references resolved afresh (a rotated password file is read again).
         entry.validated = this.#validate(name, entry.config);
+        entry.invalid = undefined;
       } catch (error) {
         entry.invalid = formatTrace(error);
         this.#o.logger.error(
@@ -347,6 +349,8 @@ export class Herder {
         metrics.setState('FAILED');
         return;
       }
+    }
+    if (entry.runner === undefined) {
       const sinkFor = (): Sink => {
         const f = entry.validated?.framework ?? {};
         const topics: SinkTopicOptions = { clientOverrides: entry.validated?.clientOverrides ?? {} };
