@@ -8,12 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import { SEED_BODY } from './fakes.ts';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
+/** The shell's environment without OUTFLOW_RELAY_* variables, which would override the worker files here. */
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OUTFLOW_RELAY_')));
 
 let dir: string;
 
 /** Starts the CLI and resolves with the REST URL it prints. */
 async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
@@ -83,7 +85,7 @@ describe('outflow-relay CLI', () => {
   it('fails at start naming a wrong worker property', async () => {
     const worker = join(dir, 'bad.properties');
     await writeFile(worker, 'rest.port=eighty\n');
-    const child = spawn(process.execPath, [CLI, worker], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, worker], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');

@@ -57,7 +57,12 @@ export async function startRelayProcess(options: {
   writeFileSync(connectorFile, JSON.stringify(options.connector));
   const child: ChildProcess = spawn(process.execPath, [cli, workerFile, connectorFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, OUTFLOW_RELAY_LOG_LEVEL: process.env.OUTFLOW_RELAY_LOG_LEVEL ?? 'warn' },
+    // The worker file says everything: an OUTFLOW_RELAY_* variable of the test's shell (e.g. the developer's
+    // OUTFLOW_RELAY_REST_PORT) would override it.
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OUTFLOW_RELAY_'))),
+      OUTFLOW_RELAY_LOG_LEVEL: process.env.OUTFLOW_RELAY_LOG_LEVEL ?? 'warn',
+    },
   });
   let output = '';
   const keep = (chunk: Buffer) => {
