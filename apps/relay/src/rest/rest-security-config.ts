@@ -31,7 +31,7 @@ export const restSecurityKeys: readonly ConfigKey[] = [
     type: 'string',
     default: null,
     description:
-      'Outflow: HTTP basic authentication without JAAS. A properties file of `user: password` lines (the same file as Connect\'s `PropertyFileLoginModule` reads). Every request then needs valid credentials; a wrong or missing one is a 401 with `WWW-Authenticate: Basic realm="KafkaConnect"`.',
+      'Outflow: HTTP basic authentication without JAAS. A properties file of `user: password` lines (the same file as Connect\'s `PropertyFileLoginModule` reads). Every request (`/metrics` included) then needs valid credentials; a wrong or missing one is a 401 with `WWW-Authenticate: Basic realm="KafkaConnect"`.',
   },
   {
     name: 'access.control.allow.origin',
