@@ -269,6 +269,25 @@ describe('config providers (fakes)', () => {
     assert.equal(t.relay.herder.status('r').connector.state, 'RUNNING');
   });
 
+  it('validates a configuration with its references resolved, showing them as given', async () => {
+    t = await createTestRelay({ workerProperties: providers, env: { DB_PORT: '3310' } });
+    const validate = (config: Record<string, string>) =>
+      t!.relay.app.inject({
+        method: 'PUT',
+        url: '/connector-plugins/io.debezium.connector.mysql.MySqlConnector/config/validate',
+        headers: JSON_HEADERS,
+        payload: { name: 'v', ...CONFIG, ...config },
+      });
+    const ok = (await validate({ 'database.port': '${env:DB_PORT}' })).json();
+    assert.equal(ok.error_count, 0, JSON.stringify(ok));
+    const port = ok.configs.find((c: { value: { name: string } }) => c.value.name === 'database.port');
+    assert.equal(port.value.value, '${env:DB_PORT}');
+    const bad = (await validate({ 'database.port': '${env:NO_SUCH_VARIABLE}' })).json();
+    assert.ok(bad.error_count >= 1);
+    const badPort = bad.configs.find((c: { value: { name: string } }) => c.value.name === 'database.port');
+    assert.match(badPort.value.errors[0], /\$\{env:NO_SUCH_VARIABLE\} cannot be resolved/);
+  });
+
   it('answers 400 naming a reference that cannot be resolved', async () => {
     t = await createTestRelay({ workerProperties: providers });
     for (const [value, pattern] of [

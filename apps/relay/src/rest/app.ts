@@ -74,6 +74,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerRootRoutes(app, options);
   registerConnectorRoutes(app, options.herder);
   registerConnectorControlRoutes(app, options.herder);
-  registerPluginRoutes(app, options.plugins);
+  registerPluginRoutes(app, options.plugins, (config) => options.herder.resolveReferences(config));
   return app;
 }

@@ -115,6 +115,11 @@ export class Herder {
     });
   }
 
+  /** `config` with its provider references resolved; a ConfigError names each one that cannot be. */
+  resolveReferences(config: Readonly<Record<string, string>>): Record<string, string> {
+    return this.#o.configProviders?.resolve(config) ?? { ...config };
+  }
+
   /** Names of the connectors, sorted. */
   connectors(): string[] {
     return [...this.#entries.keys()].sort();

@@ -1,4 +1,4 @@
-import { type ConfigKey, SECRET_MASK } from '@outflow/relay-core';
+import { ConfigError, type ConfigKey, type ConfigProblem, SECRET_MASK } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { PluginRegistry } from '../../plugins.ts';
 import { isSecret } from '../../secrets.ts';
@@ -36,7 +36,11 @@ interface ConfigInfo {
 }
 
 /** `GET /connector-plugins` and `PUT /connector-plugins/{class}/config/validate`, in Connect's shapes. */
-export function registerPluginRoutes(app: FastifyInstance, plugins: PluginRegistry): void {
+export function registerPluginRoutes(
+  app: FastifyInstance,
+  plugins: PluginRegistry,
+  resolve: (config: Record<string, string>) => Record<string, string> = (config) => config,
+): void {
   app.get<{ Querystring: { connectorsOnly?: string } }>('/connector-plugins', async (request) => {
     const list: { class: string; type: string; version: string }[] = [];
     for (const p of plugins.connectors)
@@ -66,7 +70,7 @@ export function registerPluginRoutes(app: FastifyInstance, plugins: PluginRegist
     if (included !== undefined && plugins.findConnector(included) !== plugin)
       throw badRequest(`Included connector type ${included} does not match request type ${className}`);
     props['connector.class'] ??= className;
-    return validationAnswer(className, props, plugins);
+    return validationAnswer(className, props, plugins, resolve);
   });
 }
 
@@ -75,10 +79,21 @@ function validationAnswer(
   className: string,
   props: Readonly<Record<string, string>>,
   plugins: PluginRegistry,
+  resolve: (config: Record<string, string>) => Record<string, string>,
 ): { name: string; error_count: number; groups: string[]; configs: ConfigInfo[] } {
-  const analysis = analyseConnectorConfig(props, plugins);
+  // As Connect does, values are checked with their provider references resolved, and shown as given.
+  let resolved: Record<string, string> = { ...props };
+  const referenceProblems: ConfigProblem[] = [];
+  try {
+    resolved = resolve({ ...props });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    referenceProblems.push(...error.problems);
+  }
+  const analysis = analyseConnectorConfig(resolved, plugins);
   const errors = new Map<string, string[]>();
-  for (const p of analysis.problems) errors.set(p.property, [...(errors.get(p.property) ?? []), p.message]);
+  for (const p of [...referenceProblems, ...analysis.problems])
+    errors.set(p.property, [...(errors.get(p.property) ?? []), p.message]);
   const groups: string[] = [];
   const configs: ConfigInfo[] = [];
   const seen = new Set<string>();
@@ -121,7 +136,7 @@ function validationAnswer(
     });
   return {
     name: className,
-    error_count: analysis.problems.length,
+    error_count: referenceProblems.length + analysis.problems.length,
     groups,
     configs,
   };
