@@ -152,3 +152,54 @@ describe('REST API over HTTPS with client certificates and basic auth', () => {
     );
   });
 });
+
+describe("REST API over HTTPS with Connect's JAAS file and the worker's ssl.* keystore", () => {
+  let relay: RunningRelay;
+  let ca: string;
+
+  before(async () => {
+    const authority = await ensureCertificateAuthority(join(dir, 'jaas-ca'));
+    const server = await issueCertificate(authority, join(dir, 'jaas-ca'), 'relay', [
+      'localhost',
+      '127.0.0.1',
+    ]);
+    ca = readFileSync(authority.certFile, 'utf8');
+    const credentials = join(dir, 'connect.password');
+    writeFileSync(credentials, 'connect-user: connect-pw\n');
+    const jaas = join(dir, 'rest-jaas.conf');
+    writeFileSync(
+      jaas,
+      `KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file="${credentials}";\n};\n`,
+    );
+    relay = await startRelay({
+      workerProperties: {
+        listeners: 'https://127.0.0.1:0',
+        // No listeners.https.* here: Connect then takes the worker's ssl.* for the listener.
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': server.keystoreFile,
+        'rest.extension.classes':
+          'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension',
+        'config.storage.file.filename': join(dir, 'jaas-configs.json'),
+        'offset.storage.file.filename': join(dir, 'jaas-offsets.json'),
+        'log.level': 'warn',
+      },
+      env: { KAFKA_OPTS: `-Djava.security.auth.login.config=${jaas}` },
+      plugins: createPluginRegistry({ connectors: [fakeMySqlPlugin], transforms: [eventRouterPlugin] }),
+      logDestination: { write: () => true } as unknown as NodeJS.WritableStream,
+    });
+  });
+  after(async () => {
+    await relay?.close();
+  });
+
+  it('answers 401 without or with wrong credentials, 200 with those of the credentials file', async () => {
+    assert.match(relay.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const none = await call(`${relay.url}/connectors`, { ca });
+    assert.equal(none.status, 401);
+    assert.match(String(none.headers['www-authenticate']), /^Basic /);
+    assert.equal((await call(`${relay.url}/connectors`, { ca, auth: 'connect-user:nope' })).status, 401);
+    const ok = await call(`${relay.url}/connectors`, { ca, auth: 'connect-user:connect-pw' });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(JSON.parse(ok.body), []);
+  });
+});
