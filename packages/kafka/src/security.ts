@@ -1,13 +1,14 @@
 import type { ConnectionOptions } from 'node:tls';
 import { invalidOption } from './errors.ts';
 import { parseJaasModules } from './jaas.ts';
+import { clientCredentialsToken } from './oauth.ts';
 import { readPemMaterial, SSL_PROPERTY_NAMES } from './ssl.ts';
 
 /** Kafka's `security.protocol` values. */
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 
 /** The SASL mechanisms Outflow's Kafka clients speak. */
-export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 
 /**
  * Kafka client property names this module reads (Kafka's `CommonClientConfigs`, `SaslConfigs`,
@@ -17,6 +18,8 @@ export const SECURITY_PROPERTY_NAMES: readonly string[] = [
   'security.protocol',
   'sasl.mechanism',
   'sasl.jaas.config',
+  'sasl.oauthbearer.token.endpoint.url',
+  'sasl.login.callback.handler.class',
   'ssl.endpoint.identification.algorithm',
   ...SSL_PROPERTY_NAMES,
 ];
@@ -24,17 +27,20 @@ export const SECURITY_PROPERTY_NAMES: readonly string[] = [
 /** Connection security in the form @platformatic/kafka takes: `tls` options and SASL credentials. */
 export interface ClientSecurity {
   readonly tls?: ConnectionOptions;
-  readonly sasl?: {
-    readonly mechanism: (typeof SASL_MECHANISMS)[number];
-    readonly username: string;
-    readonly password: string;
-  };
+  readonly sasl?:
+    | {
+        readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+        readonly username: string;
+        readonly password: string;
+      }
+    | { readonly mechanism: 'OAUTHBEARER'; readonly token: () => Promise<string> };
 }
 
 const LOGIN_MODULES: Record<(typeof SASL_MECHANISMS)[number], string> = {
   PLAIN: 'org.apache.kafka.common.security.plain.PlainLoginModule',
   'SCRAM-SHA-256': 'org.apache.kafka.common.security.scram.ScramLoginModule',
   'SCRAM-SHA-512': 'org.apache.kafka.common.security.scram.ScramLoginModule',
+  OAUTHBEARER: 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule',
 };
 
 /**
@@ -99,10 +105,30 @@ function sasl(props: Readonly<Record<string, string>>, what: string): NonNullabl
       `${what}sasl.jaas.config`,
       `sasl.mechanism=${m} needs ${LOGIN_MODULES[m]}, got ${module.loginModule}`,
     );
+  if (m === 'OAUTHBEARER') {
+    const endpoint = props['sasl.oauthbearer.token.endpoint.url']?.trim();
+    const { clientId, clientSecret, scope } = module.options;
+    if (!endpoint)
+      throw invalidOption(
+        `${what}sasl.oauthbearer.token.endpoint.url`,
+        'is required with OAUTHBEARER: Outflow gets tokens by the client-credentials grant (unsecured tokens are not supported)',
+      );
+    if (clientId === undefined || clientSecret === undefined)
+      throw invalidOption(`${what}sasl.jaas.config`, 'OAUTHBEARER needs clientId="…" and clientSecret="…"');
+    return {
+      mechanism: 'OAUTHBEARER',
+      token: clientCredentialsToken({
+        endpoint,
+        clientId,
+        clientSecret,
+        ...(scope === undefined ? {} : { scope }),
+      }),
+    };
+  }
   const { username, password } = module.options;
   if (username === undefined || password === undefined)
     throw invalidOption(`${what}sasl.jaas.config`, 'needs username="…" and password="…"');
-  return { mechanism: m, username, password };
+  return { mechanism: m as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username, password };
 }
 
 /**

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -134,6 +136,74 @@ describe('clientSecurity (Kafka client property names)', () => {
         OTHER: 'x',
       }),
       { 'security.protocol': 'SSL', 'ssl.truststore.location': '/ca.pem' },
+    );
+  });
+});
+
+describe('OAUTHBEARER with the client-credentials grant', () => {
+  const OAUTH = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule';
+
+  it('gets a token from sasl.oauthbearer.token.endpoint.url with basic credentials, and reuses it', async () => {
+    const requests: { auth: string | undefined; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        requests.push({ auth: req.headers.authorization, body });
+        const ok = req.headers.authorization === `Basic ${Buffer.from('relay:s3cret').toString('base64')}`;
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+        res.end(ok ? JSON.stringify({ access_token: `tok-${requests.length}`, expires_in: 3600 }) : '{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const props = (secret: string) => ({
+        'security.protocol': 'SASL_SSL',
+        'sasl.mechanism': 'OAUTHBEARER',
+        'sasl.oauthbearer.token.endpoint.url': `http://127.0.0.1:${port}/token`,
+        'sasl.jaas.config': `${OAUTH} required clientId="relay" clientSecret="${secret}" scope="kafka";`,
+      });
+      const sasl = clientSecurity(props('s3cret')).sasl;
+      assert.equal(sasl?.mechanism, 'OAUTHBEARER');
+      const token = (sasl as { token: () => Promise<string> }).token;
+      assert.equal(await token(), 'tok-1');
+      assert.equal(await token(), 'tok-1', 'reused until it nears expiry');
+      assert.equal(requests.length, 1);
+      assert.equal(new URLSearchParams(requests[0]!.body).get('grant_type'), 'client_credentials');
+      assert.equal(new URLSearchParams(requests[0]!.body).get('scope'), 'kafka');
+      const wrong = (clientSecurity(props('nope')).sasl as { token: () => Promise<string> }).token;
+      await assert.rejects(
+        wrong(),
+        (e: Error) => /answered 401/.test(e.message) && !e.message.includes('nope'),
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('needs the token endpoint and the client credentials', () => {
+    rejectsOption(
+      () =>
+        clientSecurity({
+          'security.protocol': 'SASL_SSL',
+          'sasl.mechanism': 'OAUTHBEARER',
+          'sasl.jaas.config': `${OAUTH} required;`,
+        }),
+      'sasl.oauthbearer.token.endpoint.url',
+    );
+    rejectsOption(
+      () =>
+        clientSecurity({
+          'security.protocol': 'SASL_SSL',
+          'sasl.mechanism': 'OAUTHBEARER',
+          'sasl.oauthbearer.token.endpoint.url': 'https://idp.example/token',
+          'sasl.jaas.config': `${OAUTH} required clientId="x";`,
+        }),
+      'sasl.jaas.config',
+      /clientSecret/,
     );
   });
 });

@@ -57,8 +57,22 @@ export const kafkaClientKeys: readonly ConfigKey[] = [
     name: 'sasl.mechanism',
     type: 'string',
     default: null,
-    oneOf: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
-    description: 'SASL mechanism with `SASL_PLAINTEXT`/`SASL_SSL` (Kerberos/GSSAPI is not supported).',
+    oneOf: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'],
+    description:
+      "SASL mechanism with `SASL_PLAINTEXT`/`SASL_SSL` (Kerberos/GSSAPI is not supported). `OAUTHBEARER` gets its tokens by the OAuth client-credentials grant from `sasl.oauthbearer.token.endpoint.url`, with `clientId`, `clientSecret` and optional `scope` in `OAuthBearerLoginModule`'s `sasl.jaas.config`.",
+  },
+  {
+    name: 'sasl.oauthbearer.token.endpoint.url',
+    type: 'string',
+    default: null,
+    description: 'OAUTHBEARER: the OAuth token endpoint (client-credentials grant).',
+  },
+  {
+    name: 'sasl.login.callback.handler.class',
+    type: 'class',
+    default: null,
+    description:
+      'Accepted for compatibility (`…oauthbearer.OAuthBearerLoginCallbackHandler`): OAUTHBEARER always uses the token endpoint.',
   },
   {
     name: 'sasl.jaas.config',
