@@ -11,12 +11,14 @@ import {
   type FaultResult,
   InfraError,
   killServices,
+  loadConfig,
   pauseServices,
   restartServices,
   resumeServices,
   status,
   up,
 } from './index.ts';
+import { KAFKA_SASL_PASSWORD, KAFKA_SASL_USER, localCaFile } from './kafka-sasl.ts';
 
 const USAGE = `usage: npm run infra -- <command> [--only mariadb,postgres,kafka]
 
@@ -101,6 +103,12 @@ async function main(argv: string[]): Promise<number> {
         const what = !s.running ? 'stopped' : s.ready ? 'running' : 'running (not answering)';
         const pid = s.pid === undefined ? '' : `  pid ${s.pid}`;
         console.log(`${pad(s.service)} ${what.padEnd(23)} 127.0.0.1:${s.port}${pid}  log ${show(s.logFile)}`);
+        if (s.service === 'kafka') {
+          const config = loadConfig();
+          console.log(
+            `${pad('')} SASL_SSL ${'(SCRAM-SHA-512)'.padEnd(14)} 127.0.0.1:${config.kafkaSaslPort}  user ${KAFKA_SASL_USER} / ${KAFKA_SASL_PASSWORD}, CA ${show(localCaFile(config))}`,
+          );
+        }
       }
       return 0;
     }

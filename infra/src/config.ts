@@ -14,6 +14,8 @@ export interface InfraConfig {
   readonly postgresPort: number;
   readonly kafkaPort: number;
   readonly kafkaControllerPort: number;
+  /** Port of Kafka's second listener, SASL_SSL with SCRAM-SHA-512. */
+  readonly kafkaSaslPort: number;
   readonly kafkaVersion: string;
 }
 
@@ -93,6 +95,14 @@ export const ENV_VARS: readonly EnvVar[] = [
     parse: port,
   },
   {
+    name: 'OUTFLOW_KAFKA_SASL_PORT',
+    key: 'kafkaSaslPort',
+    default: '9094',
+    description:
+      'Kafka SASL_SSL (SCRAM-SHA-512) port: user `outflow`, password `outflow-secret`, CA `<data>/kafka/tls/ca.pem`.',
+    parse: port,
+  },
+  {
     name: 'OUTFLOW_KAFKA_VERSION',
     key: 'kafkaVersion',
     default: '4.4.0',
@@ -117,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): InfraConfig {
     ['OUTFLOW_POSTGRES_PORT', config.postgresPort],
     ['OUTFLOW_KAFKA_PORT', config.kafkaPort],
     ['OUTFLOW_KAFKA_CONTROLLER_PORT', config.kafkaControllerPort],
+    ['OUTFLOW_KAFKA_SASL_PORT', config.kafkaSaslPort],
   ];
   for (const [name, value] of ports) {
     const clash = ports.find(([other, v]) => other !== name && v === value);

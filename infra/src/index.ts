@@ -23,8 +23,21 @@ import type { Progress, Service } from './service.ts';
 export { ENV_VARS, type InfraConfig, loadConfig, SERVICES, type ServiceName } from './config.ts';
 export { InfraError, type InfraErrorCode } from './errors.ts';
 export type { FaultResult } from './faults.ts';
+export {
+  KAFKA_SASL_PASSWORD,
+  KAFKA_SASL_USER,
+  localCaFile,
+  localServerCertificate,
+  saslClientProperties,
+} from './kafka-sasl.ts';
 export type { ServiceDownResult, ServiceStatus, ServiceUpResult } from './lifecycle.ts';
 export type { Progress } from './service.ts';
+export {
+  type CertificateAuthority,
+  ensureCertificateAuthority,
+  type IssuedCertificate,
+  issueCertificate,
+} from './tls.ts';
 
 /** Options shared by {@link up}, {@link down} and {@link status}. */
 export interface InfraOptions {

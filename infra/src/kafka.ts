@@ -4,6 +4,12 @@ import { join, resolve } from 'node:path';
 import { createAdmin, ensureTopic } from '@outflow/kafka';
 import type { InfraConfig } from './config.ts';
 import { InfraError, missing } from './errors.ts';
+import {
+  localServerCertificate,
+  saslClientProperties,
+  saslListenerProperties,
+  upsertScramUser,
+} from './kafka-sasl.ts';
 import { rotateLog, run, spawnDetached, tail, waitFor, which, writePid } from './process.ts';
 import type { Progress, Service } from './service.ts';
 
@@ -92,8 +98,9 @@ export function kafkaService(config: InfraConfig): Service {
     renameSync(staging, libs);
   }
 
-  function writeConfig(): void {
+  function writeConfig(keystoreFile: string): void {
     const controller = `127.0.0.1:${config.kafkaControllerPort}`;
+    const sasl = `127.0.0.1:${config.kafkaSaslPort}`;
     writeFileSync(
       serverProperties,
       [
@@ -102,11 +109,13 @@ export function kafkaService(config: InfraConfig): Service {
         'node.id=1',
         // A static voter set (rather than a formatted dynamic quorum) lets the controller port change later.
         `controller.quorum.voters=1@${controller}`,
-        `listeners=PLAINTEXT://${bootstrap},CONTROLLER://${controller}`,
-        `advertised.listeners=PLAINTEXT://${bootstrap}`,
+        `listeners=PLAINTEXT://${bootstrap},CONTROLLER://${controller},SASL_SSL://${sasl}`,
+        `advertised.listeners=PLAINTEXT://${bootstrap},SASL_SSL://${sasl}`,
         'controller.listener.names=CONTROLLER',
         'inter.broker.listener.name=PLAINTEXT',
-        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+        // The second listener: SASL_SSL with SCRAM-SHA-512, the usual setup of managed clusters.
+        ...saslListenerProperties(keystoreFile),
         `log.dirs=${logDirs}`,
         'num.partitions=1',
         'default.replication.factor=1',
@@ -189,12 +198,32 @@ export function kafkaService(config: InfraConfig): Service {
     }
   }
 
+  /** True once the SASL_SSL listener authenticates the SCRAM user (its credential has propagated). */
+  async function servesSasl(timeoutMs: number): Promise<boolean> {
+    const admin = createAdmin({
+      bootstrapServers: `127.0.0.1:${config.kafkaSaslPort}`,
+      clientId: 'outflow-infra',
+      requestTimeoutMs: timeoutMs,
+      retries: 0,
+      clientProperties: saslClientProperties(config),
+    });
+    try {
+      await admin.listTopics();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await admin.close().catch(() => {});
+    }
+  }
+
   return {
     name: 'kafka',
     port: config.kafkaPort,
     listens: [
       { port: config.kafkaPort, variable: 'OUTFLOW_KAFKA_PORT' },
       { port: config.kafkaControllerPort, variable: 'OUTFLOW_KAFKA_CONTROLLER_PORT' },
+      { port: config.kafkaSaslPort, variable: 'OUTFLOW_KAFKA_SASL_PORT' },
     ],
     dataDir: dir,
     logFile,
@@ -210,7 +239,8 @@ export function kafkaService(config: InfraConfig): Service {
       const javaPath = await java();
       mkdirSync(dir, { recursive: true });
       await fetchJars(progress);
-      writeConfig();
+      const broker = await localServerCertificate(config, 'broker');
+      writeConfig(broker.keystoreFile);
       await format(javaPath, progress);
       rotateLog(logFile);
       const proc = spawnDetached(
@@ -246,6 +276,8 @@ export function kafkaService(config: InfraConfig): Service {
           },
         );
       }
+      await upsertScramUser(config);
+      await waitFor(() => servesSasl(2000), { timeoutMs: READY_TIMEOUT_MS, intervalMs: 200 });
       return proc.pid;
     },
     isReady: () => serves(2000),

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InfraConfig } from './config.ts';
 import { InfraError, missing } from './errors.ts';
+import { localCaFile, localServerCertificate } from './kafka-sasl.ts';
 import {
   currentUser,
   rotateLog,
@@ -105,6 +106,8 @@ export function mariadbService(config: InfraConfig): Service {
       const { mariadbd, installDb, client } = programs();
       mkdirSync(binlogDir, { recursive: true });
       if (!existsSync(join(dataDir, 'mysql'))) await install(installDb, progress);
+      // TLS with the local CA (the one of Kafka's SASL_SSL listener), so clients can verify the server.
+      const tls = await localServerCertificate(config, 'mariadb');
       rotateLog(logFile);
       const proc = spawnDetached(
         mariadbd,
@@ -129,6 +132,9 @@ export function mariadbService(config: InfraConfig): Service {
           '--collation-server=utf8mb4_unicode_ci',
           '--skip-name-resolve',
           '--max-connections=500',
+          `--ssl-ca=${localCaFile(config)}`,
+          `--ssl-cert=${tls.certFile}`,
+          `--ssl-key=${tls.keyFile}`,
         ],
         { logFile },
       );

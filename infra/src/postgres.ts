@@ -1,7 +1,18 @@
-import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { InfraConfig } from './config.ts';
 import { InfraError, missing } from './errors.ts';
+import { localServerCertificate } from './kafka-sasl.ts';
 import { readPid, rotateLog, run, socketPath, tail, which } from './process.ts';
 import type { Service } from './service.ts';
 
@@ -114,6 +125,15 @@ export function postgresService(config: InfraConfig): Service {
 
   /** Settings and access rules, rewritten on every start so port changes take effect. */
   async function writeConfig(): Promise<void> {
+    // TLS with the local CA; PostgreSQL wants its key owned by the server user and private (0600).
+    const tls = await localServerCertificate(config, 'postgres');
+    const serverCert = join(dataDir, 'outflow-server.crt');
+    const serverKey = join(dataDir, 'outflow-server.key');
+    copyFileSync(tls.certFile, serverCert);
+    copyFileSync(tls.keyFile, serverKey);
+    chmodSync(serverKey, 0o600);
+    await own(serverCert);
+    await own(serverKey);
     const conf = join(dataDir, 'outflow.conf');
     writeFileSync(
       conf,
@@ -127,6 +147,9 @@ export function postgresService(config: InfraConfig): Service {
         'max_wal_senders = 10',
         'max_connections = 200',
         "password_encryption = 'scram-sha-256'",
+        'ssl = on',
+        "ssl_cert_file = 'outflow-server.crt'",
+        "ssl_key_file = 'outflow-server.key'",
         '',
       ].join('\n'),
     );

@@ -25,6 +25,7 @@ test('defaults: .data in the repository, the documented ports, Kafka 4.4.0', () 
     postgresPort: 5433,
     kafkaPort: 9092,
     kafkaControllerPort: 9093,
+    kafkaSaslPort: 9094,
     kafkaVersion: '4.4.0',
   });
 });
@@ -36,6 +37,7 @@ test('every variable is read, a relative data folder is taken from the repositor
     OUTFLOW_POSTGRES_PORT: ' 15433 ',
     OUTFLOW_KAFKA_PORT: '19092',
     OUTFLOW_KAFKA_CONTROLLER_PORT: '19093',
+    OUTFLOW_KAFKA_SASL_PORT: '19094',
     OUTFLOW_KAFKA_VERSION: '4.1.1',
   });
   assert.equal(config.dataDir, resolve(repoRoot, 'tmp/data'));
@@ -46,9 +48,10 @@ test('every variable is read, a relative data folder is taken from the repositor
       config.postgresPort,
       config.kafkaPort,
       config.kafkaControllerPort,
+      config.kafkaSaslPort,
       config.kafkaVersion,
     ],
-    [13307, 15433, 19092, 19093, '4.1.1'],
+    [13307, 15433, 19092, 19093, 19094, '4.1.1'],
   );
   assert.equal(loadConfig({ OUTFLOW_MARIADB_PORT: '' }).mariadbPort, 3307);
 });

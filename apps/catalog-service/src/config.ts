@@ -4,8 +4,9 @@
  * with the variable named; {@link describeConfig} renders the reference table in the README.
  */
 
-import { parseBootstrapServers } from '@outflow/kafka';
+import { clientSecurity, parseBootstrapServers, securityPropertiesFromEnv } from '@outflow/kafka';
 import {
+  ConfigError,
   type ConfigOption,
   databaseUrlOption,
   describeOptions,
@@ -28,6 +29,8 @@ export interface Config {
   readonly host: string;
   /** Kafka brokers, `host:port`. */
   readonly kafkaBootstrapServers: readonly string[];
+  /** Kafka client security properties with Kafka's names (`security.protocol`, `sasl.*`, `ssl.*`). */
+  readonly kafkaClientProperties: Readonly<Record<string, string>>;
   /** Consumer group of the catalog's course consumer. */
   readonly groupId: string;
   /** Topic the course events arrive on. */
@@ -57,6 +60,18 @@ export const configOptions: readonly ConfigOption<Config>[] = [
     },
   },
   {
+    key: 'kafkaClientProperties',
+    env: 'KAFKA_SECURITY_PROTOCOL',
+    default: 'PLAINTEXT',
+    description:
+      "Kafka's `security.protocol`: `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`. With it, Kafka's other client properties as the Confluent images spell them: `KAFKA_SASL_MECHANISM` (`PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`), `KAFKA_SASL_JAAS_CONFIG`, `KAFKA_SSL_TRUSTSTORE_LOCATION` (PEM), `KAFKA_SSL_KEYSTORE_LOCATION` (PEM key + chain), `KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM`.",
+    // Filled from every KAFKA_* security variable by loadConfig; this parse only checks the protocol.
+    parse: (raw): Readonly<Record<string, string>> | { expected: string } =>
+      ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(raw.toUpperCase())
+        ? { 'security.protocol': raw.toUpperCase() }
+        : { expected: 'PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL' },
+  },
+  {
     key: 'groupId',
     env: 'CATALOG_GROUP_ID',
     default: 'catalog-service',
@@ -82,7 +97,19 @@ export const configOptions: readonly ConfigOption<Config>[] = [
  *   `DATABASE_URL` are shown with the password replaced by `***`.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
-  return loadOptions(configOptions, env);
+  const config = loadOptions(configOptions, env);
+  const kafkaClientProperties = {
+    ...securityPropertiesFromEnv(env as NodeJS.ProcessEnv),
+    ...config.kafkaClientProperties,
+  };
+  try {
+    clientSecurity(kafkaClientProperties);
+  } catch (error) {
+    const option = String((error as { details?: { option?: string } }).details?.option ?? '');
+    const variable = `KAFKA_${option.toUpperCase().replace(/\./g, '_')}`;
+    throw new ConfigError([`${variable}: ${(error as Error).message.replace(/^[^:]*: /, '')}`]);
+  }
+  return Object.freeze({ ...config, kafkaClientProperties });
 }
 
 /** The configuration reference as a Markdown table, generated from {@link configOptions}. */

@@ -71,6 +71,7 @@ export async function startCatalogService(
   const consumer = createInboxConsumer<CourseEvents>({
     bootstrapServers: config.kafkaBootstrapServers,
     clientId: 'catalog-service',
+    clientProperties: config.kafkaClientProperties,
     groupId: config.groupId,
     topics: [config.topic],
     database: db.inbox,

@@ -10,10 +10,30 @@ test('defaults: MariaDB catalog database, port 8081, the local broker, group and
     port: 8081,
     host: '127.0.0.1',
     kafkaBootstrapServers: ['127.0.0.1:9092'],
+    kafkaClientProperties: { 'security.protocol': 'PLAINTEXT' },
     groupId: 'catalog-service',
     topic: 'outbox.event.Course',
     logLevel: 'info',
   });
+});
+
+test('Kafka security from the KAFKA_* variables, checked with the variable named', () => {
+  const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";';
+  const config = loadConfig({
+    KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext',
+    KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+    KAFKA_SASL_JAAS_CONFIG: jaas,
+  });
+  assert.deepEqual(config.kafkaClientProperties, {
+    'security.protocol': 'SASL_PLAINTEXT',
+    'sasl.mechanism': 'SCRAM-SHA-512',
+    'sasl.jaas.config': jaas,
+  });
+  assert.throws(
+    () => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' }),
+    /KAFKA_SASL_JAAS_CONFIG: is required/,
+  );
+  assert.throws(() => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'TLS' }), /KAFKA_SECURITY_PROTOCOL must be/);
 });
 
 test('values from the environment, PostgreSQL included', () => {

@@ -24,6 +24,7 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
             partitions: 1,
             replicationFactor: config.configStorageReplicationFactor,
             clientId: `${config.groupId}-configs`,
+            clientProperties: config.clientProperties.worker,
             logger: logger.child({ store: 'configs' }),
           }),
         );
@@ -36,24 +37,29 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
           partitions: config.offsetStoragePartitions,
           replicationFactor: config.offsetStorageReplicationFactor,
           clientId: `${config.groupId}-offsets`,
+          clientProperties: config.clientProperties.worker,
           logger: logger.child({ store: 'offsets' }),
         });
   let clusterId: Promise<string | null> | undefined;
   return {
     configStore,
     offsetStore,
-    createSink: (connector, topics) =>
+    createSink: (connector, { clientOverrides, ...topics }) =>
       createKafkaSink({
         bootstrapServers,
         clientId: `${config.groupId}-${connector}`,
+        // Connect: the worker's producer.* settings, then the connector's producer.override.* ones.
+        clientProperties: { ...config.clientProperties.producer, ...clientOverrides },
         ...topics,
         logger: logger.child({ connector, component: 'sink' }),
       }),
     kafkaClusterId() {
-      clusterId ??= readClusterId(bootstrapServers, config.groupId).then((id) => {
-        if (id === null) clusterId = undefined;
-        return id;
-      });
+      clusterId ??= readClusterId(bootstrapServers, config.groupId, config.clientProperties.admin).then(
+        (id) => {
+          if (id === null) clusterId = undefined;
+          return id;
+        },
+      );
       return clusterId;
     },
     async close() {
@@ -62,8 +68,12 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
   };
 }
 
-async function readClusterId(bootstrapServers: readonly string[], groupId: string): Promise<string | null> {
-  const admin = createAdmin({ bootstrapServers, clientId: `${groupId}-admin`, retries: 0 });
+async function readClusterId(
+  bootstrapServers: readonly string[],
+  groupId: string,
+  clientProperties: Readonly<Record<string, string>>,
+): Promise<string | null> {
+  const admin = createAdmin({ bootstrapServers, clientId: `${groupId}-admin`, retries: 0, clientProperties });
   try {
     const metadata = await admin.metadata({ topics: [] });
     return metadata.id;

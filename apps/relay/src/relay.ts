@@ -97,6 +97,8 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     ...(config.exactlyOnce ? { exactlyOnce: { groupId: config.groupId } } : {}),
     internalTopics: new Set([config.offsetStorageTopic, config.configStorageTopic]),
     connectorDefaults: config.connectorDefaults,
+    configProviders: config.configProviders,
+    overridePolicy: config.overridePolicy,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });
   try {
@@ -111,6 +113,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     metrics,
     logger,
     server: { version: pkg.version, commit: gitCommit(), kafkaClusterId: backends.kafkaClusterId },
+    security: config.restSecurity,
   });
   app.addHook('onListen', async () => {
     const address = app.server.address();
@@ -166,11 +169,15 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     await relay.close();
     throw error;
   }
+  // The address actually bound (0.0.0.0 stays 0.0.0.0: it tells the operator every interface is open).
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.restPort;
-  const host = config.restHost === '0.0.0.0' || config.restHost === '::' ? '127.0.0.1' : config.restHost;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url }, 'REST API listening');
+  const host = typeof address === 'object' && address !== null ? address.address : config.restHost;
+  const url = `${config.restScheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info(
+    { url, tls: config.restScheme === 'https', basicAuth: config.restSecurity.credentials !== null },
+    'REST API listening',
+  );
   return { url, herder, app, config, close: relay.close };
 }
 

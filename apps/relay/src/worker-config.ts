@@ -1,4 +1,13 @@
-import { ConfigDef } from '@outflow/relay-core';
+import { ConfigDef, ConfigError } from '@outflow/relay-core';
+import { loadRestSecurity, type RestSecurity, restSecurityKeys } from './rest/rest-security-config.ts';
+import { ConfigProviders, configProviderKeys, isProviderProperty } from './worker/config-providers.ts';
+import {
+  isClientPrefixedProperty,
+  kafkaClientKeys,
+  loadWorkerClientProperties,
+  type OverridePolicy,
+  type WorkerClientProperties,
+} from './worker/kafka-client-config.ts';
 
 /**
  * The worker's properties, each declared once with its default, validation and description
@@ -16,11 +25,11 @@ export const workerConfigDef = new ConfigDef([
     type: 'list',
     default: null,
     description:
-      'Where the REST API listens, as Connect writes it: `http://host:port`. Overrides `rest.host.name` and `rest.port` when set; only the first listener is used.',
+      'Where the REST API listens, as Connect writes it: `http://host:port` or `https://host:port` (then `listeners.https.ssl.*` or `ssl.*` give its PEM key and certificate). Overrides `rest.host.name` and `rest.port` when set; only the first listener is used.',
     validate: (value) =>
-      (value as string[]).every((l) => /^http:\/\/[^/]*:\d+\/?$/.test(l))
+      (value as string[]).every((l) => /^https?:\/\/[^/]*:\d+\/?$/.test(l))
         ? undefined
-        : 'must be a list of http://host:port (https is not supported)',
+        : 'must be a list of http://host:port or https://host:port',
   },
   {
     name: 'rest.host.name',
@@ -155,6 +164,9 @@ export const workerConfigDef = new ConfigDef([
     oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'],
     description: 'Lowest level written to the log (JSON lines on stdout).',
   },
+  ...kafkaClientKeys,
+  ...restSecurityKeys,
+  ...configProviderKeys,
 ]);
 
 /** The worker's parsed configuration. */
@@ -180,6 +192,16 @@ export interface WorkerConfig {
   readonly connectorDefaults: Readonly<Record<string, string>>;
   readonly pluginPath: readonly string[] | null;
   readonly logLevel: string;
+  /** `http` or `https`, from `listeners`. */
+  readonly restScheme: 'http' | 'https';
+  /** HTTPS, basic authentication and CORS of the REST API. */
+  readonly restSecurity: RestSecurity;
+  /** Kafka client security properties of each kind of client (Kafka's names). */
+  readonly clientProperties: WorkerClientProperties;
+  /** `connector.client.config.override.policy`. */
+  readonly overridePolicy: OverridePolicy;
+  /** Resolves `${provider:path:key}` references (`config.providers`). */
+  readonly configProviders: ConfigProviders;
   /** Deprecation warnings met while parsing. */
   readonly warnings: readonly string[];
 }
@@ -205,16 +227,27 @@ export function loadWorkerConfig(
     const fromEnv = env[envName(name)];
     if (fromEnv !== undefined) merged[name] = fromEnv;
   }
-  const { values, warnings } = workerConfigDef.parse(merged);
+  // Connect resolves provider references in the worker file too (e.g. a sasl.jaas.config kept in a file).
+  const configProviders = new ConfigProviders(merged, env);
+  const resolved = configProviders.resolve(merged);
+  const { values, warnings } = workerConfigDef.parse(resolved, {
+    allowUnknown: (name) =>
+      isClientPrefixedProperty(name) || isProviderProperty(name) || name.startsWith('listeners.https.'),
+  });
   const v = values as Record<string, unknown>;
   let restHost = v['rest.host.name'] as string;
   let restPort = v['rest.port'] as number;
+  let restScheme: 'http' | 'https' = 'http';
   const listeners = v.listeners as string[] | null;
   if (listeners !== null && listeners.length > 0) {
     const url = new URL(listeners[0]!);
     restHost = url.hostname.replace(/^\[|\]$/g, '') || '0.0.0.0';
     restPort = Number(url.port);
+    restScheme = url.protocol === 'https:' ? 'https' : 'http';
   }
+  for (const name of Object.keys(resolved))
+    if (name.startsWith('listeners.https.') && !workerConfigDef.keys.has(name))
+      throw new ConfigError([{ property: name, message: 'is not a supported property' }]);
   const connectorDefaults: Record<string, string> = {};
   for (const name of [
     'key.converter',
@@ -243,6 +276,11 @@ export function loadWorkerConfig(
     connectorDefaults,
     pluginPath: v['plugin.path'] as string[] | null,
     logLevel: v['log.level'] as string,
+    restScheme,
+    restSecurity: loadRestSecurity(v, resolved, restScheme, env),
+    clientProperties: loadWorkerClientProperties(resolved),
+    overridePolicy: v['connector.client.config.override.policy'] as OverridePolicy,
+    configProviders,
     warnings,
   };
 }

@@ -8,8 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { SEED_BODY } from './fakes.ts';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
-
-/** The test's environment without OUTFLOW_RELAY_* overrides (e.g. the REST port), which would win over the files. */
+/** The shell's environment without OUTFLOW_RELAY_* variables, which would override the worker files here. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OUTFLOW_RELAY_')));
 
 let dir: string;

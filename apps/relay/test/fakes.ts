@@ -28,6 +28,8 @@ export const fakeSource = {
   startDelayMs: 0,
   starts: 0,
   stops: 0,
+  /** The values the last task was created with (provider references resolved). */
+  lastValues: undefined as Readonly<Record<string, unknown>> | undefined,
 };
 
 /** What the fake sink does: `hang` makes every send wait forever (a Kafka that stopped answering). */
@@ -65,6 +67,7 @@ export const fakeMySqlPlugin: SourceConnectorPlugin = {
   ]),
   acceptsProperty: (name) => name.startsWith('database.'),
   createTask(values) {
+    fakeSource.lastValues = values;
     return {
       async start(context) {
         fakeSource.starts++;
@@ -117,6 +120,7 @@ export async function createTestRelay(
     configStore?: RelayBackends['configStore'];
     offsetStore?: RelayBackends['offsetStore'];
     workerProperties?: Record<string, string>;
+    env?: Record<string, string>;
   } = {},
 ): Promise<{ relay: CreatedRelay; sent: ProducerRecord[]; logs: () => string } & RelayBackends> {
   const sent: ProducerRecord[] = [];
@@ -138,7 +142,7 @@ export async function createTestRelay(
   };
   const relay = await createRelay({
     workerProperties: { 'log.level': 'debug', 'offset.flush.interval.ms': '0', ...options.workerProperties },
-    env: {},
+    env: options.env ?? {},
     plugins: createPluginRegistry({ connectors: [fakeMySqlPlugin], transforms: [eventRouterPlugin] }),
     backends: async () => backends,
     logDestination: logStream,

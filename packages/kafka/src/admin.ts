@@ -1,6 +1,7 @@
 import { Admin } from '@platformatic/kafka';
 import { baseOptions, type ClientOptions, checkInteger } from './config.ts';
 import { invalidOption, KafkaClientError } from './errors.ts';
+import { explainConnectionFailure } from './failures.ts';
 
 /** The admin client: topics, groups and configs. */
 export type OutflowAdmin = Admin;
@@ -50,10 +51,16 @@ export async function ensureTopic(
     const generic = error as { findBy?: (property: string, value: unknown) => unknown; canRetry?: unknown };
     if (generic.findBy?.('apiId', 'TOPIC_ALREADY_EXISTS')) return 'exists';
     const retriable = Boolean(generic.findBy?.('canRetry', true) ?? generic.canRetry);
-    throw new KafkaClientError('KAFKA_TOPIC_CREATE_FAILED', `could not create topic "${name}"`, {
-      cause: error,
-      retriable,
-      details: { topic: name },
-    });
+    const why = explainConnectionFailure(error);
+    throw new KafkaClientError(
+      'KAFKA_TOPIC_CREATE_FAILED',
+      `could not create topic "${name}"${why ? `: ${why}` : ''}`,
+      {
+        cause: error,
+        // A security setting does not fix itself: retrying only hides the reason.
+        retriable: retriable && why === undefined,
+        details: { topic: name },
+      },
+    );
   }
 }

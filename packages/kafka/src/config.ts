@@ -1,4 +1,5 @@
 import { invalidOption } from './errors.ts';
+import { type ClientSecurity, clientSecurity } from './security.ts';
 
 /** Bootstrap address used when `KAFKA_BOOTSTRAP_SERVERS` is not set: the broker of `npm run infra -- up`. */
 export const DEFAULT_BOOTSTRAP_SERVERS: readonly string[] = ['127.0.0.1:9092'];
@@ -13,6 +14,12 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** How many times a failed request is retried before giving up (default 3). */
   retries?: number;
+  /**
+   * Kafka client security properties with Kafka's names: `security.protocol`, `sasl.mechanism`,
+   * `sasl.jaas.config`, `ssl.truststore.*`, `ssl.keystore.*`, `ssl.endpoint.identification.algorithm`.
+   * Default: PLAINTEXT.
+   */
+  clientProperties?: Readonly<Record<string, string>>;
 }
 
 const hostPort = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -67,7 +74,7 @@ export function baseOptions(options: ClientOptions): {
   bootstrapBrokers: string[];
   timeout?: number;
   retries?: number;
-} {
+} & ClientSecurity {
   checkName('clientId', options.clientId);
   checkInteger('requestTimeoutMs', options.requestTimeoutMs, 1, 600_000);
   checkInteger('retries', options.retries, 0, 1000);
@@ -76,5 +83,6 @@ export function baseOptions(options: ClientOptions): {
     bootstrapBrokers: parseBootstrapServers(options.bootstrapServers),
     ...(options.requestTimeoutMs === undefined ? {} : { timeout: options.requestTimeoutMs }),
     ...(options.retries === undefined ? {} : { retries: options.retries }),
+    ...(options.clientProperties === undefined ? {} : clientSecurity(options.clientProperties)),
   };
 }

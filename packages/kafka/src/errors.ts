@@ -1,5 +1,8 @@
 /** Stable error codes of `@outflow/kafka`. Check errors by `code`, never by message. */
-export type KafkaClientErrorCode = 'KAFKA_CONFIG_INVALID' | 'KAFKA_TOPIC_CREATE_FAILED';
+export type KafkaClientErrorCode =
+  | 'KAFKA_CONFIG_INVALID'
+  | 'KAFKA_TOPIC_CREATE_FAILED'
+  | 'KAFKA_SCRAM_UPSERT_FAILED';
 
 /** Base error of `@outflow/kafka`: a stable `code`, structured `details`, and whether retrying may help. */
 export class KafkaClientError extends Error {

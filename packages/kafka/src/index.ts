@@ -12,6 +12,8 @@ export {
 } from './config.ts';
 export { type ConsumerOptions, createConsumer, type KafkaMessage, type OutflowConsumer } from './consumer.ts';
 export { KafkaClientError, type KafkaClientErrorCode } from './errors.ts';
+export { explainConnectionFailure } from './failures.ts';
+export { type JaasLoginModule, type JaasSection, parseJaasFile, parseJaasModules } from './jaas.ts';
 export {
   type Acks,
   type Bytes,
@@ -19,3 +21,14 @@ export {
   type OutflowProducer,
   type ProducerOptions,
 } from './producer.ts';
+export { upsertScramCredential } from './scram.ts';
+export {
+  type ClientSecurity,
+  clientSecurity,
+  SASL_MECHANISMS,
+  SECURITY_PROPERTY_NAMES,
+  SECURITY_PROTOCOLS,
+  securityProperties,
+  securityPropertiesFromEnv,
+} from './security.ts';
+export { type PemMaterial, readPemMaterial, SSL_PROPERTY_NAMES } from './ssl.ts';

@@ -1,4 +1,11 @@
-import { type Bytes, createAdmin, createConsumer, createProducer, ensureTopic } from '@outflow/kafka';
+import {
+  type Bytes,
+  createAdmin,
+  createConsumer,
+  createProducer,
+  ensureTopic,
+  explainConnectionFailure,
+} from '@outflow/kafka';
 import { type Logger, RelayError, silentLogger } from '@outflow/relay-core';
 import { compatibilityPartitioner, type MessageToProduce } from '@platformatic/kafka';
 
@@ -14,6 +21,8 @@ export interface KafkaKvStoreOptions {
   readonly replicationFactor?: number;
   /** Client id the broker sees (default `outflow-kv-<topic>`). */
   readonly clientId?: string;
+  /** Kafka client security properties with Kafka's names (`security.protocol`, `sasl.*`, `ssl.*`). */
+  readonly clientProperties?: Readonly<Record<string, string>>;
   /** Request timeout in milliseconds (default 30000). */
   readonly requestTimeoutMs?: number;
   readonly logger?: Logger;
@@ -73,6 +82,7 @@ class KafkaKvStoreImpl implements KafkaKvStore {
       bootstrapServers: options.bootstrapServers,
       clientId: options.clientId ?? `outflow-kv-${options.topic}`,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      ...(options.clientProperties === undefined ? {} : { clientProperties: options.clientProperties }),
     };
     this.#admin = createAdmin(client);
     this.#producer = createProducer({ ...client, idempotent: true, acks: 'all' });
@@ -311,5 +321,9 @@ class AbortedTransactions {
 }
 
 function storeError(message: string, cause: unknown, retriable: boolean): RelayError {
-  return new RelayError('OFFSET_STORE_FAILED', message, { cause, retriable });
+  const why = explainConnectionFailure(cause);
+  return new RelayError('OFFSET_STORE_FAILED', why === undefined ? message : `${message}: ${why}`, {
+    cause,
+    retriable: retriable && why === undefined,
+  });
 }

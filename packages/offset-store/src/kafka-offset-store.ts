@@ -13,6 +13,8 @@ export interface KafkaOffsetStoreOptions {
   /** Replicas of the topic when created (default 1; Connect's `offset.storage.replication.factor`). */
   readonly replicationFactor?: number;
   readonly clientId?: string;
+  /** Kafka client security properties with Kafka's names (`security.protocol`, `sasl.*`, `ssl.*`). */
+  readonly clientProperties?: Readonly<Record<string, string>>;
   readonly logger?: Logger;
 }
 
@@ -41,6 +43,7 @@ export function createKafkaOffsetStore(options: KafkaOffsetStoreOptions): Manage
     partitions,
     replicationFactor: options.replicationFactor ?? 1,
     clientId: options.clientId ?? `outflow-offsets-${process.pid}`,
+    ...(options.clientProperties === undefined ? {} : { clientProperties: options.clientProperties }),
     logger,
   });
   return new BackedOffsetStore(

@@ -9,6 +9,8 @@ export interface KafkaSinkOptions {
   readonly bootstrapServers: string | readonly string[];
   /** Client id the broker logs and quotas see (default `outflow-sink`). */
   readonly clientId?: string;
+  /** Kafka client security properties with Kafka's names (`security.protocol`, `sasl.*`, `ssl.*`). */
+  readonly clientProperties?: Readonly<Record<string, string>>;
   /** Partitions of a topic the sink creates on first use (default 1; Connect's `topic.creation.default.partitions`). */
   readonly topicPartitions?: number;
   /** Replicas of a topic the sink creates (default 1: the local single-node broker). */
@@ -41,6 +43,7 @@ export interface KafkaSinkOptions {
 export interface ResolvedKafkaSinkOptions {
   readonly bootstrapServers: string | readonly string[];
   readonly clientId: string;
+  readonly clientProperties: Readonly<Record<string, string>>;
   readonly topicPartitions: number;
   readonly topicReplicationFactor: number;
   readonly lingerMs: number;
@@ -87,6 +90,7 @@ export function resolveKafkaSinkOptions(options: KafkaSinkOptions): ResolvedKafk
   const resolved: ResolvedKafkaSinkOptions = {
     bootstrapServers: servers,
     clientId: options.clientId ?? 'outflow-sink',
+    clientProperties: options.clientProperties ?? {},
     topicPartitions: integer('topicPartitions', options.topicPartitions, 1, 1, 100_000),
     topicReplicationFactor: integer('topicReplicationFactor', options.topicReplicationFactor, 1, 1, 32_767),
     lingerMs: integer('lingerMs', options.lingerMs, 0, 0, 60_000),

@@ -1,4 +1,11 @@
-import { type Bytes, createAdmin, createProducer, ensureTopic, KafkaClientError } from '@outflow/kafka';
+import {
+  type Bytes,
+  createAdmin,
+  createProducer,
+  ensureTopic,
+  explainConnectionFailure,
+  KafkaClientError,
+} from '@outflow/kafka';
 import { type ProducerRecord, RelayError, type Sink } from '@outflow/relay-core';
 import { ConfigResourceTypes, findErrorBy, type MessageToProduce } from '@platformatic/kafka';
 import { type KafkaSinkOptions, type ResolvedKafkaSinkOptions, resolveKafkaSinkOptions } from './config.ts';
@@ -97,6 +104,7 @@ class KafkaSinkImpl implements KafkaSink {
       bootstrapServers: options.bootstrapServers,
       clientId: options.clientId,
       requestTimeoutMs: options.requestTimeoutMs,
+      clientProperties: options.clientProperties,
     };
     this.#producer = createProducer({
       ...client,
@@ -329,10 +337,11 @@ function toSinkError(error: unknown): RelayError {
   const apiId = PERMANENT_API_IDS.find((id) => findErrorBy(error as Error, 'apiId', id) !== null);
   const userError = findErrorBy(error as Error, 'code', 'PLT_KFK_USER') !== null;
   const retriable = apiId === undefined && !userError;
-  const reason = apiId ?? (error instanceof Error ? error.message : String(error));
+  const why = explainConnectionFailure(error);
+  const reason = apiId ?? why ?? (error instanceof Error ? error.message : String(error));
   return new RelayError('SINK_FAILED', `Kafka did not acknowledge the records: ${reason}`, {
     cause: error,
-    retriable,
+    retriable: retriable && why === undefined,
     ...(apiId === undefined ? {} : { details: { apiId } }),
   });
 }

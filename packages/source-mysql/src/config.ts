@@ -100,7 +100,33 @@ export const mysqlConfigDef = new ConfigDef([
     default: 'disabled',
     oneOf: ['disabled', 'preferred', 'required', 'verify_ca', 'verify_identity'],
     description:
-      'TLS to the server: disabled, preferred, required (no verification), verify_ca, verify_identity.',
+      'TLS to the server: disabled, preferred, required (encrypted, the certificate not checked), verify_ca (signed by a CA of `database.ssl.truststore`), verify_identity (and naming `database.hostname`).',
+  },
+  {
+    name: 'database.ssl.truststore',
+    type: 'string',
+    default: null,
+    description:
+      "Outflow reads this as a **PEM file** of the CA certificates that sign the server's certificate (Debezium takes a JKS store; convert it with `keytool -exportcert -rfc`). Default: the system CAs.",
+  },
+  {
+    name: 'database.ssl.truststore.password',
+    type: 'password',
+    default: null,
+    description: 'Accepted for compatibility; a PEM truststore needs no password.',
+  },
+  {
+    name: 'database.ssl.keystore',
+    type: 'string',
+    default: null,
+    description:
+      'Client certificate for mutual TLS, as a **PEM file** holding the private key and its certificate chain (Debezium takes a JKS store).',
+  },
+  {
+    name: 'database.ssl.keystore.password',
+    type: 'password',
+    default: null,
+    description: 'Decrypts an encrypted private key in `database.ssl.keystore`.',
   },
   {
     name: 'connect.timeout.ms',
@@ -167,6 +193,11 @@ export interface MySqlSourceConfig extends CommonSourceConfig {
   readonly tableExclude: readonly string[] | null;
   readonly columnExclude: readonly string[] | null;
   readonly sslMode: string;
+  /** PEM file of trusted CAs (`database.ssl.truststore`), or null for the system's. */
+  readonly sslTruststore: string | null;
+  /** PEM file with the client key and chain (`database.ssl.keystore`), or null. */
+  readonly sslKeystore: string | null;
+  readonly sslKeystorePassword: string | null;
   readonly connectTimeoutMs: number;
   readonly decimalHandlingMode: 'precise' | 'double' | 'string';
   readonly timePrecisionMode: 'adaptive_time_microseconds' | 'connect';
@@ -236,6 +267,9 @@ export function toMySqlSourceConfig(
     tableExclude: list('table.exclude.list'),
     columnExclude: list('column.exclude.list'),
     sslMode: String(values['database.ssl.mode']),
+    sslTruststore: (values['database.ssl.truststore'] as string | null) || null,
+    sslKeystore: (values['database.ssl.keystore'] as string | null) || null,
+    sslKeystorePassword: (values['database.ssl.keystore.password'] as string | null) || null,
     connectTimeoutMs: Number(values['connect.timeout.ms']),
     decimalHandlingMode: values['decimal.handling.mode'] as MySqlSourceConfig['decimalHandlingMode'],
     timePrecisionMode: values['time.precision.mode'] as MySqlSourceConfig['timePrecisionMode'],

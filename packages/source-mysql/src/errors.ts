@@ -33,6 +33,23 @@ export function isPositionRefused(error: unknown): boolean {
   );
 }
 
+/** Node's codes for a server certificate that does not chain to a trusted CA. */
+const TLS_TRUST_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/** Node's TLS code behind one of its verification messages. */
+function tlsReason(message: string): string | undefined {
+  if (/self[- ]signed certificate|unable to verify|unable to get (local )?issuer/i.test(message))
+    return 'SELF_SIGNED_CERT_IN_CHAIN';
+  if (/does not match certificate's altnames/i.test(message)) return 'ERR_TLS_CERT_ALTNAME_INVALID';
+  return undefined;
+}
+
 /** Maps a driver or server error to a RelayError naming what to fix. */
 export function toRelayError(error: unknown, context: string): RelayError {
   if (error instanceof RelayError) return error;
@@ -62,5 +79,19 @@ export function toRelayError(error: unknown, context: string): RelayError {
     );
   if (isConnectionLost(error))
     return new RelayError('SOURCE_UNAVAILABLE', `${context}: ${message}`, { cause: error, retriable: true });
+  // mysql2 reports every TLS failure as HANDSHAKE_SSL_ERROR with Node's message.
+  const tlsCause = e.code === 'HANDSHAKE_SSL_ERROR' ? tlsReason(message) : e.code;
+  if (typeof tlsCause === 'string' && TLS_TRUST_CODES.has(tlsCause))
+    return new RelayError(
+      'SOURCE_UNAVAILABLE',
+      `${context}: the server's TLS certificate is not signed by a CA of database.ssl.truststore (${e.code}: ${message})`,
+      { cause: error },
+    );
+  if (tlsCause === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return new RelayError(
+      'SOURCE_UNAVAILABLE',
+      `${context}: the server's TLS certificate does not name database.hostname (database.ssl.mode=verify_identity): ${message}`,
+      { cause: error },
+    );
   return new RelayError('SOURCE_UNAVAILABLE', `${context}: ${message}`, { cause: error });
 }

@@ -1,4 +1,5 @@
-import { RelayError } from '@outflow/relay-core';
+import { readFileSync } from 'node:fs';
+import { ConfigError, RelayError } from '@outflow/relay-core';
 import mysql from 'mysql2/promise';
 import type { MySqlSourceConfig } from './config.ts';
 import { toRelayError } from './errors.ts';
@@ -25,12 +26,19 @@ export interface BinlogPosition {
  * decimals, JSON as text.
  */
 export function connectionOptions(config: MySqlSourceConfig): mysql.ConnectionOptions {
+  const verify = config.sslMode === 'verify_ca' || config.sslMode === 'verify_identity';
   const ssl =
     config.sslMode === 'disabled'
       ? undefined
-      : config.sslMode === 'verify_ca' || config.sslMode === 'verify_identity'
-        ? { rejectUnauthorized: true }
-        : { rejectUnauthorized: false };
+      : {
+          rejectUnauthorized: verify,
+          // Debezium's verify_ca checks the chain only; verify_identity also the host name.
+          verifyIdentity: config.sslMode === 'verify_identity',
+          ...(config.sslTruststore === null
+            ? {}
+            : { ca: readPem(config.sslTruststore, 'database.ssl.truststore') }),
+          ...(config.sslKeystore === null ? {} : keystore(config)),
+        };
   return {
     host: config.hostname,
     port: config.port,
@@ -45,6 +53,31 @@ export function connectionOptions(config: MySqlSourceConfig): mysql.ConnectionOp
     jsonStrings: true,
     charset: 'utf8mb4',
     ...(ssl === undefined ? {} : { ssl }),
+  };
+}
+
+/** A PEM file's text; a missing or non-PEM file is a configuration error naming `property`. */
+function readPem(path: string, property: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      { property, message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code}` },
+    ]);
+  }
+  if (!text.includes('-----BEGIN '))
+    throw new ConfigError([{ property, message: `${path} is not a PEM file (convert a JKS store to PEM)` }]);
+  return text;
+}
+
+/** The client key and chain: one PEM file serves both (OpenSSL picks the blocks of each kind). */
+function keystore(config: MySqlSourceConfig): { key: string; cert: string; passphrase?: string } {
+  const text = readPem(config.sslKeystore!, 'database.ssl.keystore');
+  return {
+    key: text,
+    cert: text,
+    ...(config.sslKeystorePassword === null ? {} : { passphrase: config.sslKeystorePassword }),
   };
 }
 

@@ -33,6 +33,11 @@ export interface PostgresSourceConfig extends CommonSourceConfig {
   readonly password: string;
   readonly database: string;
   readonly sslMode: string;
+  /** PEM files of `database.sslrootcert`, `database.sslcert`, `database.sslkey`; null when unset. */
+  readonly sslRootCert: string | null;
+  readonly sslCert: string | null;
+  readonly sslKey: string | null;
+  readonly sslPassword: string | null;
   readonly slotName: string;
   readonly dropSlotOnStop: boolean;
   readonly publicationName: string;
@@ -81,7 +86,34 @@ export const postgresConfigDef = new ConfigDef([
     type: 'string',
     default: 'disable',
     oneOf: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'],
-    description: 'Whether to use TLS: disable, require (unverified), verify-ca / verify-full (verified).',
+    description:
+      'Whether to use TLS: disable, require (encrypted, the certificate not checked), verify-ca (signed by a CA of `database.sslrootcert`), verify-full (and naming `database.hostname`).',
+  },
+  {
+    name: 'database.sslrootcert',
+    type: 'string',
+    default: null,
+    description:
+      "PEM file of the CA certificates that sign the server's certificate (default: the system CAs).",
+  },
+  {
+    name: 'database.sslcert',
+    type: 'string',
+    default: null,
+    description:
+      'PEM file of the client certificate (chain), with `database.sslkey`, for certificate authentication.',
+  },
+  {
+    name: 'database.sslkey',
+    type: 'string',
+    default: null,
+    description: 'PEM file of the private key of `database.sslcert`.',
+  },
+  {
+    name: 'database.sslpassword',
+    type: 'password',
+    default: null,
+    description: 'Decrypts an encrypted `database.sslkey`.',
   },
   topicPrefixConfigKey,
   {
@@ -254,6 +286,10 @@ export function toPostgresSourceConfig(values: Readonly<Record<string, unknown>>
     password: v['database.password'] ?? '',
     database: v['database.dbname'],
     sslMode: v['database.sslmode'],
+    sslRootCert: v['database.sslrootcert'] || null,
+    sslCert: v['database.sslcert'] || null,
+    sslKey: v['database.sslkey'] || null,
+    sslPassword: v['database.sslpassword'] || null,
     slotName: v['slot.name'],
     dropSlotOnStop: v['slot.drop.on.stop'],
     publicationName: v['publication.name'],

@@ -11,6 +11,22 @@ export function toRelayError(error: unknown, context: string): RelayError {
   const e = (error ?? {}) as { code?: string; message?: string };
   const message = `${context}: ${e.message ?? String(error)}`;
   switch (e.code) {
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return new RelayError(
+        'SOURCE_UNAVAILABLE',
+        `${context}: the server's TLS certificate is not signed by a CA of database.sslrootcert (${e.code}: ${e.message})`,
+        { cause: error },
+      );
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return new RelayError(
+        'SOURCE_UNAVAILABLE',
+        `${context}: the server's TLS certificate does not name database.hostname (database.sslmode=verify-full): ${e.message}`,
+        { cause: error },
+      );
     case '28P01':
     case '28000':
       return new RelayError(

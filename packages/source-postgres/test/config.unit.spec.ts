@@ -125,7 +125,8 @@ describe('PostgreSQL connector configuration', () => {
   });
 
   it('passes database.* driver properties through and rejects other unknown ones', () => {
-    assert.equal(acceptsDriverProperty('database.sslrootcert'), true);
+    assert.equal(acceptsDriverProperty('database.tcpKeepAlive'), true);
+    assert.equal(acceptsDriverProperty('database.sslrootcert'), false, 'declared: read by the source');
     assert.equal(acceptsDriverProperty('database.hostname'), false);
     assert.doesNotThrow(() => parse({ ...base, 'database.tcpKeepAlive': 'true' }));
     assert.throws(() => parse({ ...base, 'slot.nme': 'x' }), /slot.nme: is not a supported property/);

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the reference shows Kafka's ${provider:path:key} syntax
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigDef, ConfigKey } from '@outflow/relay-core';
@@ -59,10 +60,35 @@ export function renderConfigurationDoc(): string {
     '',
     'Every property whose name looks like a secret (`*.password`, `*secret*`, `*token*`, `sasl.jaas.config`, …) or is',
     'declared as a password is stored as given (the connector needs it) but shown as `********` in every answer',
-    '(`config`, `info`, `?expand=info`, validation) and every log line. A `PUT /connectors/{name}/config` that',
+    '(`config`, `info`, `?expand=info`, validation) and every log line. Masking goes by key, never by searching',
+    'text for a value: a JSON member or `key=value` whose key names a secret, and the password of a URL, are masked;',
+    'a user name or a path that happens to contain a password is not. A `PUT /connectors/{name}/config` that',
     'sends `********` back for a secret keeps the stored value, so GET → edit → PUT does not erase passwords.',
-    'The stored configuration (config topic or file) holds secrets in clear, as Kafka Connect does: restrict access',
-    'to it.',
+    '',
+    'To keep secrets out of the stored configuration (config topic or file), declare config providers in the worker',
+    'file and write references instead of values, as in Kafka Connect:',
+    '',
+    '```properties',
+    'config.providers=file,env',
+    'config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider',
+    'config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider',
+    '```',
+    '',
+    '```json',
+    '"database.password": "${file:/run/secrets/db.properties:password}",',
+    '"database.user": "${env:DB_USER}"',
+    '```',
+    '',
+    'References are resolved each time a task starts; the configuration is stored and shown with the references.',
+    'A reference that cannot be resolved (missing file, key or variable, or a provider not declared) makes',
+    '`POST`/`PUT` answer 400 naming the property and the reference.',
+    '',
+    '### Kafka client security',
+    '',
+    "The worker properties `security.protocol`, `sasl.*` and `ssl.*` (Kafka's names) apply to every Kafka client of the",
+    "worker; `producer.`, `admin.` and `consumer.` prefixed copies apply to one kind of client, and a connector's",
+    '`producer.override.<name>` to its own producer (allowed by `connector.client.config.override.policy`, default',
+    '`All`; `Principal` allows only `security.protocol`, `sasl.mechanism` and `sasl.jaas.config`). Stores are PEM only.',
     '',
   ];
   for (const plugin of plugins.connectors) {

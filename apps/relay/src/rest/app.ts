@@ -4,6 +4,8 @@ import type { PluginRegistry } from '../plugins.ts';
 import { CONNECTOR_NAME_ROUTE_LENGTH } from '../worker/connector-name.ts';
 import type { Herder } from '../worker/herder.ts';
 import { badRequest, errorHandler, notFoundHandler } from './errors.ts';
+import { registerGuards } from './guards.ts';
+import type { RestSecurity } from './rest-security-config.ts';
 import { registerConnectorControlRoutes } from './routes/connector-control.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerPluginRoutes } from './routes/plugins.ts';
@@ -22,15 +24,22 @@ export interface AppOptions {
     readonly commit: string;
     readonly kafkaClusterId: () => Promise<string | null>;
   };
+  /** HTTPS, basic authentication and CORS (default: plain HTTP, open, no CORS). */
+  readonly security?: RestSecurity;
 }
+
+const OPEN: RestSecurity = { https: null, credentials: null, allowOrigins: [], allowMethods: [] };
 
 /**
  * Builds the Kafka Connect–compatible REST API (not listening: the caller calls `listen`, tests call
  * `inject`). Every error is answered as `{"error_code", "message"}`; trailing slashes are ignored; a body
- * is parsed as JSON whatever its content type, and invalid JSON is a 400 saying where it broke.
+ * must be `application/json` (any other type is Connect's 415, so a page on another site cannot post a
+ * "simple" cross-origin form), and invalid JSON is a 400 saying where it broke.
  */
 export function buildApp(options: AppOptions): FastifyInstance {
+  const security = options.security ?? OPEN;
   const app = Fastify({
+    ...(security.https === null ? {} : { https: security.https }),
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     // Fastify's default maxParamLength (100) would make a longer connector name unreachable once created.
@@ -42,7 +51,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: 10 * 1024 * 1024,
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') {
       done(null, undefined);
@@ -55,6 +64,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
   app.setErrorHandler(errorHandler);
+  registerGuards(app, security);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug(

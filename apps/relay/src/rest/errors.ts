@@ -31,6 +31,8 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof RelayError && error.code.startsWith('CONFIG_'))
     return { error_code: 400, message: error.message };
   const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return { error_code: 415, message: 'HTTP 415 Unsupported Media Type' };
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500)
     return { error_code: status, message: fastifyError.message ?? 'Bad request' };

@@ -154,7 +154,12 @@ export const frameworkConfigDef = new ConfigDef([
 
 /** Names the worker owns: declared above, or a `transforms.<alias>.*` / `predicates.*` option. */
 export function isFrameworkProperty(name: string): boolean {
-  return frameworkConfigDef.has(name) || /^(transforms|predicates)\.[^.]+\..+/.test(name);
+  return (
+    frameworkConfigDef.has(name) ||
+    /^(transforms|predicates)\.[^.]+\..+/.test(name) ||
+    // Checked against the worker's override policy and Kafka's names by the herder.
+    name.startsWith('producer.override.')
+  );
 }
 
 /** One configured transform, ready to instantiate. */

@@ -3,6 +3,7 @@ import { connectorNotFound, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
+import type { ConfigProviders } from './config-providers.ts';
 import type { ConfigStore, TargetState } from './config-store.ts';
 import { ConnectorRunner, formatTrace } from './connector-runner.ts';
 import {
@@ -10,6 +11,7 @@ import {
   type ValidatedConnectorConfig,
   validateConnectorConfig,
 } from './framework-config.ts';
+import { type OverridePolicy, producerOverrides } from './kafka-client-config.ts';
 import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
 import { checkAgainstRelay } from './relay-checks.ts';
 
@@ -37,6 +39,8 @@ export interface SinkTopicOptions {
   topicPartitions?: number;
   topicReplicationFactor?: number;
   transactionalId?: string;
+  /** The connector's `producer.override.*` security properties (prefix removed). */
+  clientOverrides?: Record<string, string>;
 }
 
 /** What the herder is built from. It owns none of them: the caller closes the stores after `stop()`. */
@@ -64,11 +68,19 @@ export interface HerderOptions {
   /** Properties connectors inherit when they set none (the worker's converter settings). */
   readonly connectorDefaults?: Readonly<Record<string, string>>;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Resolves `${provider:path:key}` references when a task starts (none: values are taken as written). */
+  readonly configProviders?: ConfigProviders;
+  /** `connector.client.config.override.policy` (default `All`). */
+  readonly overridePolicy?: OverridePolicy;
 }
 
+/** A validated configuration with its references resolved, and its producer overrides. */
+type ResolvedConfig = ValidatedConnectorConfig & { readonly clientOverrides: Record<string, string> };
+
 interface Entry {
+  /** As stored and shown: provider references unresolved. */
   config: Record<string, string>;
-  validated: ValidatedConnectorConfig | undefined;
+  validated: ResolvedConfig | undefined;
   /** Why a stored configuration no longer validates (connector FAILED). */
   invalid: string | undefined;
   target: TargetState;
@@ -109,7 +121,6 @@ export class Herder {
           this.#o.logger.error({ connector: name, err: error }, 'stored configuration is no longer valid');
         }
         this.#entries.set(name, entry);
-        this.#o.scrubber.addConfig(entry.config, entry.validated?.plugin);
         await this.#apply(name, entry);
       }
       // Stored before these checks existed: run as they are, but say what will go wrong.
@@ -124,6 +135,11 @@ export class Herder {
     await this.#serial(async () => {
       await Promise.all([...this.#entries.values()].map((e) => e.runner?.stop()));
     });
+  }
+
+  /** `config` with its provider references resolved; a ConfigError names each one that cannot be. */
+  resolveReferences(config: Readonly<Record<string, string>>): Record<string, string> {
+    return this.#o.configProviders?.resolve(config) ?? { ...config };
   }
 
   /** Names of the connectors, sorted. */
@@ -177,7 +193,7 @@ export class Herder {
       }
       const relayProblems = this.checkAgainstRelay(name, merged);
       const className = merged['connector.class']?.trim();
-      let validated: ValidatedConnectorConfig;
+      let validated: ResolvedConfig;
       try {
         validated = this.#validate(name, merged);
       } catch (error) {
@@ -192,7 +208,6 @@ export class Herder {
       }
       const target = existing?.target ?? options.initialState ?? 'STARTED';
       await this.#o.configStore.put(name, merged, target);
-      this.#o.scrubber.addConfig(merged, validated.plugin);
       await existing?.runner?.stop();
       const entry: Entry = {
         config: merged,
@@ -335,8 +350,15 @@ export class Herder {
     });
   }
 
-  #validate(name: string, config: Record<string, string>): ValidatedConnectorConfig {
-    const validated = validateConnectorConfig({ ...this.#o.connectorDefaults, ...config }, this.#o.plugins);
+  /** Resolves provider references, then validates the result (a reference that cannot resolve is a 400). */
+  #validate(name: string, config: Record<string, string>): ResolvedConfig {
+    const resolved = this.#o.configProviders?.resolve(config) ?? config;
+    const { overrides, problems } = producerOverrides(resolved, this.#o.overridePolicy ?? 'All');
+    if (problems.length > 0) throw new ConfigError(problems);
+    const validated = {
+      ...validateConnectorConfig({ ...this.#o.connectorDefaults, ...resolved }, this.#o.plugins),
+      clientOverrides: overrides,
+    };
     for (const warning of validated.warnings) this.#o.logger.warn({ connector: name }, warning);
     const tasksMax = validated.framework['tasks.max'];
     if (typeof tasksMax === 'number' && tasksMax > 1)
@@ -373,10 +395,26 @@ export class Herder {
       metrics.setState(entry.invalid !== undefined ? 'FAILED' : connectorState(entry.target));
       return;
     }
+    const providers = this.#o.configProviders;
+    if (entry.runner === undefined && Object.values(entry.config).some((v) => providers?.references(v))) {
+      try {
+        // A task starts with its references resolved afresh (a rotated password file is read again).
+        entry.validated = this.#validate(name, entry.config);
+        entry.invalid = undefined;
+      } catch (error) {
+        entry.invalid = formatTrace(error);
+        this.#o.logger.error(
+          { connector: name, err: error },
+          'configuration cannot be resolved; task not started',
+        );
+        metrics.setState('FAILED');
+        return;
+      }
+    }
     if (entry.runner === undefined) {
       const sinkFor = (): Sink => {
         const f = entry.validated?.framework ?? {};
-        const topics: SinkTopicOptions = {};
+        const topics: SinkTopicOptions = { clientOverrides: entry.validated?.clientOverrides ?? {} };
         const partitions = f['topic.creation.default.partitions'];
         const replication = f['topic.creation.default.replication.factor'];
         if (typeof partitions === 'number') topics.topicPartitions = partitions;

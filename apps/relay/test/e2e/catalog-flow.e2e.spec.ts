@@ -60,6 +60,7 @@ before(async () => {
       port: 0,
       host: '127.0.0.1',
       kafkaBootstrapServers: [kafkaBootstrap],
+      kafkaClientProperties: {},
       groupId: `${prefix}-catalog`,
       topic,
       logLevel: 'warn',

@@ -55,11 +55,14 @@ export async function startRelayProcess(options: {
       .join('\n'),
   );
   writeFileSync(connectorFile, JSON.stringify(options.connector));
-  // The environment's OUTFLOW_RELAY_REST_PORT (the port `npm start` uses) would win over the worker file's.
-  const { OUTFLOW_RELAY_REST_PORT: _restPort, ...env } = process.env;
   const child: ChildProcess = spawn(process.execPath, [cli, workerFile, connectorFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...env, OUTFLOW_RELAY_LOG_LEVEL: process.env.OUTFLOW_RELAY_LOG_LEVEL ?? 'warn' },
+    // The worker file says everything: an OUTFLOW_RELAY_* variable of the test's shell (e.g. the developer's
+    // OUTFLOW_RELAY_REST_PORT) would override it.
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OUTFLOW_RELAY_'))),
+      OUTFLOW_RELAY_LOG_LEVEL: process.env.OUTFLOW_RELAY_LOG_LEVEL ?? 'warn',
+    },
   });
   let output = '';
   const keep = (chunk: Buffer) => {

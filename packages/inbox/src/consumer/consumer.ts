@@ -113,7 +113,11 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
     metrics,
     signal: abort.signal,
     producer: () => {
-      producer ??= createProducer({ bootstrapServers: o.bootstrapServers, clientId: `${o.clientId}-dlq` });
+      producer ??= createProducer({
+        bootstrapServers: o.bootstrapServers,
+        clientId: `${o.clientId}-dlq`,
+        clientProperties: o.clientProperties,
+      });
       return producer;
     },
   };
@@ -286,7 +290,11 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
     done,
     async start() {
       if (consumer !== undefined) throw new InboxError('INBOX_CONFIG_INVALID', 'start() was already called');
-      const admin = createAdmin({ bootstrapServers: o.bootstrapServers, clientId: `${o.clientId}-admin` });
+      const admin = createAdmin({
+        bootstrapServers: o.bootstrapServers,
+        clientId: `${o.clientId}-admin`,
+        clientProperties: o.clientProperties,
+      });
       let missing: string[];
       try {
         if (o.createDeadLetterTopics) {
@@ -300,6 +308,7 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
       consumer = createConsumer({
         bootstrapServers: o.bootstrapServers,
         clientId: o.clientId,
+        clientProperties: o.clientProperties,
         groupId: o.groupId,
         autocommit: false,
         sessionTimeoutMs: o.sessionTimeoutMs,
@@ -355,10 +364,19 @@ async function missingTopics(
  * use: waiting, as Kafka's Java consumer does, is right; creating them here would choose that count for it.
  */
 async function waitForTopics(
-  o: { bootstrapServers: string | readonly string[]; clientId: string; topics: readonly string[] },
+  o: {
+    bootstrapServers: string | readonly string[];
+    clientId: string;
+    clientProperties: Readonly<Record<string, string>>;
+    topics: readonly string[];
+  },
   signal: AbortSignal,
 ): Promise<void> {
-  const admin = createAdmin({ bootstrapServers: o.bootstrapServers, clientId: `${o.clientId}-admin` });
+  const admin = createAdmin({
+    bootstrapServers: o.bootstrapServers,
+    clientId: `${o.clientId}-admin`,
+    clientProperties: o.clientProperties,
+  });
   try {
     while (!signal.aborted) {
       try {

@@ -1,4 +1,4 @@
-import { parseBootstrapServers } from '@outflow/kafka';
+import { clientSecurity, parseBootstrapServers } from '@outflow/kafka';
 import type { RawRecord } from '../envelope.ts';
 import { InboxConfigError } from '../errors.ts';
 import type { Inbox } from '../inbox.ts';
@@ -23,6 +23,11 @@ export interface InboxConsumerOptions<TEvents extends Record<string, unknown> = 
   bootstrapServers: string | readonly string[];
   /** Client id the broker sees (default `outflow-inbox`). */
   clientId?: string;
+  /**
+   * Kafka client security properties with Kafka's names: `security.protocol`, `sasl.mechanism`,
+   * `sasl.jaas.config`, `ssl.truststore.*`, `ssl.keystore.*`, `ssl.endpoint.identification.algorithm`.
+   */
+  clientProperties?: Readonly<Record<string, string>>;
   /** Consumer group: its members share the partitions and the committed offsets. */
   groupId: string;
   /** Topics to consume, e.g. `['outbox.event.Course']`. */
@@ -101,6 +106,7 @@ export interface InboxConsumerOptions<TEvents extends Record<string, unknown> = 
 export interface ResolvedConsumerOptions {
   readonly bootstrapServers: string[];
   readonly clientId: string;
+  readonly clientProperties: Readonly<Record<string, string>>;
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly database: InboxDatabase;
@@ -144,6 +150,12 @@ const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 export const CONSUMER_OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'bootstrapServers', default: '(required)', description: 'Kafka brokers, `host:port`' },
   { name: 'clientId', default: '`outflow-inbox`', description: 'client id the broker sees' },
+  {
+    name: 'clientProperties',
+    default: 'PLAINTEXT',
+    description:
+      'Kafka security properties: `security.protocol`, `sasl.mechanism`, `sasl.jaas.config`, `ssl.*` (PEM)',
+  },
   { name: 'groupId', default: '(required)', description: 'consumer group' },
   { name: 'topics', default: '(required)', description: 'topics to consume' },
   { name: 'database', default: '(required)', description: '`InboxDatabase` (transaction + execute)' },
@@ -263,6 +275,12 @@ export function resolveConsumerOptions(options: InboxConsumerOptions): ResolvedC
   } catch (error) {
     throw new InboxConfigError('bootstrapServers', options.bootstrapServers, (error as Error).message);
   }
+  const clientProperties = options.clientProperties ?? {};
+  try {
+    clientSecurity(clientProperties);
+  } catch (error) {
+    throw new InboxConfigError('clientProperties', undefined, (error as Error).message);
+  }
   const groupId = checkString('groupId', options.groupId);
   if (groupId === undefined) throw new InboxConfigError('groupId', undefined, 'is required');
   const topics = options.topics as unknown;
@@ -367,6 +385,7 @@ export function resolveConsumerOptions(options: InboxConsumerOptions): ResolvedC
   return Object.freeze({
     bootstrapServers,
     clientId: checkString('clientId', options.clientId) ?? 'outflow-inbox',
+    clientProperties,
     groupId,
     topics: Object.freeze([...(topics as string[])]),
     database,

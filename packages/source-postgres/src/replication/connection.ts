@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '@outflow/relay-core';
 import pg from 'pg';
 import type { PostgresSourceConfig } from '../config.ts';
 import { SESSION_OPTIONS } from '../decoder/values.ts';
@@ -20,7 +22,7 @@ export async function connectSource(
     user: config.user,
     password: config.password,
     database: config.database,
-    ssl: sslOptions(config.sslMode),
+    ssl: sslOptions(config),
     options:
       options.replication && config.walSenderTimeoutMs !== null
         ? `${SESSION_OPTIONS} -c wal_sender_timeout=${config.walSenderTimeoutMs}`
@@ -38,17 +40,36 @@ export async function connectSource(
   return client;
 }
 
-/** `database.sslmode` → the pg driver's `ssl` option. */
-export function sslOptions(mode: string): pg.ClientConfig['ssl'] {
-  switch (mode) {
-    case 'disable':
-      return false;
-    case 'verify-ca':
-    case 'verify-full':
-      return { rejectUnauthorized: true };
-    default:
-      return { rejectUnauthorized: false };
+/** `database.sslmode` and the PEM files → the pg driver's `ssl` option (libpq's meaning of each mode). */
+export function sslOptions(
+  config: Pick<PostgresSourceConfig, 'sslMode' | 'sslRootCert' | 'sslCert' | 'sslKey' | 'sslPassword'>,
+): pg.ClientConfig['ssl'] {
+  if (config.sslMode === 'disable') return false;
+  const verify = config.sslMode === 'verify-ca' || config.sslMode === 'verify-full';
+  return {
+    rejectUnauthorized: verify,
+    // verify-ca checks the chain only; verify-full also that the certificate names the host.
+    ...(config.sslMode === 'verify-full' ? {} : { checkServerIdentity: () => undefined }),
+    ...(config.sslRootCert === null ? {} : { ca: readPem(config.sslRootCert, 'database.sslrootcert') }),
+    ...(config.sslCert === null ? {} : { cert: readPem(config.sslCert, 'database.sslcert') }),
+    ...(config.sslKey === null ? {} : { key: readPem(config.sslKey, 'database.sslkey') }),
+    ...(config.sslPassword === null ? {} : { passphrase: config.sslPassword }),
+  };
+}
+
+/** A PEM file's text; a missing or non-PEM file is a configuration error naming `property`. */
+function readPem(path: string, property: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      { property, message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code}` },
+    ]);
   }
+  if (!text.includes('-----BEGIN '))
+    throw new ConfigError([{ property, message: `${path} is not a PEM file` }]);
+  return text;
 }
 
 /** Quotes an identifier for SQL. */

@@ -1,4 +1,4 @@
-import { type ConfigKey, type ConfigProblem, SECRET_MASK } from '@outflow/relay-core';
+import { ConfigError, type ConfigKey, type ConfigProblem, SECRET_MASK } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { PluginRegistry } from '../../plugins.ts';
 import { isSecret } from '../../secrets.ts';
@@ -68,7 +68,9 @@ export function registerPluginRoutes(app: FastifyInstance, plugins: PluginRegist
       throw badRequest(`Included connector type ${included} does not match request type ${className}`);
     props['connector.class'] ??= className;
     const relayProblems = herder.checkAgainstRelay(props.name ?? '', props);
-    return validationAnswer(className, props, plugins, relayProblems);
+    return validationAnswer(className, props, plugins, relayProblems, (config) =>
+      herder.resolveReferences(config),
+    );
   });
 }
 
@@ -78,11 +80,21 @@ function validationAnswer(
   props: Readonly<Record<string, string>>,
   plugins: PluginRegistry,
   relayProblems: readonly ConfigProblem[],
+  resolve: (config: Record<string, string>) => Record<string, string>,
 ): { name: string; error_count: number; groups: string[]; configs: ConfigInfo[] } {
-  const analysis = analyseConnectorConfig(props, plugins);
-  const problems = [...analysis.problems, ...relayProblems];
+  // As Connect does, values are checked with their provider references resolved, and shown as given.
+  let resolved: Record<string, string> = { ...props };
+  const referenceProblems: ConfigProblem[] = [];
+  try {
+    resolved = resolve({ ...props });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    referenceProblems.push(...error.problems);
+  }
+  const analysis = analyseConnectorConfig(resolved, plugins);
   const errors = new Map<string, string[]>();
-  for (const p of problems) errors.set(p.property, [...(errors.get(p.property) ?? []), p.message]);
+  for (const p of [...referenceProblems, ...analysis.problems, ...relayProblems])
+    errors.set(p.property, [...(errors.get(p.property) ?? []), p.message]);
   const groups: string[] = [];
   const configs: ConfigInfo[] = [];
   const seen = new Set<string>();
@@ -125,7 +137,7 @@ function validationAnswer(
     });
   return {
     name: className,
-    error_count: problems.length,
+    error_count: referenceProblems.length + analysis.problems.length + relayProblems.length,
     groups,
     configs,
   };

@@ -1,4 +1,5 @@
 /** The {@link SqlPool} over `mysql2/promise`, for MySQL and MariaDB. */
+import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { databaseName } from '../../config.ts';
 import type { PoolOptions, SqlPool, Transaction } from '../pool.ts';
@@ -19,7 +20,40 @@ function connectionOptions(url: string, withDatabase: boolean): mysql.Connection
     supportBigNumbers: true,
   };
   if (withDatabase) options.database = databaseName(u);
+  const ssl = mysqlTlsOptions(u.searchParams);
+  if (ssl !== undefined) options.ssl = ssl;
   return options;
+}
+
+const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'];
+
+/**
+ * TLS from a `mysql://` URL's query, with the MySQL client's names: `ssl-mode` (or Connector/J's `sslMode`:
+ * `DISABLED`, `PREFERRED`, `REQUIRED`, `VERIFY_CA` checks the chain, `VERIFY_IDENTITY` also the host name),
+ * `ssl-ca`, `ssl-cert`, `ssl-key` (PEM files). Undefined when the URL asks for no TLS.
+ */
+export function mysqlTlsOptions(params: URLSearchParams): mysql.SslOptions | undefined {
+  const mode = (params.get('ssl-mode') ?? params.get('sslMode') ?? '').toUpperCase();
+  const file = (name: string) => {
+    const path = params.get(name);
+    return path === null ? undefined : readFileSync(path, 'utf8');
+  };
+  if (mode === '' && params.get('ssl-ca') === null) return undefined;
+  if (mode !== '' && !SSL_MODES.includes(mode))
+    throw new Error(`DATABASE_URL: ssl-mode must be one of ${SSL_MODES.join(', ')}, got '${mode}'`);
+  if (mode === 'DISABLED') return undefined;
+  const verify =
+    mode === 'VERIFY_CA' || mode === 'VERIFY_IDENTITY' || (mode === '' && params.get('ssl-ca') !== null);
+  const ca = file('ssl-ca');
+  const cert = file('ssl-cert');
+  const key = file('ssl-key');
+  return {
+    rejectUnauthorized: verify,
+    verifyIdentity: mode === 'VERIFY_IDENTITY',
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+  };
 }
 
 /**
