@@ -14,6 +14,7 @@
  * Usage: npm run bench:inbox -- [--events 100000] [--partitions 1,6] [--dbs mysql,postgres] [--json]
  *        [--handler batch|event] [--batch 500] [--linger 0] [--concurrency 4] [--ordering partition|key]
  *        [--rate 1000] [--seconds 10] [--no-latency]
+ * With `--json` each pass is one JSON line on stdout (`npm run -s` leaves out npm's own header lines).
  * Needs the local infrastructure (`npm run infra -- up`).
  */
 import { spawn } from 'node:child_process';

@@ -18,6 +18,8 @@ export interface ProcStat {
   readonly state: string;
   readonly ppid: number;
   readonly pgrp: number;
+  /** Start time (clock ticks after boot): with `pid`, names one process for good (pids are reused). */
+  readonly start: number;
 }
 
 /** The stat of `pid`, or undefined once it is gone. */
@@ -31,8 +33,9 @@ export function procStat(pid: number): ProcStat | undefined {
   // The name sits in parentheses and may itself contain spaces or parentheses: split after the last ')'.
   const close = text.lastIndexOf(')');
   const comm = text.slice(text.indexOf('(') + 1, close);
-  const [state = '', ppid = '0', pgrp = '0'] = text.slice(close + 2).split(' ');
-  return { pid, comm, state, ppid: Number(ppid), pgrp: Number(pgrp) };
+  const fields = text.slice(close + 2).split(' ');
+  const [state = '', ppid = '0', pgrp = '0'] = fields;
+  return { pid, comm, state, ppid: Number(ppid), pgrp: Number(pgrp), start: Number(fields[19] ?? 0) };
 }
 
 function allProcesses(): ProcStat[] {
@@ -109,11 +112,29 @@ export function signalAll(pids: readonly number[], signal: NodeJS.Signals): numb
   return sent;
 }
 
-/** Waits until no process of the service is left; resolves whether that happened in time. */
-export async function waitTreeGone(spec: TreeSpec, timeoutMs: number): Promise<boolean> {
+/**
+ * A view of the tree that remembers every process it has seen: a descendant found through its parent stays
+ * part of the tree after that parent exits (it is reparented, and its parent link no longer leads here).
+ */
+function tracked(spec: TreeSpec): () => ProcStat[] {
+  const seen = new Map<number, number>();
+  return () => {
+    const now = processTree(spec);
+    const pids = new Set(now.map((p) => p.pid));
+    for (const [pid, start] of seen) {
+      const stat = pids.has(pid) ? undefined : procStat(pid);
+      if (stat !== undefined && stat.start === start && stat.state !== 'Z') now.push(stat);
+    }
+    for (const p of now) seen.set(p.pid, p.start);
+    return now;
+  };
+}
+
+/** Waits until `tree()` is empty; resolves whether that happened in time. */
+async function waitGone(tree: () => ProcStat[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (processTree(spec).length === 0) return true;
+    if (tree().length === 0) return true;
     if (Date.now() >= deadline) return false;
     await sleep(100);
   }
@@ -132,29 +153,32 @@ export async function stopTree(
   spec: TreeSpec & { readonly root: number },
   options: { signal: NodeJS.Signals; graceMs: number; escalate?: NodeJS.Signals; escalateMs?: number },
 ): Promise<StopOutcome> {
-  signalAll([spec.root], options.signal);
+  const tree = tracked(spec);
   // A SIGSTOPped process cannot act on the polite signal; let it run so it can.
-  signalAll(
-    processTree(spec).map((p) => p.pid),
-    'SIGCONT',
-  );
-  if (await waitTreeGone(spec, options.graceMs)) return 'stopped';
+  const before = tree().map((p) => p.pid);
+  signalAll([spec.root], options.signal);
+  signalAll(before, 'SIGCONT');
+  if (await waitGone(tree, options.graceMs)) return 'stopped';
   if (options.escalate !== undefined) {
     signalAll([spec.root], options.escalate);
-    if (await waitTreeGone(spec, options.escalateMs ?? 5000)) return 'stopped';
+    if (await waitGone(tree, options.escalateMs ?? 5000)) return 'stopped';
   }
-  return killTree(spec);
+  return killAll(tree);
 }
 
 /**
  * SIGKILLs every process of the service until none is left (10 s at most, then rejects naming the
  * survivors, e.g. stuck in uninterruptible I/O). Resolves `'killed'`, or `'stopped'` when none was left.
  */
-export async function killTree(spec: TreeSpec): Promise<StopOutcome> {
+export function killTree(spec: TreeSpec): Promise<StopOutcome> {
+  return killAll(tracked(spec));
+}
+
+async function killAll(tree: () => ProcStat[]): Promise<StopOutcome> {
   const deadline = Date.now() + 10_000;
   let killed = false;
   for (;;) {
-    const left = processTree(spec);
+    const left = tree();
     if (left.length === 0) return killed ? 'killed' : 'stopped';
     if (Date.now() > deadline) {
       throw new Error(

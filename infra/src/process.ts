@@ -196,31 +196,6 @@ export async function waitFor(
   }
 }
 
-/**
- * Stops `pid` with `signal`, waits up to `timeoutMs` for it to end, then sends SIGKILL (and waits again).
- * Resolves how it ended.
- */
-export async function stopProcess(
-  pid: number,
-  options: { signal?: NodeJS.Signals; timeoutMs?: number } = {},
-): Promise<'stopped' | 'killed'> {
-  try {
-    process.kill(pid, options.signal ?? 'SIGTERM');
-  } catch {
-    return 'stopped';
-  }
-  if (await waitFor(() => !isAlive(pid), { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 100 })) {
-    return 'stopped';
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return 'stopped';
-  }
-  await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, intervalMs: 100 });
-  return 'killed';
-}
-
 /** Last `lines` lines of a log file, for error messages; empty when unreadable. */
 export function tail(file: string, lines = 15): string {
   try {

@@ -12,9 +12,9 @@ import {
   rotateLog,
   socketPath,
   spawnDetached,
-  stopProcess,
   waitFor,
 } from '../src/process.ts';
+import { stopTree } from '../src/process-tree.ts';
 
 // Local processes and files only; needs none of the project's services.
 const dir = mkdtempSync(join(tmpdir(), 'outflow-infra-'));
@@ -42,7 +42,7 @@ test('a detached process logs to its file, survives, and stops on a signal', asy
   assert.ok(
     await waitFor(() => readFileSync(logFile, 'utf8').includes('hello from child'), { timeoutMs: 5000 }),
   );
-  assert.equal(await stopProcess(proc.pid, { timeoutMs: 5000 }), 'stopped');
+  assert.equal(await stopTree({ root: proc.pid }, { signal: 'SIGTERM', graceMs: 5000 }), 'stopped');
   assert.ok(await waitFor(() => !isAlive(proc.pid), { timeoutMs: 5000 }));
 });
 
@@ -55,7 +55,7 @@ test('a process ignoring SIGTERM is killed after the grace period', async () => 
   assert.ok(
     await waitFor(() => readFileSync(join(dir, 'stubborn.log'), 'utf8').includes('up'), { timeoutMs: 5000 }),
   );
-  assert.equal(await stopProcess(proc.pid, { timeoutMs: 300 }), 'killed');
+  assert.equal(await stopTree({ root: proc.pid }, { signal: 'SIGTERM', graceMs: 300 }), 'killed');
 });
 
 test('waitFor gives up at once when told to, and times out otherwise', async () => {
@@ -89,4 +89,23 @@ test('a log past its size limit is moved aside before a start', () => {
   assert.equal(readFileSync(`${log}.1`, 'utf8').length, 100);
   assert.throws(() => readFileSync(log));
   rotateLog(join(dir, 'absent.log'), 10);
+});
+
+test('stopping a tree ends a descendant that left the group, even one that ignores SIGTERM', async () => {
+  const log = join(dir, 'tree.log');
+  // The child starts a grandchild in a group of its own that ignores SIGTERM and prints its pid.
+  const grandchild = `process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)`;
+  const proc = spawnDetached(
+    process.execPath,
+    [
+      '-e',
+      `const c = require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(grandchild)}], { detached: true, stdio: "ignore" }); console.log("grandchild " + c.pid); setInterval(() => {}, 1000)`,
+    ],
+    { logFile: log },
+  );
+  assert.ok(await waitFor(() => /grandchild \d+/.test(readFileSync(log, 'utf8')), { timeoutMs: 10_000 }));
+  const grandchildPid = Number(/grandchild (\d+)/.exec(readFileSync(log, 'utf8'))?.[1]);
+  assert.ok(isAlive(grandchildPid));
+  assert.equal(await stopTree({ root: proc.pid }, { signal: 'SIGTERM', graceMs: 500 }), 'killed');
+  assert.equal(isAlive(grandchildPid), false, 'the grandchild in its own group was found through its parent');
 });
