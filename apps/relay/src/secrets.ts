@@ -20,11 +20,14 @@ export function maskConfig(
 const JSON_PAIR = /"((?:[^"\\]|\\.)*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 /**
  * `key=value` in text (a JAAS line, a properties dump, a query string), the value quoted (also with
- * JSON-escaped quotes, inside a log line's message) or bare.
+ * JSON-escaped quotes, inside a log line's message) or bare. The key starts where a word starts and is
+ * bounded, like the URL's scheme below: otherwise every position of a long word (a 9 MB property value in
+ * an error message) would rescan the rest of it, and masking one log line would take minutes.
  */
-const ASSIGNMENT = /([\w.-]+)(\s*=\s*)(\\"(?:[^"\\]|\\[^"])*\\"|"(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"\\})\]]+)/g;
+const ASSIGNMENT =
+  /(?<![\w.-])([\w.-]{1,255})(\s*=\s*)(\\"(?:[^"\\]|\\[^"])*\\"|"(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"\\})\]]+)/g;
 /** `scheme://user:password@host`. */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@"]+:)([^@\s/"]+)(@)/gi;
+const URL_PASSWORD = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/[^/\s:@"]{1,255}:)([^@\s/"]{1,1024})(@)/gi;
 
 /**
  * Masks secrets in text by the keys that hold them, never by searching for values: a JSON member or a

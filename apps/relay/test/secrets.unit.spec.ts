@@ -32,6 +32,16 @@ describe('maskSecretText (by key, never by value)', () => {
     );
   });
 
+  it('masks in linear time: a 9 MB word (a huge property value in a message) is scanned once', {
+    timeout: 20_000,
+  }, () => {
+    const word = 'h'.repeat(9 * 1024 * 1024);
+    const text = `database.hostname: ${word} is too long; password=s3cret https://u:pw@host/${word}`;
+    const masked = maskSecretText(text);
+    assert.equal(masked.length, text.length - 's3cret'.length - 'pw'.length + 2 * 8);
+    assert.match(masked, /password=\*{8} https:\/\/u:\*{8}@host\//);
+  });
+
   it('leaves text that merely contains a password: a checkout path, a user name', () => {
     const text = "ENOENT /home/outflow/checkout/node_modules/x; Access denied for user 'outflow'@'localhost'";
     assert.equal(maskSecretText(text), text);
