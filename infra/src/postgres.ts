@@ -143,8 +143,9 @@ export function postgresService(config: InfraConfig): Service {
         "listen_addresses = '127.0.0.1'",
         `unix_socket_directories = '${sockets}'`,
         'wal_level = logical',
-        'max_replication_slots = 10',
-        'max_wal_senders = 10',
+        // The test suites run replication clients in parallel (sources, contract, crash, standby, faults).
+        'max_replication_slots = 32',
+        'max_wal_senders = 32',
         'max_connections = 200',
         "password_encryption = 'scram-sha-256'",
         'ssl = on',
