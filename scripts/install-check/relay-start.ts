@@ -17,6 +17,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `env` without the `OUTFLOW_RELAY_*` variables: they override worker properties (the workspace's own
+ * `OUTFLOW_RELAY_REST_PORT` would take the port the worker file gives).
+ */
+export function relayEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('OUTFLOW_RELAY_')));
+}
+
 /** What one start of the relay measured. */
 export interface RelayStart {
   /** From spawn to the first `GET /` answered 200. */
@@ -56,7 +64,7 @@ export async function startRelay(options: {
   const started = performance.now();
   const child = spawn(options.command, [...options.args, worker], {
     cwd: options.cwd,
-    env: { ...options.env, OUTFLOW_RELAY_LOG_LEVEL: 'warn' },
+    env: { ...relayEnv(options.env), OUTFLOW_RELAY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -44,3 +44,40 @@ export function run(
     });
   });
 }
+
+/** A long-running child process whose output is kept for failure messages. */
+export interface LoggedProcess {
+  output(): string;
+  /** SIGTERM, then SIGKILL after 20 s; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts a long-running command (a relay, a service), keeping the last 100 kB of its output. */
+export function spawnLogged(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): LoggedProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (c: Buffer) => {
+    output = (output + c.toString('utf8')).slice(-100_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
