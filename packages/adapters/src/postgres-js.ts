@@ -10,17 +10,21 @@ import type { Sql, TransactionSql } from 'postgres';
 import { bindExecutor, fromDriverResult, inboxDatabaseOver } from './executor.ts';
 import { handlerFor } from './handler.ts';
 
+/** postgres.js's own default for its type map (`Sql` is `Sql<{}>`), so plain `postgres(url)` fits. */
+// biome-ignore lint/complexity/noBannedTypes: the library's default is exactly `{}`
+type DefaultTypes = {};
+
 /** The executor `outbox.write` and the inbox take, running on the open transaction `tx`. */
-// biome-ignore lint/complexity/noBannedTypes: `{}` is postgres.js's own default for its type map
-export function sqlExecutor<TTypes extends Record<string, unknown> = {}>(
+export function sqlExecutor<TTypes extends Record<string, unknown> = DefaultTypes>(
   tx: TransactionSql<TTypes>,
 ): SqlExecutor {
   return bindExecutor(tx, async (sql, values) => fromDriverResult(await tx.unsafe(sql, values as never)));
 }
 
 /** An `InboxDatabase` on `sql`: each record's transaction is one `sql.begin(…)`. */
-// biome-ignore lint/complexity/noBannedTypes: `{}` is postgres.js's own default for its type map
-export function inboxDatabase<TTypes extends Record<string, unknown> = {}>(sql: Sql<TTypes>): InboxDatabase {
+export function inboxDatabase<TTypes extends Record<string, unknown> = DefaultTypes>(
+  sql: Sql<TTypes>,
+): InboxDatabase {
   return inboxDatabaseOver<TransactionSql<TTypes>>(
     'postgres',
     <T>(fn: (tx: TransactionSql<TTypes>) => Promise<T>) => sql.begin((tx) => fn(tx)) as Promise<T>,
@@ -30,11 +34,10 @@ export function inboxDatabase<TTypes extends Record<string, unknown> = {}>(sql: 
 }
 
 /** An inbox handler given the `TransactionSql` of the record's transaction. */
-// biome-ignore lint/complexity/noBannedTypes: `{}` is postgres.js's own default for its type map
 export function inboxHandler<
   TPayload = unknown,
   TType extends string = string,
-  TTypes extends Record<string, unknown> = {},
+  TTypes extends Record<string, unknown> = DefaultTypes,
 >(
   fn: (tx: TransactionSql<TTypes>, event: InboxEvent<TPayload, TType>) => Promise<void> | void,
 ): Handler<TPayload, TType> {
