@@ -8,6 +8,7 @@ import type * as mariadb from 'mariadb';
 import type * as mysql from 'mysql2/promise';
 import type * as pg from 'pg';
 import type { Sql } from 'postgres';
+import type { DataSource } from 'typeorm';
 import * as drizzleAdapter from '../src/drizzle.ts';
 import * as knexAdapter from '../src/knex.ts';
 import * as kyselyAdapter from '../src/kysely.ts';
@@ -15,6 +16,7 @@ import * as mariadbAdapter from '../src/mariadb.ts';
 import * as mysql2Adapter from '../src/mysql2.ts';
 import * as pgAdapter from '../src/pg.ts';
 import * as postgresJsAdapter from '../src/postgres-js.ts';
+import * as typeormAdapter from '../src/typeorm.ts';
 
 export function wrongCalls(
   pgPool: pg.Pool,
@@ -24,6 +26,7 @@ export function wrongCalls(
   kysely: Kysely<{ t: { id: string } }>,
   knex: Knex,
   drizzleDb: { execute(q: never): Promise<unknown>; transaction(fn: never): Promise<unknown> },
+  dataSource: DataSource,
 ): void {
   // @ts-expect-error a pg Pool runs each query on any connection
   pgAdapter.sqlExecutor(pgPool);
@@ -39,4 +42,6 @@ export function wrongCalls(
   knexAdapter.sqlExecutor(knex, { dialect: 'mysql' });
   // @ts-expect-error a Drizzle database has no rollback()
   drizzleAdapter.sqlExecutor(drizzleDb, { dialect: 'postgres' });
+  // @ts-expect-error a TypeORM DataSource is not a transaction (dataSource.manager is refused at run time)
+  typeormAdapter.sqlExecutor(dataSource);
 }

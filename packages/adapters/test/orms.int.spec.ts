@@ -1,4 +1,6 @@
-/** The query-builder and ORM adapters (Kysely, Drizzle, Knex) against the real PostgreSQL and MariaDB. */
+/** The query-builder and ORM adapters (Kysely, Drizzle, Knex, TypeORM) against the real PostgreSQL and MariaDB. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { mysqlTable, varchar as mysqlVarchar } from 'drizzle-orm/mysql-core';
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
@@ -9,9 +11,11 @@ import { Kysely, MysqlDialect, PostgresDialect, type Transaction } from 'kysely'
 import mysqlCallback from 'mysql2';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { DataSource, type EntityManager } from 'typeorm';
 import * as drizzleAdapter from '../src/drizzle.ts';
 import * as knexAdapter from '../src/knex.ts';
 import * as kyselyAdapter from '../src/kysely.ts';
+import * as typeormAdapter from '../src/typeorm.ts';
 import { type AdapterHarness, adapterContract } from './adapter.contract.ts';
 import { type CheckedDatabase, mariadbDatabase, postgresDatabase } from './checker.ts';
 
@@ -139,3 +143,65 @@ function drizzleMariadb(checked: CheckedDatabase): AdapterHarness<drizzleAdapter
     },
   };
 }
+
+for (const [name, { dialect, open }] of Object.entries(databases)) {
+  adapterContract<EntityManager>(`TypeORM on ${name}`, async () => {
+    const checked = await open('adapter_typeorm');
+    const url = new URL(checked.db.url);
+    const dataSource = new DataSource({
+      type: dialect === 'postgres' ? 'postgres' : 'mariadb',
+      host: url.hostname,
+      port: Number(url.port),
+      username: 'outflow',
+      password: 'outflow',
+      database: url.pathname.slice(1),
+    });
+    await dataSource.initialize();
+    return {
+      ...base(checked, dialect),
+      transaction: (fn) => dataSource.transaction(fn),
+      executor: typeormAdapter.sqlExecutor,
+      inboxDatabase: typeormAdapter.inboxDatabase(dataSource),
+      inboxHandler: typeormAdapter.inboxHandler,
+      insertBusiness: async (manager, id) => {
+        await manager.createQueryBuilder().insert().into('business').values({ id }).execute();
+      },
+      migrate: async (outbox, inbox) => {
+        await dataSource.transaction(async (manager) => {
+          for (const sql of [...outbox.ddl(), ...inbox.ddl()]) await manager.query(sql);
+        });
+      },
+      close: async () => {
+        await dataSource.destroy();
+        await checked.close();
+      },
+    };
+  });
+}
+
+describe('TypeORM outside a transaction', () => {
+  it('refuses dataSource.manager, whose queries run on any connection', async () => {
+    const checked = await postgresDatabase('adapter_typeorm_manager');
+    const url = new URL(checked.db.url);
+    const dataSource = new DataSource({
+      type: 'postgres',
+      host: url.hostname,
+      port: Number(url.port),
+      username: 'outflow',
+      password: 'outflow',
+      database: url.pathname.slice(1),
+    });
+    await dataSource.initialize();
+    try {
+      assert.throws(() => typeormAdapter.sqlExecutor(dataSource.manager), {
+        code: 'ADAPTER_NOT_IN_TRANSACTION',
+      });
+      await dataSource.transaction(async (manager) => {
+        assert.equal(typeof typeormAdapter.sqlExecutor(manager).query, 'function');
+      });
+    } finally {
+      await dataSource.destroy();
+      await checked.close();
+    }
+  });
+});
