@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPostgresDatabase, host, kafkaBootstrap, postgresPort, uniqueName } from '@outflow/testing';
@@ -7,7 +7,12 @@ import { freePort, relayEnv } from './relay-start.ts';
 import { run, spawnLogged } from './shell.ts';
 
 /** The examples, each copied out of the repository and installed from the tarballs; the first runs end to end. */
-export const EXAMPLES = ['kysely-postgres', 'fastify-drizzle-mariadb', 'knex-postgres-worker'];
+export const EXAMPLES = [
+  'kysely-postgres',
+  'fastify-drizzle-mariadb',
+  'knex-postgres-worker',
+  'prisma-postgres',
+];
 
 /** Copies `examples/<name>` to `scratch`, points its `@outflow/*` dependencies at the tarballs, installs it. */
 export async function installExample(
@@ -21,6 +26,7 @@ export async function installExample(
   });
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
+    scripts?: Record<string, string>;
   };
   for (const dep of Object.keys(manifest.dependencies)) {
     if (!dep.startsWith('@outflow/')) continue;
@@ -30,6 +36,13 @@ export async function installExample(
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env: options.env });
+  if (manifest.scripts?.generate !== undefined) {
+    // `prisma generate` needs no engine (Prisma 7's client is engine-free) but insists on finding the schema
+    // engine binary, which it downloads from binaries.prisma.sh unless told where one is.
+    const engine = existsSync('/bin/true') ? '/bin/true' : '/usr/bin/true';
+    const env = { PRISMA_SCHEMA_ENGINE_BINARY: engine, ...options.env };
+    await run('npm', ['run', 'generate'], { cwd: dir, env });
+  }
   await run('npm', ['run', 'typecheck'], { cwd: dir, env: options.env });
   return dir;
 }
@@ -164,7 +177,19 @@ async function until(what: string, process: { output(): string }, ready: () => P
   }
 }
 
-/** Installs every example from the tarballs and type-checks it; runs the first end to end. */
+/** An example's own `npm run verify` against a fresh PostgreSQL database. */
+async function runVerify(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const database = await createPostgresDatabase('example_verify');
+  try {
+    process.stdout.write(
+      `  ${await run('npm', ['run', '--silent', 'verify'], { cwd: dir, env: { ...env, DATABASE_URL: database.url } })}`,
+    );
+  } finally {
+    await database.drop();
+  }
+}
+
+/** Installs every example from the tarballs and type-checks it; runs kysely-postgres end to end, prisma-postgres's verify. */
 export async function runExamples(options: {
   root: string;
   scratch: string;
