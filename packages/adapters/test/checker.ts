@@ -1,4 +1,9 @@
-import { createMariaDbDatabase, createPostgresDatabase, type TestDatabase } from '@outflow/testing';
+import {
+  createMariaDbDatabase,
+  createPostgresDatabase,
+  postgresUrl,
+  type TestDatabase,
+} from '@outflow/testing';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
@@ -37,6 +42,28 @@ export async function mariadbDatabase(prefix: string): Promise<CheckedDatabase> 
   };
 }
 
+/**
+ * Waits until every session on `database` has gone: a library's pool may still be closing its sockets when its
+ * `destroy()` resolved, and `DROP DATABASE … WITH (FORCE)` would then kill them under a pool with no error
+ * listener left.
+ */
+async function sessionsGone(database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: postgresUrl() });
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const r = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
+        database,
+      ]);
+      if (r.rows[0].n === 0 || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
 /** A throwaway PostgreSQL database, checked through its own pg pool (never the adapter under test). */
 export async function postgresDatabase(prefix: string): Promise<CheckedDatabase> {
   const db = await createPostgresDatabase(prefix);
@@ -57,6 +84,7 @@ export async function postgresDatabase(prefix: string): Promise<CheckedDatabase>
     },
     async close() {
       await pool.end();
+      await sessionsGone(db.name);
       await db.drop();
     },
   };
