@@ -202,5 +202,6 @@ export async function runExamples(options: {
     console.log(`  examples/${name}: installed from the tarballs, tsc --strict passed`);
     if (name === 'kysely-postgres')
       await runKyselyPostgres(dir, options.relayBin, options.env, options.scratch);
+    if (name === 'prisma-postgres') await runVerify(dir, options.env);
   }
 }
