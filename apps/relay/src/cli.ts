@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseProperties } from './properties.ts';
 import { type ConnectorDefinition, startRelay } from './relay.ts';
+import { RELAY_VERSION } from './version.ts';
 import { ENV_PREFIX } from './worker-config.ts';
 
 const USAGE = `Usage: outflow-relay [worker.properties] [connector.json|connector.properties ...]
+       outflow-relay --version | --help
 
 Starts the Outflow relay: the worker that runs CDC connectors and its Kafka Connect-compatible REST API
 (default http://127.0.0.1:8083). Connector files are created, or updated, once the worker runs:
@@ -13,7 +15,8 @@ Starts the Outflow relay: the worker that runs CDC connectors and its Kafka Conn
   *.properties  a Connect standalone connector file (name=..., connector.class=..., ...)
 The first .properties file without connector.class is the worker configuration; every worker property can
 be overridden by an environment variable ${ENV_PREFIX}<NAME>, e.g. ${ENV_PREFIX}REST_PORT=8084.
-See apps/relay/docs/configuration.md. SIGINT/SIGTERM stop the tasks, flush offsets and exit.`;
+Every property: docs/configuration.md in the installed package (apps/relay/docs/ in the repository).
+SIGINT/SIGTERM stop the tasks, flush offsets and exit.`;
 
 /** Splits the command line into the worker properties and the connector definitions. */
 export async function readCommandLine(
@@ -60,6 +63,10 @@ function connectorFromJson(file: string, text: string): ConnectorDefinition {
 async function main(argv: readonly string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (argv.includes('--version') || argv.includes('-v')) {
+    process.stdout.write(`${RELAY_VERSION}\n`);
     return;
   }
   const unknownFlag = argv.find((a) => a.startsWith('-'));

@@ -3,12 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sink } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import pkg from '../package.json' with { type: 'json' };
 import { createRelayLogger } from './logging.ts';
 import { RelayMetrics } from './metrics.ts';
 import type { PluginRegistry } from './plugins.ts';
 import { buildApp } from './rest/app.ts';
 import { SecretScrubber } from './secrets.ts';
+import { RELAY_VERSION } from './version.ts';
 import type { ConfigStore } from './worker/config-store.ts';
 import { Herder, type SinkTopicOptions } from './worker/herder.ts';
 import type { AdminOffsetStore } from './worker/offsets.ts';
@@ -112,7 +112,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     plugins,
     metrics,
     logger,
-    server: { version: pkg.version, commit: gitCommit(), kafkaClusterId: backends.kafkaClusterId },
+    server: { version: RELAY_VERSION, commit: gitCommit(), kafkaClusterId: backends.kafkaClusterId },
     security: config.restSecurity,
   });
   app.addHook('onListen', async () => {
