@@ -58,6 +58,12 @@ export interface Sink {
    * all together, or never (a failed send is aborted). Lets the task loop store offsets in the same send.
    */
   readonly transactional?: boolean;
+  /**
+   * A transactional sink takes its `transactional.id` here, before anything is read: the broker fences the
+   * previous holder and finishes the transaction it left (committed or aborted), so offsets read afterwards
+   * are final. Called once, before the first `send`.
+   */
+  prepare?(): Promise<void>;
 }
 
 /**
@@ -82,5 +88,10 @@ export interface OffsetStore {
     entries: readonly { partition: SourcePartition; offset: SourceOffset }[],
     send: (offsetRecords: readonly ProducerRecord[]) => Promise<void>,
   ): Promise<void>;
+  /**
+   * Reads the stored offsets again from where they live, so `get` returns what was committed there, also by
+   * an earlier run whose last write's outcome this process never learned (a commit that timed out).
+   */
+  refresh?(): Promise<void>;
   close(): Promise<void>;
 }

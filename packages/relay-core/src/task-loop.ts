@@ -79,6 +79,12 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
     }
   };
 
+  if (atomically !== undefined) {
+    // Exactly-once starts from what Kafka committed, never from this process's memory: fence the previous
+    // producer first (its transaction is finished either way), then read the offsets.
+    await options.sink.prepare?.();
+    await options.offsetStore.refresh?.();
+  }
   await task.start({
     connector: options.connector,
     offset: (partition) => options.offsetStore.get(options.connector, partition),

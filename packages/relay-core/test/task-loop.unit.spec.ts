@@ -268,3 +268,63 @@ describe('task loop: a Kafka that stops answering', () => {
     assert.deepEqual(commits, [{ pos: 1 }]);
   });
 });
+
+describe('task loop: exactly-once', () => {
+  it('fences the previous producer, then reads the offsets afresh, before the task starts; each batch carries its offsets', async () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    const { task } = scriptedTask([[record(1), record(2)]], controller);
+    const start = task.start.bind(task);
+    task.start = async (context) => {
+      calls.push('start');
+      return start(context);
+    };
+    const sent: ProducerRecord[][] = [];
+    const sink: Sink = {
+      transactional: true,
+      async prepare() {
+        calls.push('prepare');
+      },
+      async send(records) {
+        sent.push([...records]);
+      },
+      async close() {},
+    };
+    const store: OffsetStore = {
+      ...memoryStore(),
+      async refresh() {
+        calls.push('refresh');
+      },
+      async setAtomically(_connector, entries, send) {
+        calls.push('setAtomically');
+        await send(
+          entries.map((e) => ({
+            topic: 'offsets',
+            key: null,
+            value: Buffer.from(JSON.stringify(e.offset)),
+            headers: [],
+          })),
+        );
+      },
+    };
+    await runSourceTask({
+      connector: 'c',
+      task,
+      transforms: [],
+      keyConverter: stringConverter,
+      valueConverter: stringConverter,
+      sink,
+      offsetStore: store,
+      offsetFlushIntervalMs: 0,
+      logger: silentLogger,
+      signal: controller.signal,
+      exactlyOnce: true,
+    });
+    assert.deepEqual(calls, ['prepare', 'refresh', 'start', 'setAtomically']);
+    assert.deepEqual(
+      sent.map((batch) => batch.map((r) => r.topic)),
+      [['t', 't', 'offsets']],
+      'the records and the offset after them go in one send (one transaction)',
+    );
+  });
+});

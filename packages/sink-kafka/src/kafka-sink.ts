@@ -95,6 +95,7 @@ class KafkaSinkImpl implements KafkaSink {
   #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
+  #prepared = false;
   #roundRobin = 0;
   #stats = { recordsSent: 0, bytesSent: 0, requestsSent: 0, failedSends: 0 };
 
@@ -117,6 +118,19 @@ class KafkaSinkImpl implements KafkaSink {
 
   get transactional(): boolean {
     return this.#options.transactionalId !== undefined;
+  }
+
+  async prepare(): Promise<void> {
+    if (!this.transactional || this.#prepared) return;
+    try {
+      // Beginning a transaction initialises the producer id (see #transaction), which fences the previous
+      // holder; nothing was added to it, so it is dropped on the client side (an EndTxn would be refused).
+      const tx = await this.#producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+      await tx.cancel();
+    } catch (error) {
+      throw toSinkError(error);
+    }
+    this.#prepared = true;
   }
 
   send(records: readonly ProducerRecord[]): Promise<void> {

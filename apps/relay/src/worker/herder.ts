@@ -425,6 +425,7 @@ export class Herder {
         const internal = this.#o.internalTopics ?? new Set<string>();
         return {
           transactional: sink.transactional === true,
+          prepare: async () => sink.prepare?.(),
           send: async (records) => {
             await sink.send(records);
             for (const r of records) if (!internal.has(r.topic)) entry.topics.add(r.topic);
