@@ -197,6 +197,7 @@ async function sendWatched(
       { retriable: true, details: { records: count, since: new Date(started).toISOString() } },
     );
     logger.warn({ records: count, waitingMs: stallMs }, trouble.message);
+    metrics?.error(trouble);
     options.onTrouble?.(trouble);
   }, stallMs);
   timer.unref();

@@ -227,6 +227,7 @@ describe('task loop: a Kafka that stops answering', () => {
     };
     const troubles: (string | null)[] = [];
     const connected: boolean[] = [];
+    const errors: unknown[] = [];
     const lines: string[] = [];
     const logger = {
       ...silentLogger,
@@ -251,13 +252,14 @@ describe('task loop: a Kafka that stops answering', () => {
         recordsPublished() {},
         recordsFiltered() {},
         offsetsCommitted() {},
-        error() {},
+        error: (e) => errors.push((e as { code?: string }).code),
         sinkConnected: (c) => connected.push(c),
       },
     });
     while (troubles.length === 0) await new Promise((r) => setTimeout(r, 5));
     assert.deepEqual(troubles, ['SINK_FAILED']);
     assert.deepEqual(connected, [false]);
+    assert.deepEqual(errors, ['SINK_FAILED'], 'a stall is counted by kind');
     assert.deepEqual(commits, [], 'nothing is stored before Kafka acknowledges');
     assert.match(lines[0]!, /^warn Kafka has not acknowledged a batch of 1 records for 20 ms; still waiting/);
     release();
