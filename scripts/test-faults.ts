@@ -1,5 +1,5 @@
 /**
- * `npm run test:faults`: the fault suite of issue 8, in full. Runs every scenario of apps/relay/test/faults
+ * `npm run test:faults`: the relay's fault suite, in full. Runs every scenario of apps/relay/test/faults
  * (the quick ones `npm test` also runs, with the issue's full durations, and the long `*.faults.ts` ones
  * that stop the shared services) one file at a time through `npm test`'s runner, then prints the whole
  * table. It stops and restarts the project's MariaDB, PostgreSQL and Kafka: never run it alongside other tests.
