@@ -128,12 +128,14 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     close() {
       closing ??= (async () => {
         await app.close();
-        // Each task's stop is bounded by task.shutdown.graceful.timeout.ms; the Kafka clients' close is
-        // bounded the same way, so a hung broker cannot keep the process from exiting.
+        // task.shutdown.graceful.timeout.ms bounds the whole stop: the tasks stop in parallel, each within it,
+        // and the Kafka clients get what is left of it (at least half a second), so a hung broker cannot keep
+        // the process from exiting.
+        const deadline = Date.now() + config.shutdownTimeoutMs;
         await herder.stop();
         const closed = await Promise.race([
           backends.close().then(() => true),
-          sleep(config.shutdownTimeoutMs, false, { ref: false }),
+          sleep(Math.max(500, deadline - Date.now()), false, { ref: false }),
         ]);
         if (!closed)
           logger.error(

@@ -117,7 +117,7 @@ export class ConnectorRunner {
         // Abandoned: a later start runs a new task beside this one, which ends once Kafka answers or the
         // process exits. The loop is stuck on Kafka; the database side can still be released now.
         if (this.#done === done) this.#done = undefined;
-        await Promise.race([task?.stop().catch(() => undefined), sleep(1000, undefined, { ref: false })]);
+        await Promise.race([task?.stop().catch(() => undefined), sleep(500, undefined, { ref: false })]);
       }
     }
     if (this.#state !== 'FAILED') {
