@@ -200,7 +200,10 @@ export async function runFaultScenario(scenario: Scenario, log: (line: string) =
     await fault.heal(ctx);
     const faultEnd = Date.now();
     log(`${scenario.label}: fault healed after ${faultEnd - faultStart} ms`);
-    await within(warm.close().catch(() => undefined), 5000);
+    await within(
+      warm.close().catch(() => undefined),
+      5000,
+    );
     warm = undefined;
     // A fresh reader from the earliest offset: the one open during the fault may not survive a broker outage.
     collector = await collect(topic);
