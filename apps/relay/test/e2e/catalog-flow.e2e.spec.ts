@@ -18,6 +18,7 @@ import {
   stringConverters,
   workerConfig,
 } from '../support/connectors.ts';
+import { waitForRunning } from '../support/wait-for-running.ts';
 
 const TEACHER = '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd';
 const prefix = uniqueName('system');
@@ -54,6 +55,8 @@ before(async () => {
       },
     ],
   });
+  // RUNNING means the task holds its binlog position: a course posted before that would not be read.
+  await waitForRunning(relay.url, prefix);
   catalog = await startCatalogService(
     {
       databaseUrl: catalogDb.url,

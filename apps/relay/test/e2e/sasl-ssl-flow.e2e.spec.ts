@@ -27,6 +27,7 @@ import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { type RunningRelay, startRelay } from '../../src/index.ts';
 import { eventRouterConfig, mysqlSourceConfig, stringConverters } from '../support/connectors.ts';
+import { waitForRunning } from '../support/wait-for-running.ts';
 
 const TEACHER = '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd';
 const infra = loadConfig();
@@ -105,6 +106,8 @@ before(async () => {
       },
     ],
   });
+  // RUNNING means the task holds its binlog position: a course posted before that would not be read.
+  await waitForRunning(relay.url, prefix);
   catalog = await startCatalogService(
     {
       databaseUrl: catalogDb.url,
