@@ -79,15 +79,21 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
     }
   };
 
-  if (atomically !== undefined) {
-    // Exactly-once starts from what Kafka committed, never from this process's memory: fence the previous
-    // producer first (its transaction is finished either way), then read the offsets.
-    await options.sink.prepare?.();
-    await options.offsetStore.refresh?.();
-  }
+  // Exactly-once starts from what Kafka committed, never from this process's memory: the first time the task
+  // asks for its offsets (a standby asks only once it may take over), the previous producer is fenced (its
+  // transaction is finished either way), then the offsets are read again.
+  let prepared: Promise<void> | undefined;
+  const prepare = (): Promise<void> =>
+    (prepared ??= (async () => {
+      await options.sink.prepare?.();
+      await options.offsetStore.refresh?.();
+    })());
   await task.start({
     connector: options.connector,
-    offset: (partition) => options.offsetStore.get(options.connector, partition),
+    offset: async (partition) => {
+      if (atomically !== undefined) await prepare();
+      return options.offsetStore.get(options.connector, partition);
+    },
     logger,
   });
   options.onStarted?.();
@@ -100,6 +106,7 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
         const last = records[records.length - 1]!;
         if (atomically !== undefined) {
           // Exactly-once: the records and the offsets after them commit in one transaction, or neither does.
+          await prepare();
           const entries = lastOffsets(records);
           await sendWatched(options, out.records.length, () =>
             atomically(options.connector, entries, (offsetRecords) =>

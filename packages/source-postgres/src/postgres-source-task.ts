@@ -199,7 +199,6 @@ export class PostgresSourceTask implements SourceTask {
     const signal = this.#stopping.signal;
     let announcedPid: number | null = null;
     while (!signal.aborted) {
-      const stored = parseOffset(await this.#context!.offset(this.#partition));
       const slot = await readSlot(this.#meta!, config.slotName);
       if (slot?.active) {
         this.#standby = true;
@@ -214,6 +213,9 @@ export class PostgresSourceTask implements SourceTask {
         await sleep(config.standbyPollIntervalMs, signal);
         continue;
       }
+      // Read only once the slot is free: with exactly-once, reading the offsets takes the connector's
+      // transactional.id, which fences the relay that holds the slot, so a standby must not read them.
+      const stored = parseOffset(await this.#context!.offset(this.#partition));
       if (slot !== null) {
         checkSlotUsable(slot, config.database);
         this.#positioned.resolve();
