@@ -317,7 +317,10 @@ describe('PostgreSQL source (real server)', () => {
     assert.ok((await confirmedFlush(slot))! < firstCommit, 'nothing undelivered confirmed before commit');
     await h1.deliver(records[0]!);
     await h1.deliver(records[1]!); // id 2: the second transaction is only partly delivered
-    const afterCommit = await confirmedFlushReaching(slot, BigInt((records[1]!.sourceOffset as any).lsn_commit));
+    const afterCommit = await confirmedFlushReaching(
+      slot,
+      BigInt((records[1]!.sourceOffset as any).lsn_commit),
+    );
     assert.ok(afterCommit !== null && initial !== null && afterCommit > initial, 'commit advanced the slot');
     assert.equal(
       afterCommit,
@@ -363,7 +366,9 @@ describe('PostgreSQL source (real server)', () => {
     assert.equal(typeof hb.value.ts_ms, 'number');
     await h.deliver(hb);
     // At least the heartbeat's position; an idle task may also confirm the server's later keepalives.
-    assert.ok((await confirmedFlushReaching(slot, BigInt(hb.sourceOffset.lsn)))! >= BigInt(hb.sourceOffset.lsn));
+    assert.ok(
+      (await confirmedFlushReaching(slot, BigInt(hb.sourceOffset.lsn)))! >= BigInt(hb.sourceOffset.lsn),
+    );
   });
 
   it('confirms the server position once everything received is delivered, and not before', async () => {

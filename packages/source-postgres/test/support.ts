@@ -122,7 +122,11 @@ export async function dropSlotIfExists(slot: string): Promise<void> {
  * The slot's confirmed_flush_lsn once it reaches `target` (or what it is when `timeoutMs` runs out): the server
  * applies a standby status update some time after the client sent it.
  */
-export async function confirmedFlushReaching(slot: string, target: bigint, timeoutMs = 5000): Promise<bigint | null> {
+export async function confirmedFlushReaching(
+  slot: string,
+  target: bigint,
+  timeoutMs = 5000,
+): Promise<bigint | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const lsn = await confirmedFlush(slot);
