@@ -129,6 +129,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
           cluster: {
             view: () => group!.view,
             requestRebalance: () => group?.requestRebalance(),
+            joined: (timeoutMs: number) => group?.joined(timeoutMs) ?? Promise.resolve(true),
             statuses,
           },
         }),
@@ -305,6 +306,7 @@ async function followCluster(
     try {
       await herder.sync();
       await statuses.catchUp();
+      herder.reassertStatuses();
       if (failing) logger.info('reading the config and status topics again');
       failing = false;
     } catch (error) {

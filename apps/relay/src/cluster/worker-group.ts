@@ -33,7 +33,6 @@ export interface WorkerGroupOptions {
   readonly groupId: string;
   readonly heartbeatIntervalMs: number;
   readonly sessionTimeoutMs: number;
-  readonly rebalanceTimeoutMs: number;
   /** `scheduled.rebalance.max.delay.ms`: how long a departed worker's connectors wait for it to return. */
   readonly scheduledRebalanceMaxDelayMs: number;
   readonly logger: Logger;
@@ -311,8 +310,7 @@ export class WorkerGroup {
   }
 
   #checkSession(): void {
-    const limit = this.#joining ? this.#o.rebalanceTimeoutMs : this.#o.sessionTimeoutMs;
-    if (this.#closed || Date.now() - this.#lastContact <= limit) return;
+    if (this.#closed || this.#joining || Date.now() - this.#lastContact <= this.#o.sessionTimeoutMs) return;
     const owned = this.#o.worker.owned();
     if (owned.length === 0) return;
     this.#o.logger.error(
@@ -322,7 +320,13 @@ export class WorkerGroup {
     );
     this.#lastContact = Date.now();
     void this.#loseAssignment();
-    this.requestRebalance();
+  }
+
+  /** Resolves true once this worker is a joined member (at once if it is), false after `timeoutMs`. */
+  async joined(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#view.joined && !this.#closed && Date.now() < deadline) await sleep(50);
+    return this.#view.joined;
   }
 
   /** Waits `ms`, or less if a rejoin is requested or the group is closed. */

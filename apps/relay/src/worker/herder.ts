@@ -50,6 +50,8 @@ export interface HerderCluster {
   readonly view: () => ClusterView;
   /** Connectors were created or deleted: the leader reassigns. */
   readonly requestRebalance: () => void;
+  /** Waits (at most `timeoutMs`) for a rebalance in progress to end; false if it did not. */
+  readonly joined: (timeoutMs: number) => Promise<boolean>;
   readonly statuses: StatusStore;
 }
 
@@ -153,6 +155,22 @@ export class Herder {
     });
   }
 
+  /**
+   * Writes this worker's task states again where the status topic says otherwise (a worker that lost a
+   * task may have reported on it after the task moved here).
+   */
+  reassertStatuses(): void {
+    const statuses = this.#o.cluster?.statuses;
+    if (statuses === undefined) return;
+    for (const [name, entry] of this.#entries) {
+      const runner = entry.runner;
+      if (runner === undefined || !this.#runsHere(name)) continue;
+      const reported = statuses.task(name, 0);
+      if (reported?.worker_id === this.#o.workerId() && reported.state === runner.state) continue;
+      this.#publishTask(name, runner.state, runner.trace);
+    }
+  }
+
   /** Reads the other workers' configuration changes and applies them; returns the connectors, sorted. */
   async sync(): Promise<string[]> {
     return this.#serial(async () => {
@@ -235,7 +253,7 @@ export class Herder {
     config: Readonly<Record<string, string>>,
     options: { mustBeNew?: boolean; initialState?: TargetState } = {},
   ): Promise<{ created: boolean; changed: boolean; info: ConnectorInfo }> {
-    this.#writeHere();
+    await this.#writeHere();
     return this.#serial(async () => {
       const existing = this.#entries.get(name);
       if (existing !== undefined && options.mustBeNew)
@@ -300,7 +318,7 @@ export class Herder {
 
   /** Deletes a connector: stops its task and forgets its configuration. Its offsets are kept. */
   async delete(name: string): Promise<void> {
-    this.#writeHere();
+    await this.#writeHere();
     await this.#serial(async () => {
       const entry = this.#get(name);
       await entry.runner?.stop();
@@ -334,7 +352,7 @@ export class Herder {
 
   /** Sets the target state (pause, resume or stop) and applies it; persisted across restarts. */
   async setTargetState(name: string, target: TargetState): Promise<void> {
-    this.#writeHere();
+    await this.#writeHere();
     await this.#serial(async () => {
       const entry = this.#get(name);
       if (entry.target === target) return;
@@ -354,7 +372,7 @@ export class Herder {
     name: string,
     options: { includeTasks?: boolean; onlyFailed?: boolean } = {},
   ): Promise<ConnectorStatus> {
-    this.#taskHere(name);
+    await this.#taskHere(name);
     return this.#serial(async () => {
       const entry = this.#get(name);
       const before = this.status(name);
@@ -378,7 +396,7 @@ export class Herder {
 
   /** Restarts task `id` (only task 0 exists while the connector is not stopped). */
   async restartTask(name: string, id: number): Promise<void> {
-    this.#taskHere(name);
+    await this.#taskHere(name);
     await this.#serial(async () => {
       const entry = this.#get(name);
       if (id !== 0 || entry.target === 'STOPPED')
@@ -404,7 +422,7 @@ export class Herder {
 
   /** Deletes the connector's offsets; it must be STOPPED, as Connect requires. */
   async resetOffsets(name: string): Promise<void> {
-    this.#writeHere();
+    await this.#writeHere();
     await this.#serial(async () => {
       const entry = this.#get(name);
       if (entry.target !== 'STOPPED')
@@ -454,9 +472,11 @@ export class Herder {
   }
 
   /** In a cluster, only the leader writes configurations: anywhere else the request is forwarded to it. */
-  #writeHere(): void {
+  async #writeHere(): Promise<void> {
     const cluster = this.#o.cluster;
     if (cluster === undefined) return;
+    // A write that arrives during a rebalance waits for it rather than failing (Connect answers 409 at once).
+    await cluster.joined(REBALANCE_WAIT_MS);
     const view = cluster.view();
     if (!view.joined || view.leaderUrl === '') throw rebalanceInProgress();
     if (!view.isLeader)
@@ -466,10 +486,12 @@ export class Herder {
   }
 
   /** A task is restarted by the worker running it: the request is forwarded there. */
-  #taskHere(name: string): void {
+  async #taskHere(name: string): Promise<void> {
     const cluster = this.#o.cluster;
     this.#get(name);
     if (cluster === undefined || this.#runsHere(name)) return;
+    await cluster.joined(REBALANCE_WAIT_MS);
+    if (this.#runsHere(name)) return;
     const owner = cluster.view().members.find((m) => m.connectors.includes(name));
     if (owner === undefined) throw rebalanceInProgress();
     throw new WorkerError('FORWARD', "the task's worker restarts it", { forwardTo: owner.url });
@@ -548,6 +570,8 @@ export class Herder {
 
   /** Shares a task's state with the cluster (standalone: nothing to share). */
   #publishTask(name: string, state: string, trace: string | undefined): void {
+    // A task stopping because it moved must not overwrite what its new worker reports.
+    if (!this.#runsHere(name)) return;
     this.#o.cluster?.statuses.putTask(name, 0, {
       state,
       trace: trace ?? null,
@@ -645,6 +669,9 @@ export class Herder {
     return next;
   }
 }
+
+/** How long a write waits for a rebalance in progress before it is answered 409. */
+const REBALANCE_WAIT_MS = 10_000;
 
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { createOutbox, migrate } from '@outflow/outbox';
 import {
   collectTopics,
@@ -88,7 +88,7 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
 }
 
-async function send(method: string, url: string, body?: unknown): Promise<number> {
+async function send(method: string, url: string, body?: unknown): Promise<string> {
   const res = await fetch(url, {
     method,
     signal: AbortSignal.timeout(30_000),
@@ -96,8 +96,8 @@ async function send(method: string, url: string, body?: unknown): Promise<number
       ? {}
       : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
-  await res.arrayBuffer();
-  return res.status;
+  const text = await res.text();
+  return res.status < 300 ? String(res.status) : `${res.status} ${text}`;
 }
 
 interface Status {
@@ -141,9 +141,11 @@ async function runningOn(connector: string, among = live()): Promise<RelayProces
 
 /** Waits until every live worker has joined the same generation and counts the same workers. */
 async function settled(timeoutMs = 30_000): Promise<void> {
+  let last = '';
   await until(
     async () => {
       const views = await Promise.all(live().map((w) => getJson<Cluster>(`${w.url}/cluster`)));
+      last = JSON.stringify(views.map((v) => v.body));
       const first = views[0]!.body;
       return views.every(
         (v) =>
@@ -151,7 +153,7 @@ async function settled(timeoutMs = 30_000): Promise<void> {
       );
     },
     timeoutMs,
-    () => `the cluster did not settle\n${outputs()}`,
+    () => `the cluster did not settle: ${last}`,
   );
 }
 
@@ -232,9 +234,19 @@ test('workers with one group.id form a cluster; a joining worker takes its share
   );
 });
 
-test('a task moves when its worker is killed or frozen: nothing lost, nothing duplicated, order kept', {
-  timeout: 300_000,
-}, async (t) => {
+const label = (connector: string) => (connector === my ? 'MariaDB' : 'PostgreSQL');
+const writtenSoFar = new Map<string, WrittenEvent[]>([
+  [my, []],
+  [pgc, []],
+]);
+
+/**
+ * Writes events to both databases and, a third of the way, SIGKILLs the worker running `killed`'s task and
+ * freezes the one running `frozen`'s; each task must run on another worker within the bound. The frozen
+ * worker is then resumed and must give its task up; every event must arrive once, in order per aggregate.
+ */
+async function failoverRound(t: TestContext, killed: string, frozen: string): Promise<void> {
+  await settled();
   await until(
     async () => (await runningOn(my)) !== undefined && (await runningOn(pgc)) !== undefined,
     30_000,
@@ -242,40 +254,36 @@ test('a task moves when its worker is killed or frozen: nothing lost, nothing du
   );
   const failovers: string[] = [];
   let faults: Promise<void> = Promise.resolve();
-  let frozen: RelayProcess | undefined;
+  let sleeper: RelayProcess | undefined;
 
+  const moved = async (connector: string, from: RelayProcess, how: string) => {
+    const took = await until(
+      async () => {
+        const now = await runningOn(connector);
+        return now !== undefined && now !== from;
+      },
+      FAILOVER_BOUND_MS,
+      () => `${label(connector)} connector did not move after ${how}\n${outputs()}`,
+    );
+    failovers.push(`${how}: ${label(connector)} task running again on another worker after ${took} ms`);
+  };
   const kill = async () => {
-    const owner = (await runningOn(my))!;
+    const owner = (await runningOn(killed))!;
     await owner.kill();
     dead.add(owner);
-    const took = await until(
-      async () => {
-        const now = await runningOn(my);
-        return now !== undefined && now !== owner;
-      },
-      FAILOVER_BOUND_MS,
-      () => `MariaDB connector did not move after SIGKILL\n${outputs()}`,
-    );
-    failovers.push(`SIGKILL: MariaDB task running again on another worker after ${took} ms`);
+    await moved(killed, owner, 'SIGKILL');
   };
   const freeze = async () => {
-    const owner = (await runningOn(pgc))!;
+    const owner = (await runningOn(frozen))!;
     owner.freeze();
-    frozen = owner;
+    sleeper = owner;
     frozenSet.add(owner);
-    const took = await until(
-      async () => {
-        const now = await runningOn(pgc);
-        return now !== undefined && now !== owner;
-      },
-      FAILOVER_BOUND_MS,
-      () => `PostgreSQL connector did not move after SIGSTOP\n${outputs()}`,
-    );
-    failovers.push(`SIGSTOP: PostgreSQL task running again on another worker after ${took} ms`);
+    await moved(frozen, owner, 'SIGSTOP');
   };
 
-  const write = (dialect: 'mysql' | 'postgres', fault: () => Promise<void>) => {
+  const write = (connector: string) => {
     let struck = false;
+    const dialect = connector === my ? 'mysql' : 'postgres';
     return writeOutboxEvents({
       url: dialect === 'mysql' ? mariadb.url : postgres.url,
       aggregateType: 'Tick',
@@ -286,44 +294,63 @@ test('a task moves when its worker is killed or frozen: nothing lost, nothing du
       onProgress: (count) => {
         if (struck || count < EVENTS / 3) return;
         struck = true;
-        faults = faults.then(fault);
+        faults = faults.then(connector === killed ? kill : freeze);
       },
     });
   };
-  const [myWritten, pgWritten] = await Promise.all([write('mysql', kill), write('postgres', freeze)]);
+  const [a, b] = await Promise.all([write(my), write(pgc)]);
   await faults;
+  writtenSoFar.get(my)!.push(...a);
+  writtenSoFar.get(pgc)!.push(...b);
   for (const line of failovers) t.diagnostic(line);
 
   // The frozen worker wakes up: its session is gone, it stops its task and rejoins without writing.
-  frozen!.thaw();
-  frozenSet.delete(frozen!);
+  sleeper!.thaw();
+  frozenSet.delete(sleeper!);
   await until(
-    async () => /evicted|no longer a member/.test(frozen!.output()),
+    async () => /evicted|no longer a member/.test(sleeper!.output()),
     30_000,
-    () => `the resumed worker did not give up its task\n${frozen!.output().slice(-3000)}`,
+    () => `the resumed worker did not give up its task\n${sleeper!.output().slice(-3000)}`,
   );
 
-  const expectAll = async (collector: TopicCollector, written: WrittenEvent[], label: string) => {
+  for (const [connector, collector] of [
+    [my, myCollector],
+    [pgc, pgCollector],
+  ] as const) {
+    const written = writtenSoFar.get(connector)!;
     const ids = new Set(written.map((e) => e.id));
     const seen = () =>
       new Set(collector.records.map((r) => r.headers.id).filter((id) => id && ids.has(id))).size;
     await collector.waitFor(() => seen() >= written.length, {
       timeoutMs: 120_000,
-      describe: () => `${label}: ${seen()} of ${written.length}\n${outputs()}`,
+      describe: () => `${label(connector)}: ${seen()} of ${written.length}\n${outputs()}`,
     });
     const report = judgeDelivery(
       written,
       collector.records.filter((r) => r.headers.id === undefined || ids.has(r.headers.id)),
     );
     t.diagnostic(
-      `${label}: ${report.distinct} of ${report.written} delivered, ${report.duplicates} duplicates`,
+      `${label(connector)}: ${report.distinct} of ${report.written} delivered, ${report.duplicates} duplicates`,
     );
-    assert.deepEqual(report.missing, [], `${label}: lost events`);
-    assert.deepEqual(report.outOfOrder, [], `${label}: per-aggregate order`);
-    assert.equal(report.duplicates, 0, `${label}: duplicates for a read_committed reader`);
-  };
-  await expectAll(myCollector, myWritten, 'MariaDB');
-  await expectAll(pgCollector, pgWritten, 'PostgreSQL');
+    assert.deepEqual(report.missing, [], `${label(connector)}: lost events`);
+    assert.deepEqual(report.outOfOrder, [], `${label(connector)}: per-aggregate order`);
+    assert.equal(report.duplicates, 0, `${label(connector)}: duplicates for a read_committed reader`);
+  }
+}
+
+test(
+  "SIGKILL of the MariaDB task's worker and SIGSTOP of the PostgreSQL one: both tasks move, exactly once",
+  {
+    timeout: 300_000,
+  },
+  (t) => failoverRound(t, my, pgc),
+);
+
+test("a fourth worker joins; SIGKILL of the PostgreSQL task's worker and SIGSTOP of the MariaDB one", {
+  timeout: 300_000,
+}, async (t) => {
+  await startWorker(my);
+  await failoverRound(t, pgc, my);
 });
 
 test('pause, resume, a configuration change and a deletion through any worker take effect cluster-wide', {
@@ -347,9 +374,9 @@ test('pause, resume, a configuration change and a deletion through any worker ta
       () => `not ${state} on every worker\n${outputs()}`,
     );
 
-  assert.equal(await send('PUT', `${via.url}/connectors/${my}/pause`), 202);
+  assert.equal(await send('PUT', `${via.url}/connectors/${my}/pause`), '202');
   await everywhere('PAUSED');
-  assert.equal(await send('PUT', `${via.url}/connectors/${my}/resume`), 202);
+  assert.equal(await send('PUT', `${via.url}/connectors/${my}/resume`), '202');
   await everywhere('RUNNING');
 
   // A new route, sent to a worker that runs nothing of it: new events go to the new topic.
@@ -359,7 +386,7 @@ test('pause, resume, a configuration change and a deletion through any worker ta
     const config = { ...connectors()[my]!, ...eventRouterConfig(newTopic) };
     const current = (await getJson<Record<string, string>>(`${owner.url}/connectors/${my}/config`)).body;
     config['database.server.id'] = current['database.server.id']!;
-    assert.equal(await send('PUT', `${via.url}/connectors/${my}/config`, config), 200);
+    assert.equal(await send('PUT', `${via.url}/connectors/${my}/config`, config), '200');
     // Read-your-writes: the worker that forwarded the change answers with it at once.
     const seen = (await getJson<Record<string, string>>(`${via.url}/connectors/${my}/config`)).body;
     assert.equal(seen['transforms.outbox.route.topic.replacement'], newTopic);
@@ -376,7 +403,7 @@ test('pause, resume, a configuration change and a deletion through any worker ta
     await v2.close();
   }
 
-  assert.equal(await send('DELETE', `${via.url}/connectors/${my}`), 204);
+  assert.equal(await send('DELETE', `${via.url}/connectors/${my}`), '204');
   await until(
     async () => {
       for (const w of live()) {
