@@ -356,8 +356,8 @@ test("a fourth worker joins; SIGKILL of the PostgreSQL task's worker and SIGSTOP
 test('pause, resume, a configuration change and a deletion through any worker take effect cluster-wide', {
   timeout: 180_000,
 }, async () => {
-  const owner = (await until(async () => (await runningOn(my)) !== undefined, 30_000, outputs),
-  await runningOn(my))!;
+  await until(async () => (await runningOn(my)) !== undefined, 30_000, outputs);
+  const owner = (await runningOn(my))!;
   const others = live().filter((w) => w !== owner);
   assert.ok(others.length >= 1, 'a worker that does not run the task');
   const via = others[0]!;
