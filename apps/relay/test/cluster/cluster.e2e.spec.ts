@@ -378,6 +378,31 @@ test('pause, resume, a configuration change and a deletion through any worker ta
   await everywhere('PAUSED');
   assert.equal(await send('PUT', `${via.url}/connectors/${my}/resume`), '202');
   await everywhere('RUNNING');
+  // A restart sent to a worker that does not run the task is carried out by the one that does.
+  assert.equal(await send('POST', `${via.url}/connectors/${my}/restart`), '204');
+  await everywhere('RUNNING');
+
+  // The seed's create (POST /connectors) through a worker that is not the leader, seen by every worker.
+  const leader = (await getJson<Cluster>(`${via.url}/cluster`)).body.leader;
+  const follower = live().find((w) => w.url !== `http://${leader}`)!;
+  const extra = `${name}-extra`;
+  const created = await send('POST', `${follower.url}/connectors`, {
+    name: extra,
+    config: { ...mysqlSourceConfig({ database: mariadb.name, onlyDatabase: true }), 'topic.prefix': extra },
+  });
+  assert.equal(created, '201');
+  await until(
+    async () => {
+      for (const w of live()) {
+        const { body } = await getJson<Status>(`${w.url}/connectors/${extra}/status`);
+        if (body.tasks?.[0]?.state !== 'RUNNING') return false;
+      }
+      return true;
+    },
+    30_000,
+    () => `the created connector does not run\n${outputs()}`,
+  );
+  assert.equal(await send('DELETE', `${follower.url}/connectors/${extra}`), '204');
 
   // A new route, sent to a worker that runs nothing of it: new events go to the new topic.
   const newTopic = `${myTopic}.v2`;
