@@ -267,14 +267,31 @@ async function failoverRound(t: TestContext, killed: string, frozen: string): Pr
     );
     failovers.push(`${how}: ${label(connector)} task running again on another worker after ${took} ms`);
   };
+  // Where a task runs, once every live worker agrees (a rebalance for the other fault may be under way).
+  const ownerOf = async (connector: string) => {
+    let seen = '';
+    await until(
+      async () => {
+        seen = JSON.stringify(
+          await Promise.all(
+            live().map(async (w) => [w.url, (await getJson(`${w.url}/connectors/${connector}/status`)).body]),
+          ),
+        );
+        return (await runningOn(connector)) !== undefined;
+      },
+      30_000,
+      () => `statuses: ${seen}\n${outputs()}`,
+    );
+    return (await runningOn(connector))!;
+  };
   const kill = async () => {
-    const owner = (await runningOn(killed))!;
+    const owner = await ownerOf(killed);
     await owner.kill();
     dead.add(owner);
     await moved(killed, owner, 'SIGKILL');
   };
   const freeze = async () => {
-    const owner = (await runningOn(frozen))!;
+    const owner = await ownerOf(frozen);
     owner.freeze();
     sleeper = owner;
     frozenSet.add(owner);
