@@ -331,6 +331,7 @@ export class Herder {
       await this.#o.configStore.put(name, null, entry.target);
       this.#entries.delete(name);
       this.#o.metrics.remove(name);
+      this.#o.cluster?.statuses.resetTopics(name);
       this.#o.cluster?.statuses.remove(name);
       this.#o.cluster?.requestRebalance();
       this.#o.logger.info({ connector: name }, 'connector deleted (offsets kept)');
@@ -413,11 +414,14 @@ export class Herder {
 
   /** The topics the connector produced to since it was created or its topics were reset. */
   topics(name: string): string[] {
-    return [...this.#get(name).topics].sort();
+    const local = this.#get(name).topics;
+    const shared = this.#o.cluster?.statuses.topics(name) ?? [];
+    return [...new Set([...local, ...shared])].sort();
   }
 
   resetTopics(name: string): void {
     this.#get(name).topics.clear();
+    this.#o.cluster?.statuses.resetTopics(name);
   }
 
   /** The connector's stored offsets (Connect allows reading them in any state). */
@@ -641,7 +645,11 @@ export class Herder {
           prepare: async () => sink.prepare?.(),
           send: async (records) => {
             await sink.send(records);
-            for (const r of records) if (!internal.has(r.topic)) entry.topics.add(r.topic);
+            for (const r of records) {
+              if (internal.has(r.topic) || entry.topics.has(r.topic)) continue;
+              entry.topics.add(r.topic);
+              this.#o.cluster?.statuses.putTopic(name, r.topic);
+            }
           },
           close: () => sink.close(),
         };

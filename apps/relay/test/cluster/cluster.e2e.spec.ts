@@ -395,6 +395,10 @@ test('pause, resume, a configuration change and a deletion through any worker ta
   await everywhere('PAUSED');
   assert.equal(await send('PUT', `${via.url}/connectors/${my}/resume`), '202');
   await everywhere('RUNNING');
+  // Active topics, recorded by the worker that produced to them, answered by any worker.
+  const topics = (await getJson<Record<string, { topics: string[] }>>(`${via.url}/connectors/${my}/topics`))
+    .body;
+  assert.ok(topics[my]?.topics.includes(myTopic), `topics seen by another worker: ${JSON.stringify(topics)}`);
   // A restart sent to a worker that does not run the task is carried out by the one that does.
   assert.equal(await send('POST', `${via.url}/connectors/${my}/restart`), '204');
   await everywhere('RUNNING');
