@@ -338,20 +338,28 @@ export class Herder {
     });
   }
 
-  /** The connector's and its task's states, with the failure trace (secrets removed) when FAILED. */
+  /**
+   * The connector's and its task's states, with the failure trace (secrets removed) when FAILED. In a
+   * cluster, a task run by another worker is reported as that worker wrote it to the status topic.
+   */
   status(name: string): ConnectorStatus {
     const entry = this.#get(name);
-    if (!this.#runsHere(name)) return this.#remoteStatus(name, entry);
-    const worker_id = this.#o.workerId();
+    const task = this.#runsHere(name)
+      ? {
+          worker_id: this.#o.workerId(),
+          state: entry.runner?.state ?? 'UNASSIGNED',
+          trace: entry.runner?.trace,
+        }
+      : this.#reportedTask(name);
+    const worker_id = task.worker_id;
     const connector =
       entry.invalid !== undefined
         ? { state: 'FAILED', worker_id, trace: this.#o.scrubber.scrub(entry.invalid) }
         : { state: connectorState(entry.target), worker_id };
     const tasks: ConnectorStatus['tasks'] = [];
     if (entry.target !== 'STOPPED') {
-      const runner = entry.runner;
-      const state = entry.target === 'PAUSED' ? 'PAUSED' : (runner?.state ?? 'UNASSIGNED');
-      const trace = runner?.trace;
+      const state = entry.target === 'PAUSED' ? 'PAUSED' : task.state;
+      const trace = entry.target === 'PAUSED' ? undefined : task.trace;
       tasks.push(trace === undefined ? { id: 0, state, worker_id } : { id: 0, state, worker_id, trace });
     }
     return { name, connector, tasks, type: 'source' };
@@ -507,24 +515,20 @@ export class Herder {
     throw new WorkerError('FORWARD', "the task's worker restarts it", { forwardTo: owner.url });
   }
 
-  /** The status a connector run by another worker reported through the status topic. */
-  #remoteStatus(name: string, entry: Entry): ConnectorStatus {
+  /**
+   * The task state another worker reported through the status topic; UNASSIGNED until the worker the
+   * group gave the task to has reported (an older record may be its previous worker's).
+   */
+  #reportedTask(name: string): { worker_id: string; state: string; trace: string | undefined } {
     const cluster = this.#o.cluster!;
     const owner = cluster.view().members.find((m) => m.connectors.includes(name));
     const reported = cluster.statuses.task(name, 0);
     const current = owner !== undefined && reported !== undefined && reported.worker_id === owner.workerId;
-    const worker_id = owner?.workerId ?? reported?.worker_id ?? this.#o.workerId();
-    const connector =
-      entry.invalid !== undefined
-        ? { state: 'FAILED', worker_id, trace: this.#o.scrubber.scrub(entry.invalid) }
-        : { state: connectorState(entry.target), worker_id };
-    const tasks: ConnectorStatus['tasks'] = [];
-    if (entry.target !== 'STOPPED') {
-      const state = entry.target === 'PAUSED' ? 'PAUSED' : current ? reported.state : 'UNASSIGNED';
-      const trace = current && reported.trace !== null ? reported.trace : undefined;
-      tasks.push(trace === undefined ? { id: 0, state, worker_id } : { id: 0, state, worker_id, trace });
-    }
-    return { name, connector, tasks, type: 'source' };
+    return {
+      worker_id: owner?.workerId ?? reported?.worker_id ?? this.#o.workerId(),
+      state: current ? reported.state : 'UNASSIGNED',
+      trace: current && reported.trace !== null ? reported.trace : undefined,
+    };
   }
 
   /** Applies what other workers wrote to the config topic (caller holds the queue). */
