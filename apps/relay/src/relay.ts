@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GroupClient } from '@outflow/kafka';
-import type { KafkaKvStore } from '@outflow/offset-store';
 import type { Sink } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { ClusterBackends } from './backends.ts';
 import { StatusStore } from './cluster/status-store.ts';
 import { WorkerGroup } from './cluster/worker-group.ts';
 import { WorkerError } from './errors.ts';
@@ -28,8 +27,6 @@ export interface RelayBackends {
   /** A sink for one run of a connector's task; `topics` are its `topic.creation.default.*` settings. */
   readonly createSink: (connector: string, topics: SinkTopicOptions) => Sink;
   readonly kafkaClusterId: () => Promise<string | null>;
-  /** Present when the relay is a worker of a cluster: the status topic and the group membership client. */
-  readonly cluster?: { readonly statuses: KafkaKvStore; readonly group: GroupClient };
   close(): Promise<void>;
 }
 
@@ -70,14 +67,19 @@ export interface CreatedRelay {
   readonly app: FastifyInstance;
   readonly config: WorkerConfig;
   readonly logger: PinoLogger;
-  /** The relay's membership of its cluster (undefined when it runs alone). */
-  readonly group: WorkerGroup | undefined;
   /** Stops the REST API, then every task (offsets flushed), then the backends. Idempotent. */
   close(): Promise<void>;
 }
 
+/** A created relay with its membership of its cluster (undefined when it runs alone). */
+type CreatedWorker = CreatedRelay & { readonly group: WorkerGroup | undefined };
+
 /** Builds the worker and its REST API and starts the stored connectors, without listening. */
-export async function createRelay(options: StartRelayOptions = {}): Promise<CreatedRelay> {
+export function createRelay(options: StartRelayOptions = {}): Promise<CreatedRelay> {
+  return createWorker(options);
+}
+
+async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> {
   const config = loadWorkerConfig(options.workerProperties ?? {}, options.env ?? process.env);
   const scrubber = new SecretScrubber();
   const logger = createRelayLogger({
@@ -89,7 +91,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
   if (config.pluginPath !== null)
     logger.info({ pluginPath: config.pluginPath }, 'plugin.path is ignored: Outflow plugins are built in');
   const plugins = options.plugins ?? (await import('./default-plugins.ts')).defaultPlugins();
-  const backends = options.backends
+  const backends: ClusterBackends = options.backends
     ? await options.backends(config, logger)
     : await (await import('./backends.ts')).createBackends(config, logger);
   const metrics = new RelayMetrics();
@@ -216,7 +218,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
 
 /** Starts the worker, then its REST API on the configured address, then creates the given connectors. */
 export async function startRelay(options: StartRelayOptions = {}): Promise<RunningRelay> {
-  const relay = await createRelay(options);
+  const relay = await createWorker(options);
   const { app, config, logger, herder, group } = relay;
   try {
     await app.listen({ host: config.restHost, port: config.restPort });
@@ -250,7 +252,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
 
 /** Creates or updates a connector given on the command line; in a cluster, through the leader. */
 async function putFromFile(
-  relay: CreatedRelay,
+  relay: CreatedWorker,
   connector: ConnectorDefinition,
 ): Promise<{ created: boolean; changed: boolean }> {
   for (let attempt = 0; ; attempt++) {

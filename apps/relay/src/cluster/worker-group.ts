@@ -5,6 +5,7 @@ import {
   assign,
   CLUSTER_PROTOCOL,
   type ClusterMember,
+  type ClusterView,
   decodeJson,
   encodeJson,
   type WorkerAssignment,
@@ -36,19 +37,6 @@ export interface WorkerGroupOptions {
   /** `scheduled.rebalance.max.delay.ms`: how long a departed worker's connectors wait for it to return. */
   readonly scheduledRebalanceMaxDelayMs: number;
   readonly logger: Logger;
-}
-
-/** The cluster as this worker last learnt it. */
-export interface ClusterView {
-  readonly groupId: string;
-  readonly generation: number;
-  readonly memberId: string;
-  readonly leaderId: string;
-  readonly leaderUrl: string;
-  readonly isLeader: boolean;
-  readonly members: readonly ClusterMember[];
-  /** False while (re)joining or after the membership was lost. */
-  readonly joined: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { ClusterView } from '../cluster/worker-group.ts';
+import type { ClusterView } from '../cluster/assignment.ts';
 import { rebalanceInProgress, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';

@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigProblem, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
+import type { ClusterView } from '../cluster/assignment.ts';
 import type { StatusStore } from '../cluster/status-store.ts';
-import type { ClusterView } from '../cluster/worker-group.ts';
 import { connectorNotFound, rebalanceInProgress, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
