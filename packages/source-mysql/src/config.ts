@@ -72,7 +72,8 @@ export const mysqlConfigDef = new ConfigDef([
     name: 'include.schema.changes',
     type: 'boolean',
     default: true,
-    description: 'Accepted for compatibility; Outflow emits no schema change events.',
+    description:
+      'Publish every DDL statement of the captured databases (and, while snapshotting, the statements that recreate their tables) to the `<topic.prefix>` topic as Debezium schema-change records (`io.debezium.connector.<mysql|mariadb>.SchemaChangeKey`/`SchemaChangeValue`, key `databaseName`).',
   },
   ...heartbeatConfigKeys,
   extendedHeadersConfigKey,
@@ -83,8 +84,7 @@ export const mysqlConfigDef = new ConfigDef([
     default: null,
     aliases: ['database.history.kafka.bootstrap.servers'],
     description:
-      'Accepted for compatibility, not used: Outflow reads table schemas from the binlog row metadata and ' +
-      'information_schema, so it keeps no schema history topic.',
+      "Brokers of the schema history topic (with `schema.history.internal.kafka.topic`). The history keeps every DDL statement with the table definitions it left (Debezium's record format); at start the definitions in force at the stored offset are recovered from it, so rows written before an ALTER TABLE decode with the definition they were written under, also after a restart and after the binlog holding the DDL was purged. Unset: the history lives only as long as the task, and a restarted task starts from the definitions information_schema shows (rows still decode by the binlog's table maps). Plaintext connections only.",
   },
   {
     name: 'schema.history.internal.kafka.topic',
@@ -92,7 +92,23 @@ export const mysqlConfigDef = new ConfigDef([
     default: null,
     aliases: ['database.history.kafka.topic'],
     description:
-      'Accepted for compatibility, not used (see schema.history.internal.kafka.bootstrap.servers).',
+      'The schema history topic: one partition, never cleaned up (created so if missing). One per connector; never share it, never use it as a data topic.',
+  },
+  {
+    name: 'schema.history.internal.store.only.captured.tables.ddl',
+    type: 'boolean',
+    default: false,
+    aliases: ['database.history.store.only.captured.tables.ddl'],
+    description:
+      'Keep in the schema history only the statements of captured tables (and of captured databases), instead of every DDL statement of the server.',
+  },
+  {
+    name: 'schema.history.internal.store.only.captured.databases.ddl',
+    type: 'boolean',
+    default: false,
+    aliases: ['database.history.store.only.captured.databases.ddl'],
+    description:
+      'Keep in the schema history only the statements of the captured databases, instead of every DDL statement of the server.',
   },
   {
     name: 'database.ssl.mode',
@@ -204,6 +220,11 @@ export interface MySqlSourceConfig extends CommonSourceConfig {
   readonly bigintUnsignedHandlingMode: 'long' | 'precise';
   readonly binaryHandlingMode: 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
   readonly failureHandlingMode: 'fail' | 'warn' | 'skip';
+  readonly includeSchemaChanges: boolean;
+  /** Where the schema history is kept; null: in memory only. */
+  readonly schemaHistoryKafka: { readonly bootstrapServers: string; readonly topic: string } | null;
+  readonly storeOnlyCapturedTablesDdl: boolean;
+  readonly storeOnlyCapturedDatabasesDdl: boolean;
   /** `database.*` properties not declared above, passed to the driver (e.g. `allowPublicKeyRetrieval`). */
   readonly driverProperties: Readonly<Record<string, string>>;
 }
@@ -221,6 +242,13 @@ export function validateMySqlConfig(values: Readonly<Record<string, unknown>>): 
     problems.push({
       property: 'database.exclude.list',
       message: 'cannot be used together with database.include.list',
+    });
+  const history = ['schema.history.internal.kafka.bootstrap.servers', 'schema.history.internal.kafka.topic'];
+  const given = history.filter((name) => typeof values[name] === 'string' && values[name] !== '');
+  if (given.length === 1)
+    problems.push({
+      property: history.find((name) => !given.includes(name))!,
+      message: `is required with ${given[0]}: the schema history needs both`,
     });
   if (set('table.include.list') && set('table.exclude.list'))
     problems.push({
@@ -280,6 +308,18 @@ export function toMySqlSourceConfig(
     failureHandlingMode: values[
       'event.processing.failure.handling.mode'
     ] as MySqlSourceConfig['failureHandlingMode'],
+    includeSchemaChanges: values['include.schema.changes'] !== false,
+    schemaHistoryKafka:
+      values['schema.history.internal.kafka.bootstrap.servers'] &&
+      values['schema.history.internal.kafka.topic']
+        ? {
+            bootstrapServers: String(values['schema.history.internal.kafka.bootstrap.servers']),
+            topic: String(values['schema.history.internal.kafka.topic']),
+          }
+        : null,
+    storeOnlyCapturedTablesDdl: values['schema.history.internal.store.only.captured.tables.ddl'] === true,
+    storeOnlyCapturedDatabasesDdl:
+      values['schema.history.internal.store.only.captured.databases.ddl'] === true,
     driverProperties,
   };
 }
