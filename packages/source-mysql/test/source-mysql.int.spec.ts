@@ -209,7 +209,7 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
   it('snapshots existing rows as r, then streams later inserts without gap or duplicate', async () => {
     await conn.query('CREATE TABLE snap (id INT PRIMARY KEY, v VARCHAR(10))');
     await conn.query("INSERT INTO snap VALUES (1,'a'),(2,'b'),(3,'c')");
-    const task = makeTask({ 'table.include.list': `${db.name}\\.snap` });
+    const task = makeTask({ 'table.include.list': `${db.name}\\.snap`, 'include.schema.changes': 'false' });
     try {
       await startTask(task);
       const snapshot = await pollUntil(task, 3);
@@ -330,7 +330,11 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
     const second = makeTask(include);
     try {
       await startTask(second, stored);
-      const [old, current] = await pollUntil(second, 2);
+      const [old, alter, current] = await pollUntil(second, 3);
+      // Between them, the ALTER as a schema-change record on the <topic.prefix> topic.
+      assert.equal(alter!.topic, 'dbserver1');
+      assert.deepEqual(alter!.key, { databaseName: db.name });
+      assert.match(String((alter!.value as { ddl: string }).ddl), /^ALTER TABLE altered ADD COLUMN d/);
       assert.deepEqual((old!.value as { after: unknown }).after, { id: 2, a: 2, b: 'y', c: 20 });
       const oldFields = old!.valueSchema!.fields![1]!.schema.fields!;
       assert.deepEqual(
