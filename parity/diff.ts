@@ -44,7 +44,7 @@ export function expectedReason(path: string, op: string | undefined): string | u
   if (path === 'value.payload.source.version') return 'connector version string';
   if (path === 'headers.__debezium.context.runId') return 'run id: a random UUID per task run';
   if ((op === 'r' || op === SNAPSHOT_DDL) && /^value\.payload\.source\.ts_(ms|us|ns)$/.test(path))
-    return 'snapshot read time (source.ts_* of op=r records and of the snapshot\'s schema-change records)';
+    return "snapshot read time (source.ts_* of op=r records and of the snapshot's schema-change records)";
   if (op === 'r' && /^value\.payload\.source\.(lsn|sequence|txId)$/.test(path))
     return "PostgreSQL snapshot: each side's own slot (its LSN) and snapshot transaction (its txId)";
   return undefined;

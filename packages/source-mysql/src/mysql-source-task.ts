@@ -22,7 +22,7 @@ import {
   positionOffset,
   toSourceOffset,
 } from './offsets.ts';
-import { kafkaHistoryStorage, memoryHistoryStorage, SchemaHistory } from './schema-history.ts';
+import { kafkaHistoryStorage, noHistoryStorage, SchemaHistory } from './schema-history.ts';
 import {
   type BinlogPosition,
   binaryLogs,
@@ -126,7 +126,7 @@ export class MySqlSourceTask implements SourceTask {
     const history = new SchemaHistory({
       storage:
         kafka === null
-          ? memoryHistoryStorage()
+          ? noHistoryStorage()
           : kafkaHistoryStorage({ ...kafka, connector: context.connector, logger: this.#logger }),
       filter: this.#filter,
       scope: this.#config,

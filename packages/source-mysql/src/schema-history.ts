@@ -17,15 +17,14 @@ export interface HistoryStorage {
   close(): Promise<void>;
 }
 
-/** A history kept only for the life of the task (no `schema.history.internal.kafka.*` configured). */
-export function memoryHistoryStorage(): HistoryStorage {
-  const values: Buffer[] = [];
+/**
+ * No storage (no `schema.history.internal.kafka.*` configured): the task keeps the definitions it met in
+ * its table cache for as long as it runs, and a restarted task starts from information_schema's.
+ */
+export function noHistoryStorage(): HistoryStorage {
   return {
-    read: () => Promise.resolve([...values]),
-    append: (more) => {
-      values.push(...more);
-      return Promise.resolve();
-    },
+    read: () => Promise.resolve([]),
+    append: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
 }

@@ -232,7 +232,7 @@ describe('schema history and schema-change records against the project MariaDB a
     }
   });
 
-  it('publishes no schema-change records with include.schema.changes=false, and keeps the history in memory without Kafka', async () => {
+  it('publishes no schema-change records with include.schema.changes=false; without a history topic the task runs on its own definitions', async () => {
     await conn.query('CREATE TABLE quiet (id INT PRIMARY KEY, v INT)');
     await conn.query('INSERT INTO quiet VALUES (1, 1)');
     const config = { 'table.include.list': `${db.name}\\.quiet`, 'include.schema.changes': 'false' };
