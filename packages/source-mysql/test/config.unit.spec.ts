@@ -50,6 +50,43 @@ describe('MySQL connector configuration', () => {
     assert.deepEqual(validateMySqlConfig(parsed.values), []);
   });
 
+  it('reads the schema history properties, and wants both of the Kafka ones or neither', () => {
+    const history = {
+      ...seedConfig,
+      'database.history.kafka.topic': 'dbserver1.history',
+      'schema.history.internal.store.only.captured.tables.ddl': 'true',
+      'include.schema.changes': 'false',
+    };
+    const parsed = mysqlConfigDef.parse(history, { allowUnknown: acceptsDriverProperty });
+    const config = toMySqlSourceConfig(parsed.values, 'mariadb');
+    assert.deepEqual(config.schemaHistoryKafka, {
+      bootstrapServers: 'kafka:9092',
+      topic: 'dbserver1.history',
+    });
+    assert.equal(config.storeOnlyCapturedTablesDdl, true);
+    assert.equal(config.storeOnlyCapturedDatabasesDdl, false);
+    assert.equal(config.includeSchemaChanges, false);
+    const { 'database.history.kafka.topic': _topic, ...withoutTopic } = history;
+    const half = mysqlConfigDef.parse(withoutTopic, { allowUnknown: acceptsDriverProperty });
+    assert.deepEqual(validateMySqlConfig(half.values), [
+      {
+        property: 'schema.history.internal.kafka.topic',
+        message:
+          'is required with schema.history.internal.kafka.bootstrap.servers: the schema history needs both',
+      },
+    ]);
+    const none = toMySqlSourceConfig(
+      mysqlConfigDef.parse(
+        { ...withoutTopic, 'database.history.kafka.bootstrap.servers': '' },
+        { allowUnknown: acceptsDriverProperty },
+      ).values,
+      'mysql',
+    );
+    assert.equal(none.schemaHistoryKafka, null);
+    const seed = mysqlConfigDef.parse(seedConfig, { allowUnknown: acceptsDriverProperty });
+    assert.equal(toMySqlSourceConfig(seed.values, 'mysql').includeSchemaChanges, true, "Debezium's default");
+  });
+
   it('registers both Debezium class names and accepts database.* pass-through properties', () => {
     assert.deepEqual(mysqlConnectorPlugin.classNames, [
       'io.debezium.connector.mysql.MySqlConnector',
