@@ -227,9 +227,12 @@ export class BinlogStreamer {
   ): Promise<Omit<SchemaChange, 'sourceOffset'> | null> {
     const parsed = parseDdl(ddl, currentDb);
     if (parsed.kind === 'other') {
-      // A statement this reader does not follow (a view, a trigger, …, or an unusual form): read tables again.
-      this.#cache.invalidate(currentDb);
-      this.#cacheInvalidateAll();
+      // A table statement of a form this reader does not follow: read tables again when next met. (Users,
+      // views, triggers, … change no table, and leave recovered definitions in force.)
+      if (/\bTABLES?\b/i.test(ddl)) {
+        this.#cache.invalidate(currentDb);
+        this.#cacheInvalidateAll();
+      }
       return null;
     }
     const changes: TableChange[] = [];
