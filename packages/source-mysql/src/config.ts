@@ -1,3 +1,4 @@
+import { clientSecurity, SECURITY_PROPERTY_NAMES } from '@outflow/kafka';
 import {
   type CommonSourceConfig,
   ConfigDef,
@@ -222,7 +223,12 @@ export interface MySqlSourceConfig extends CommonSourceConfig {
   readonly failureHandlingMode: 'fail' | 'warn' | 'skip';
   readonly includeSchemaChanges: boolean;
   /** Where the schema history is kept; null: in memory only. */
-  readonly schemaHistoryKafka: { readonly bootstrapServers: string; readonly topic: string } | null;
+  readonly schemaHistoryKafka: {
+    readonly bootstrapServers: string;
+    readonly topic: string;
+    /** Kafka client security properties (Kafka's names) of the history's clients. */
+    readonly clientProperties: Readonly<Record<string, string>>;
+  } | null;
   readonly storeOnlyCapturedTablesDdl: boolean;
   readonly storeOnlyCapturedDatabasesDdl: boolean;
   /** `database.*` properties not declared above, passed to the driver (e.g. `allowPublicKeyRetrieval`). */
@@ -232,6 +238,47 @@ export interface MySqlSourceConfig extends CommonSourceConfig {
 /** True for undeclared `database.*` properties, which Debezium passes to the JDBC driver. */
 export function acceptsDriverProperty(name: string): boolean {
   return name.startsWith('database.') && !mysqlConfigDef.has(name);
+}
+
+/** Debezium's prefixes of the schema history's Kafka client properties. */
+const HISTORY_CLIENT_PREFIXES = ['schema.history.internal.producer.', 'schema.history.internal.consumer.'];
+
+/**
+ * The Kafka property a `schema.history.internal.producer.*` / `.consumer.*` property sets (only the
+ * connection security ones: `security.protocol`, `sasl.*`, `ssl.*`), or null.
+ */
+export function historyClientProperty(name: string): string | null {
+  for (const prefix of HISTORY_CLIENT_PREFIXES) {
+    if (!name.startsWith(prefix)) continue;
+    const kafkaName = name.slice(prefix.length);
+    return SECURITY_PROPERTY_NAMES.includes(kafkaName) ? kafkaName : null;
+  }
+  return null;
+}
+
+/** Every property the connector takes besides its declared ones: driver and history client properties. */
+export function acceptsMySqlProperty(name: string): boolean {
+  return acceptsDriverProperty(name) || historyClientProperty(name) !== null;
+}
+
+/**
+ * The history clients' security: one set for its producer, consumer and admin client, so the producer and
+ * consumer prefixes must agree where both are given (Debezium's deployments set them alike).
+ */
+function historyClientProperties(raw: Readonly<Record<string, unknown>>): {
+  properties: Record<string, string>;
+  conflicts: string[];
+} {
+  const properties: Record<string, string> = {};
+  const conflicts: string[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    const kafkaName = historyClientProperty(name);
+    if (kafkaName === null || value === undefined || value === null) continue;
+    const text = String(value);
+    if (properties[kafkaName] !== undefined && properties[kafkaName] !== text) conflicts.push(name);
+    properties[kafkaName] = text;
+  }
+  return { properties, conflicts };
 }
 
 /** Cross-property checks: an include list and an exclude list of the same kind cannot be combined. */
@@ -250,6 +297,19 @@ export function validateMySqlConfig(values: Readonly<Record<string, unknown>>): 
       property: history.find((name) => !given.includes(name))!,
       message: `is required with ${given[0]}: the schema history needs both`,
     });
+  const clients = historyClientProperties(values);
+  for (const name of clients.conflicts)
+    problems.push({
+      property: name,
+      message: 'differs from the same property of the other schema history client (producer/consumer)',
+    });
+  if (clients.conflicts.length === 0 && Object.keys(clients.properties).length > 0) {
+    try {
+      clientSecurity(clients.properties, 'schema.history.internal.producer.');
+    } catch (error) {
+      problems.push({ property: 'schema.history.internal.producer.*', message: (error as Error).message });
+    }
+  }
   if (set('table.include.list') && set('table.exclude.list'))
     problems.push({
       property: 'table.exclude.list',
@@ -315,6 +375,7 @@ export function toMySqlSourceConfig(
         ? {
             bootstrapServers: String(values['schema.history.internal.kafka.bootstrap.servers']),
             topic: String(values['schema.history.internal.kafka.topic']),
+            clientProperties: historyClientProperties(raw).properties,
           }
         : null,
     storeOnlyCapturedTablesDdl: values['schema.history.internal.store.only.captured.tables.ddl'] === true,

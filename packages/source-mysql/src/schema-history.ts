@@ -33,12 +33,14 @@ export function noHistoryStorage(): HistoryStorage {
 export function kafkaHistoryStorage(options: {
   bootstrapServers: string;
   topic: string;
+  clientProperties: Readonly<Record<string, string>>;
   connector: string;
   logger: Logger;
 }): HistoryStorage {
   const log = createKafkaLog({
     bootstrapServers: options.bootstrapServers,
     topic: options.topic,
+    clientProperties: options.clientProperties,
     clientId: `outflow-${options.connector}-schemahistory`,
     logger: options.logger,
   });

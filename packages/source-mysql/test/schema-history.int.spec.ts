@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig, saslClientProperties } from '@outflow/infra';
 import { createKafkaLog } from '@outflow/offset-store';
 import { type Schema, type SourceOffset, type SourceRecord, silentLogger } from '@outflow/relay-core';
 import {
@@ -12,15 +13,21 @@ import {
   uniqueName,
 } from '@outflow/testing';
 import mysql from 'mysql2/promise';
-import { mysqlConfigDef, toMySqlSourceConfig } from '../src/config.ts';
+import {
+  acceptsMySqlProperty,
+  mysqlConfigDef,
+  toMySqlSourceConfig,
+  validateMySqlConfig,
+} from '../src/config.ts';
 import { MySqlSourceTask } from '../src/mysql-source-task.ts';
 
 let db: TestDatabase;
 let conn: mysql.Connection;
 let serverIdSeq = 6400 + Math.floor(Math.random() * 1000);
 
+/** A task as the worker makes it: the parsed properties and the accepted undeclared ones as given. */
 function makeTask(overrides: Record<string, string>) {
-  const { values } = mysqlConfigDef.parse({
+  const props = {
     'database.hostname': host,
     'database.port': String(mariadbPort),
     'database.user': 'outflow',
@@ -30,8 +37,12 @@ function makeTask(overrides: Record<string, string>) {
     'database.include.list': db.name,
     'poll.interval.ms': '100',
     ...overrides,
-  });
-  return new MySqlSourceTask(toMySqlSourceConfig(values, 'mariadb'), silentLogger);
+  };
+  const { values } = mysqlConfigDef.parse(props, { allowUnknown: acceptsMySqlProperty });
+  const accepted = Object.fromEntries(Object.entries(props).filter(([name]) => acceptsMySqlProperty(name)));
+  const all = { ...values, ...accepted };
+  assert.deepEqual(validateMySqlConfig(all), []);
+  return new MySqlSourceTask(toMySqlSourceConfig(all, 'mariadb'), silentLogger);
 }
 
 /**
@@ -242,5 +253,30 @@ describe('schema history and schema-change records against the project MariaDB a
     await conn.query('INSERT INTO quiet VALUES (2, 2, 2)');
     const second = await runUntil(config, first.offset, (r) => rows(r).length >= 1);
     assert.deepEqual(second.records.map(show), ['c:{"id":2,"v":2,"w":2}']);
+  });
+
+  it('keeps the history over SASL_SSL with schema.history.internal.producer.*/consumer.* security', async () => {
+    const infra = loadConfig();
+    const sasl = saslClientProperties(infra);
+    const prefixed = (prefix: string) =>
+      Object.fromEntries(Object.entries(sasl).map(([k, v]) => [`schema.history.internal.${prefix}.${k}`, v]));
+    const config = {
+      'table.include.list': `${db.name}\\.secured`,
+      'include.schema.changes': 'false',
+      'schema.history.internal.kafka.bootstrap.servers': `127.0.0.1:${infra.kafkaSaslPort}`,
+      'schema.history.internal.kafka.topic': uniqueName('hist.sasl'),
+      ...prefixed('producer'),
+      ...prefixed('consumer'),
+    };
+    await conn.query('CREATE TABLE secured (id INT PRIMARY KEY, a INT NOT NULL DEFAULT 3)');
+    await conn.query('INSERT INTO secured VALUES (1, 1)');
+    const first = await runUntil(config, null, (r) => rows(r).length >= 1);
+    await conn.query('INSERT INTO secured VALUES (2, 2)');
+    await conn.query('ALTER TABLE secured MODIFY a INT NULL');
+    await conn.query('INSERT INTO secured VALUES (3, NULL)');
+    const second = await runUntil(config, first.offset, (r) => rows(r).length >= 2);
+    // `a` as the history over SASL kept it for the row written before the ALTER.
+    assert.deepEqual(fields(second.records[0]!).a, ['int32', false, 3]);
+    assert.deepEqual(fields(second.records[1]!).a, ['int32', true, undefined]);
   });
 });
