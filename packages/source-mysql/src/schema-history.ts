@@ -71,7 +71,6 @@ export class SchemaHistory {
   readonly #filter: CaptureFilter;
   readonly #scope: HistoryScope;
   readonly #logger: Logger;
-  #records = 0;
 
   constructor(options: {
     storage: HistoryStorage;
@@ -85,11 +84,6 @@ export class SchemaHistory {
     this.#logger = options.logger;
   }
 
-  /** True once the history holds a record (a connector that met its tables before). */
-  get empty(): boolean {
-    return this.#records === 0;
-  }
-
   /**
    * Reads the history and puts into `cache` the definitions in force at `upTo` (the stored offset): every
    * record at or before it, in order. Records after it (written before a crash that lost the offset) are
@@ -97,7 +91,6 @@ export class SchemaHistory {
    */
   async recover(cache: TableSchemaCache, upTo: { file: string; pos: number } | null): Promise<number> {
     const raw = await this.#storage.read();
-    this.#records = raw.length;
     let applied = 0;
     for (const value of raw) {
       const record = parseHistoryRecord(value);
@@ -138,7 +131,6 @@ export class SchemaHistory {
   async append(records: readonly HistoryRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.#storage.append(records.map(serializeHistoryRecord));
-    this.#records += records.length;
   }
 
   close(): Promise<void> {

@@ -221,11 +221,6 @@ export class TableSchemaCache {
     this.#cache.set(key(db, table), described);
   }
 
-  /** Every description in force. */
-  *tables(): IterableIterator<CapturedTable> {
-    for (const t of this.#cache.values()) if (t !== null) yield t;
-  }
-
   /** The captured-table description of a definition recovered from the schema history. */
   fromDefinition(db: string, table: string, definition: TableDefinition): CapturedTable {
     const json = (c: ColumnDefinition) => c.typeName.toUpperCase() === 'JSON';
