@@ -32,7 +32,7 @@ import {
   openConnection,
   type ServerInfo,
 } from './server.ts';
-import { runSnapshot } from './snapshot.ts';
+import { runSchemaSnapshot, runSnapshot } from './snapshot.ts';
 import { BinlogStreamer } from './streaming.ts';
 import { TableSchemaCache } from './table-schema.ts';
 
@@ -167,16 +167,30 @@ export class MySqlSourceTask implements SourceTask {
       case 'idle':
         this.#logger.info({}, 'snapshot.mode=initial_only: the snapshot is complete; not streaming');
         return;
-      case 'stream':
-        this.#startStreaming(
-          info,
+      case 'stream': {
+        if (plan.from === 'stored' && stored !== null) {
+          this.#startStreaming(info, cache, history, stored);
+          return;
+        }
+        const from = this.#boundary(await currentPosition(control, info), info);
+        if (stopped.aborted) return;
+        // In the background like a snapshot: its records wait in the queue for the first polls.
+        this.#snapshotDone = runSchemaSnapshot({
+          conn: control,
+          config: this.#config,
+          filter: this.#filter,
           cache,
           history,
-          plan.from === 'stored' && stored !== null
-            ? stored
-            : this.#boundary(await currentPosition(control, info), info),
-        );
+          sink: this.#queue,
+          signal: stopped,
+          from,
+        })
+          .then(() => this.#startStreaming(info, cache, history, from))
+          .catch((error: unknown) => {
+            if (!this.#abort.signal.aborted) this.#queue.fail(toRelayError(error, 'schema snapshot failed'));
+          });
         return;
+      }
       case 'snapshot':
         if (plan.gap) this.#logger.error({ ...lost(), gap: true }, gapMessage(lost()));
         break;

@@ -74,9 +74,7 @@ export async function runSnapshot(options: {
   }
   logger.info({ file: position.file, pos: position.pos, gtids: position.gtids }, 'snapshot started');
 
-  const [tableRows] = (await conn.query(
-    "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME",
-  )) as [{ db: string; tbl: string }[], unknown];
+  const tableRows = await baseTables(conn);
   const tables: CapturedTable[] = [];
   for (const t of tableRows) {
     if (!filter.includesTable(t.db, t.tbl)) continue;
@@ -95,7 +93,8 @@ export async function runSnapshot(options: {
     row: 0,
     server_id: 0,
   };
-  await snapshotSchema({ ...options, position, tableRows, baseOffset });
+  // Only the final row's offset marks the snapshot complete; the statements before the rows are part of it.
+  await snapshotSchema({ ...options, position, tableRows, offset: { ...baseOffset, snapshot: true } });
   let count = 0;
   const markers = new SnapshotMarkers<{ table: CapturedTable; values: Record<string, unknown> }>(
     tables.length,
@@ -154,6 +153,42 @@ export async function runSnapshot(options: {
   return position;
 }
 
+/** Every base table of the server, ordered as Debezium's snapshot reads them. */
+async function baseTables(conn: mysql.Connection): Promise<{ db: string; tbl: string }[]> {
+  const [rows] = (await conn.query(
+    "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME",
+  )) as [{ db: string; tbl: string }[], unknown];
+  return rows;
+}
+
+/**
+ * `snapshot.mode=no_data` on a first start: Debezium's schema-only snapshot, the statements a snapshot
+ * starts with (into the schema history and, with `include.schema.changes`, published) and no rows, at the
+ * position streaming then starts from. Their offset is that position: a restart streams from there.
+ */
+export async function runSchemaSnapshot(options: {
+  conn: mysql.Connection;
+  config: MySqlSourceConfig;
+  filter: CaptureFilter;
+  cache: TableSchemaCache;
+  history: SchemaHistory;
+  sink: SnapshotSink;
+  signal: AbortSignal;
+  from: BinlogOffset;
+}): Promise<void> {
+  const position = {
+    file: options.from.file,
+    pos: options.from.pos,
+    ...(options.from.gtids === undefined ? {} : { gtids: options.from.gtids }),
+  };
+  await snapshotSchema({
+    ...options,
+    position,
+    tableRows: await baseTables(options.conn),
+    offset: options.from,
+  });
+}
+
 /** One snapshot statement's source block: where the snapshot stands in the binlog. */
 function snapshotSource(
   config: MySqlSourceConfig,
@@ -195,9 +230,10 @@ async function snapshotSchema(options: {
   cache: TableSchemaCache;
   history: SchemaHistory;
   sink: SnapshotSink;
+  signal: AbortSignal;
   position: BinlogPosition;
   tableRows: readonly { db: string; tbl: string }[];
-  baseOffset: BinlogOffset;
+  offset: BinlogOffset;
 }): Promise<void> {
   const { conn, config, filter, position } = options;
   const tables = options.tableRows.filter((t) =>
@@ -223,6 +259,7 @@ async function snapshotSchema(options: {
     });
   const databases = [...new Set(tables.map((t) => t.db))];
   for (const db of databases) {
+    if (options.signal.aborted) return;
     const [schemata] = (await conn.query(
       'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
       [db],
@@ -254,7 +291,7 @@ async function snapshotSchema(options: {
       });
     }
   }
-  const offset = toSourceOffset({ ...options.baseOffset, snapshot: true });
+  const offset = toSourceOffset(options.offset);
   await options.history.append(
     changes.map((c) => ({
       source: { server: config.topicPrefix },
@@ -266,7 +303,8 @@ async function snapshotSchema(options: {
     })),
   );
   if (!config.includeSchemaChanges) return;
-  for (const change of changes)
+  for (const change of changes) {
+    if (options.signal.aborted) return;
     await options.sink.push(
       schemaChangeRecord({
         connector: config.connector,
@@ -276,4 +314,5 @@ async function snapshotSchema(options: {
         headers: config.contextHeaders,
       }),
     );
+  }
 }

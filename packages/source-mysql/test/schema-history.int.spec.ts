@@ -279,4 +279,34 @@ describe('schema history and schema-change records against the project MariaDB a
     assert.deepEqual(fields(second.records[0]!).a, ['int32', false, 3]);
     assert.deepEqual(fields(second.records[1]!).a, ['int32', true, undefined]);
   });
+
+  it('snapshots the schema with snapshot.mode=no_data: the statements, no rows, and the history for later restarts', async () => {
+    const config = {
+      'snapshot.mode': 'no_data',
+      'table.include.list': `${db.name}\\.nodata`,
+      'schema.history.internal.kafka.bootstrap.servers': kafkaBootstrap,
+      'schema.history.internal.kafka.topic': uniqueName('hist.nodata'),
+    };
+    await conn.query('CREATE TABLE nodata (id INT PRIMARY KEY, a INT NOT NULL DEFAULT 3)');
+    await conn.query('INSERT INTO nodata VALUES (1, 1)');
+    const first = await runUntil(config, null, (r) =>
+      ddls(r).some((d) => (d.value as { ddl: string }).ddl.startsWith('CREATE TABLE `nodata`')),
+    );
+    assert.deepEqual(rows(first.records), [], 'no rows');
+    assert.ok(
+      ddls(first.records).every(
+        (d) => (d.value as { source: { snapshot: string } }).source.snapshot === 'true',
+      ),
+    );
+    assert.equal(first.offset.snapshot, undefined, 'a restart streams from the position taken');
+    await conn.query('INSERT INTO nodata VALUES (2, 2)');
+    await conn.query('ALTER TABLE nodata MODIFY a INT NULL');
+    const second = await runUntil(config, first.offset, (r) => rows(r).length >= 1);
+    assert.deepEqual(rows(second.records).map(show), ['c:{"id":2,"a":2}']);
+    assert.deepEqual(
+      fields(rows(second.records)[0]!).a,
+      ['int32', false, 3],
+      'a as the schema snapshot kept it',
+    );
+  });
 });

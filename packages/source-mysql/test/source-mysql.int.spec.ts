@@ -26,6 +26,8 @@ function makeTask(overrides: Record<string, string> = {}, connector: 'mysql' | '
     'topic.prefix': 'dbserver1',
     'database.include.list': db.name,
     'poll.interval.ms': '100',
+    // These tests count row records; schema-change records are tested in schema-history.int.spec.ts.
+    'include.schema.changes': 'false',
     ...overrides,
   });
   return new MySqlSourceTask(toMySqlSourceConfig(values, connector), silentLogger);
@@ -209,7 +211,7 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
   it('snapshots existing rows as r, then streams later inserts without gap or duplicate', async () => {
     await conn.query('CREATE TABLE snap (id INT PRIMARY KEY, v VARCHAR(10))');
     await conn.query("INSERT INTO snap VALUES (1,'a'),(2,'b'),(3,'c')");
-    const task = makeTask({ 'table.include.list': `${db.name}\\.snap`, 'include.schema.changes': 'false' });
+    const task = makeTask({ 'table.include.list': `${db.name}\\.snap` });
     try {
       await startTask(task);
       const snapshot = await pollUntil(task, 3);
@@ -327,7 +329,7 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
       'ALTER TABLE altered ADD COLUMN d INT NOT NULL DEFAULT 7, DROP COLUMN b, MODIFY c VARCHAR(20)',
     );
     await conn.query("INSERT INTO altered VALUES (3, 3, 'thirty', 8)");
-    const second = makeTask(include);
+    const second = makeTask({ ...include, 'include.schema.changes': 'true' });
     try {
       await startTask(second, stored);
       const [old, alter, current] = await pollUntil(second, 3);
