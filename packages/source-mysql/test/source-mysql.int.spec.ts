@@ -26,6 +26,8 @@ function makeTask(overrides: Record<string, string> = {}, connector: 'mysql' | '
     'topic.prefix': 'dbserver1',
     'database.include.list': db.name,
     'poll.interval.ms': '100',
+    // These tests count row records; schema-change records are tested in schema-history.int.spec.ts.
+    'include.schema.changes': 'false',
     ...overrides,
   });
   return new MySqlSourceTask(toMySqlSourceConfig(values, connector), silentLogger);
@@ -327,10 +329,14 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
       'ALTER TABLE altered ADD COLUMN d INT NOT NULL DEFAULT 7, DROP COLUMN b, MODIFY c VARCHAR(20)',
     );
     await conn.query("INSERT INTO altered VALUES (3, 3, 'thirty', 8)");
-    const second = makeTask(include);
+    const second = makeTask({ ...include, 'include.schema.changes': 'true' });
     try {
       await startTask(second, stored);
-      const [old, current] = await pollUntil(second, 2);
+      const [old, alter, current] = await pollUntil(second, 3);
+      // Between them, the ALTER as a schema-change record on the <topic.prefix> topic.
+      assert.equal(alter!.topic, 'dbserver1');
+      assert.deepEqual(alter!.key, { databaseName: db.name });
+      assert.match(String((alter!.value as { ddl: string }).ddl), /^ALTER TABLE altered ADD COLUMN d/);
       assert.deepEqual((old!.value as { after: unknown }).after, { id: 2, a: 2, b: 'y', c: 20 });
       const oldFields = old!.valueSchema!.fields![1]!.schema.fields!;
       assert.deepEqual(

@@ -240,11 +240,22 @@ export function analyseConnectorConfig(
   let values: Readonly<Record<string, unknown>> | undefined;
   if (plugin !== undefined) {
     for (const key of plugin.configDef.keys.values()) keys.push({ group: 'Connector', key });
-    values = collect(problems, warnings, () =>
-      plugin.configDef.parse(props, {
+    values = collect(problems, warnings, () => {
+      const parsed = plugin.configDef.parse(props, {
         allowUnknown: (name) => isFrameworkProperty(name) || plugin.acceptsProperty?.(name) === true,
-      }),
-    );
+      });
+      // What the plugin accepts besides its declared properties (driver settings, its own Kafka clients'
+      // security) reaches it as given.
+      const passed: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(props))
+        if (
+          !plugin.configDef.has(name) &&
+          !isFrameworkProperty(name) &&
+          plugin.acceptsProperty?.(name) === true
+        )
+          passed[name] = value;
+      return { values: { ...parsed.values, ...passed }, warnings: parsed.warnings };
+    });
     if (values !== undefined) problems.push(...(plugin.validate?.(values) ?? []));
   }
   const result =
