@@ -8,6 +8,7 @@ import {
 } from '@outflow/relay-core';
 import type { JsonNullBehavior } from './json-payload.ts';
 import { compileTopicRouter, type TopicRouter } from './topic-router.ts';
+import type { TracingOptions } from './tracing.ts';
 
 /**
  * Options of Debezium's Outbox Event Router (`io.debezium.transforms.outbox.EventRouter`, Debezium 3.x),
@@ -48,6 +49,7 @@ export interface EventRouterConfig {
   readonly routeTombstoneOnEmptyPayload: boolean;
   readonly expandJsonPayload: boolean;
   readonly jsonPayloadNullBehavior: JsonNullBehavior;
+  readonly tracing: TracingOptions;
 }
 
 const PLACEMENTS: readonly AdditionalFieldPlacement[] = ['header', 'envelope', 'partition'];
@@ -214,24 +216,24 @@ const KEYS: readonly ConfigKey[] = [
     name: 'tracing.span.context.field',
     type: 'string',
     default: 'tracingspancontext',
-    validate: notSupportedUnless('tracingspancontext'),
+    validate: columnName,
     description:
-      'The column holding a serialized OpenTelemetry span context. Tracing is not supported by Outflow yet.',
+      "The outbox column holding the writer's span context as java.util.Properties text (traceparent=…), which the 'db-log-write' span continues. Tracing runs only when OpenTelemetry is configured (OTEL_* variables); otherwise records are unchanged.",
   },
   {
     name: 'tracing.operation.name',
     type: 'string',
     default: 'debezium-read',
-    validate: notSupportedUnless('debezium-read'),
-    description: 'The name of the tracing span. Tracing is not supported by Outflow yet.',
+    validate: (value) => (typeof value === 'string' && value.trim() === '' ? 'must not be empty' : undefined),
+    description:
+      "The name of the relay's processing span, a child of 'db-log-write'; its context is written in the record's traceparent/tracestate headers.",
   },
   {
     name: 'tracing.with.context.field.only',
     type: 'boolean',
     default: false,
-    validate: notSupportedUnless(false),
     description:
-      'Whether only events with a span context are traced. Tracing is not supported by Outflow yet.',
+      'Whether only rows with a span context are traced (true), or rows without one start a new trace (false).',
   },
 ];
 
@@ -283,5 +285,10 @@ export function toEventRouterConfig(values: Readonly<Record<string, unknown>>): 
     routeTombstoneOnEmptyPayload: values['route.tombstone.on.empty.payload'] as boolean,
     expandJsonPayload: values['table.expand.json.payload'] as boolean,
     jsonPayloadNullBehavior: values['table.json.payload.null.behavior'] as JsonNullBehavior,
+    tracing: {
+      spanContextField: (values['tracing.span.context.field'] as string).trim(),
+      operationName: (values['tracing.operation.name'] as string).trim(),
+      withContextFieldOnly: values['tracing.with.context.field.only'] as boolean,
+    },
   };
 }
