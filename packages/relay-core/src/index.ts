@@ -17,7 +17,16 @@ export {
   compileConfigRegex,
   compileConfigReplacement,
 } from './config-regex.ts';
-export type { Converter, OffsetStore, Sink, SourceTask, SourceTaskContext, Transform } from './contracts.ts';
+export type {
+  Converter,
+  OffsetStore,
+  Sink,
+  SourceBacklog,
+  SourcePending,
+  SourceTask,
+  SourceTaskContext,
+  Transform,
+} from './contracts.ts';
 export {
   buildChangeRecord,
   buildTableSchemas,
@@ -96,5 +105,5 @@ export {
   type StartFacts,
   type StartPlan,
 } from './source/start-plan.ts';
-export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
+export { runSourceTask, sourceTimestamp, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
 export { type SupervisedStatus, type SupervisorOptions, superviseSourceTask } from './task-supervisor.ts';
