@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { INBOX_METRICS } from '@outflow/inbox';
 import type { SourceBacklog, SourcePending, SourceRecord, SourceTask } from '@outflow/relay-core';
-import { RelayMetrics } from '../src/metrics.ts';
+import { renderMetricsDoc } from '../src/docs/generate.ts';
+import { RELAY_METRICS, RelayMetrics, RUNTIME_METRICS } from '../src/metrics.ts';
 
 /** A source task whose queue and log end the test sets. */
 class FakeTask implements SourceTask {
@@ -140,5 +144,20 @@ describe('RelayMetrics', () => {
     assert.match(text, /^process_resident_memory_bytes \d+/m);
     assert.match(text, /^nodejs_eventloop_lag_seconds [\d.e-]+/m);
     assert.match(text, /^process_uptime_seconds \d+/m);
+  });
+});
+
+describe('the metrics table', () => {
+  it('lists what the relay registers, runtime metrics included', async () => {
+    const metrics = new RelayMetrics();
+    metrics.forConnector('c').offsetsCommitted({ file: 'f', pos: 1 });
+    const families = new Set([...(await metrics.render()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    for (const spec of [...Object.values(RELAY_METRICS), ...RUNTIME_METRICS])
+      assert.ok(families.has(spec.name), `${spec.name} is documented but not registered`);
+  });
+
+  it('is the committed docs/metrics.md (run `npm run docs -w @outflow/relay` after changing a metric)', async () => {
+    const committed = await readFile(join(import.meta.dirname, '..', 'docs', 'metrics.md'), 'utf8');
+    assert.equal(committed, renderMetricsDoc(INBOX_METRICS));
   });
 });
