@@ -173,6 +173,7 @@ describe('Grafana dashboard', () => {
     const builtIn = new Set(['__rate_interval', '__interval', '__range']);
     for (const p of panels) {
       for (const t of p.targets ?? []) {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template
         assert.deepEqual(t.datasource, { type: 'prometheus', uid: '${datasource}' });
         for (const m of t.expr.matchAll(/\$(\w+)/g)) {
           const name = m[1] as string;
