@@ -302,10 +302,7 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
       const pending = task.pending();
       assert.ok(pending.oldestSourceTsMs !== undefined && pending.oldestSourceTsMs >= before - 1000);
       const behind = await task.backlog();
-      assert.ok(
-        behind?.exact === true && behind.bytes > 50_000,
-        `backlog ${JSON.stringify(behind)}`,
-      );
+      assert.ok(behind?.exact === true && behind.bytes > 50_000, `backlog ${JSON.stringify(behind)}`);
 
       assert.equal((await pollUntil(task, 2000)).length, 2000);
       await eventually('the backlog is read through', async () => (await task.backlog())?.bytes === 0);
