@@ -1,4 +1,10 @@
 export {
+  CLOUDEVENTS_CONVERTER,
+  CLOUDEVENTS_CONVERTER_KEYS,
+  type CloudEventsConverterOptions,
+  createCloudEventsConverter,
+} from './cloudevents-converter.ts';
+export {
   ConfigDef,
   type ConfigKey,
   type ConfigType,
