@@ -23,12 +23,24 @@ export interface SpanRecorder {
   close(): Promise<void>;
 }
 
-/** Registers the in-memory SDK globally; call `close()` when done (one recorder at a time per process). */
+/**
+ * One provider per process, as in an application: the API's tracers cache the provider they first resolved
+ * through, so a second provider would never see spans of code that already traced once.
+ */
+let sdk: { exporter: InMemorySpanExporter; provider: TracerProvider } | undefined;
+
+/** Registers the in-memory SDK globally; `close()` unregisters it (one recorder at a time per process). */
 export function recordSpans(): SpanRecorder {
-  const exporter = new InMemorySpanExporter();
-  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  if (sdk === undefined) {
+    const exporter = new InMemorySpanExporter();
+    sdk = {
+      exporter,
+      provider: new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
+    };
+  }
+  const { exporter, provider } = sdk;
+  exporter.reset();
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
@@ -37,7 +49,7 @@ export function recordSpans(): SpanRecorder {
     spans: () => exporter.getFinishedSpans(),
     reset: () => exporter.reset(),
     async close() {
-      await provider.shutdown();
+      await provider.forceFlush();
       trace.disable();
       propagation.disable();
       context.disable();
