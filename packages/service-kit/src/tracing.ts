@@ -65,14 +65,12 @@ export function tracesExporter(
 /**
  * Registers the OpenTelemetry SDK (tracer provider, AsyncLocalStorage context, W3C trace-context and baggage
  * propagators) when `OTEL_TRACES_EXPORTER` or an `OTEL_EXPORTER_OTLP_*ENDPOINT` asks for it; the SDK modules
- * are imported only then, so a service without them configured loads nothing. The OTLP exporter (HTTP,
- * protobuf) reads its endpoint, headers and timeout from the same variables; `OTEL_SERVICE_NAME` overrides
+ * are imported only then, so a process without them configured loads nothing. The OTLP exporter (HTTP,
+ * protobuf) reads its endpoint, headers and timeout from the same variables of the process environment; `OTEL_SERVICE_NAME` overrides
  * `serviceName`. Resolves to a function that flushes and shuts the SDK down (a no-op when off).
  */
-export async function startTracing(
-  serviceName: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<() => Promise<void>> {
+export async function startTracing(serviceName: string): Promise<() => Promise<void>> {
+  const env = process.env;
   const kind = tracesExporter(env);
   if (kind === undefined) return async () => {};
   const [sdk, core, hooks, resources] = await Promise.all([
