@@ -54,7 +54,7 @@ describe('startTracing', () => {
   });
 
   it('loads nothing when no exporter is configured', async () => {
-    const stop = await startTracing('test-service', {});
+    const stop = await startTracing('test-service');
     assert.equal(trace.getTracer('t').startSpan('x').isRecording(), false);
     await stop();
   });
