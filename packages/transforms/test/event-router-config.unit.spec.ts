@@ -222,7 +222,7 @@ describe('transform registry', () => {
     assert.equal(requireTransformPlugin(' io.debezium.transforms.outbox.EventRouter '), eventRouterPlugin);
     assert.deepEqual(
       transformPlugins.flatMap((p) => p.classNames),
-      ['io.debezium.transforms.outbox.EventRouter'],
+      ['io.debezium.transforms.outbox.EventRouter', 'io.debezium.transforms.tracing.ActivateTracingSpan'],
     );
   });
 
@@ -237,7 +237,7 @@ describe('transform registry', () => {
       assert.equal(err.problems[0]?.property, 'transforms.add.type');
       assert.match(
         err.message,
-        /InsertField\$Value' is not supported by Outflow \(supported: io\.debezium\.transforms\.outbox\.EventRouter\)/,
+        /InsertField\$Value' is not supported by Outflow \(supported: io\.debezium\.transforms\.outbox\.EventRouter, io\.debezium\.transforms\.tracing\.ActivateTracingSpan\)/,
       );
     }
   });

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SourceRecord, Struct } from '@outflow/relay-core';
 import { parentOf, recordSpans, type SpanRecorder } from '@outflow/testing/tracing';
-import { parseJavaProperties } from '../src/outbox/tracing.ts';
-import { changeEvent, defaultColumns, defaultRow, router } from './change-events.ts';
+import { activateTracingSpanPlugin, eventRouterConfigDef, parseJavaProperties } from '../src/index.ts';
+import { changeEvent, defaultColumns, defaultRow, recordingLogger, router } from './change-events.ts';
+
+const recordingLoggerStub = recordingLogger();
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const WRITER_SPAN = 'b7ad6b7169203331';
@@ -110,5 +112,24 @@ describe('EventRouter tracing with an OpenTelemetry SDK', () => {
     const read = recorder.spans().find((s) => s.name === 'relay-read');
     assert.equal(read?.spanContext().traceId, TRACE);
     assert.ok(headerText(out, 'traceparent')?.includes(TRACE));
+  });
+
+  it('ActivateTracingSpan does the same for change events that are not routed, keeping the event', () => {
+    recorder.reset();
+    const transform = activateTracingSpanPlugin.create(
+      activateTracingSpanPlugin.configDef.parse({}).values,
+      recordingLoggerStub,
+    );
+    const record = outboxRow();
+    const out = transform.apply(record);
+    assert.equal(out?.value, record.value, 'the change event itself is unchanged');
+    assert.equal(out?.topic, record.topic);
+    assert.deepEqual(
+      out?.headers.map((h) => h.key),
+      ['traceparent', 'tracestate'],
+    );
+    const read = recorder.spans().find((s) => s.name === 'debezium-read');
+    assert.equal(headerText(out, 'traceparent'), `00-${TRACE}-${read?.spanContext().spanId}-01`);
+    assert.ok(eventRouterConfigDef.has('tracing.operation.name'), 'one declaration serves both transforms');
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '@outflow/relay-core';
 import type { JsonNullBehavior } from './json-payload.ts';
 import { compileTopicRouter, type TopicRouter } from './topic-router.ts';
-import type { TracingOptions } from './tracing.ts';
+import { TRACING_CONFIG_KEYS, type TracingOptions, toTracingOptions } from './tracing.ts';
 
 /**
  * Options of Debezium's Outbox Event Router (`io.debezium.transforms.outbox.EventRouter`, Debezium 3.x),
@@ -212,29 +212,7 @@ const KEYS: readonly ConfigKey[] = [
     validate: notSupportedUnless('none'),
     description: "How field names of an expanded JSON payload are adjusted. Outflow supports only 'none'.",
   },
-  {
-    name: 'tracing.span.context.field',
-    type: 'string',
-    default: 'tracingspancontext',
-    validate: columnName,
-    description:
-      "The outbox column holding the writer's span context as java.util.Properties text (traceparent=…), which the 'db-log-write' span continues. Tracing runs only when OpenTelemetry is configured (OTEL_* variables); otherwise records are unchanged.",
-  },
-  {
-    name: 'tracing.operation.name',
-    type: 'string',
-    default: 'debezium-read',
-    validate: (value) => (typeof value === 'string' && value.trim() === '' ? 'must not be empty' : undefined),
-    description:
-      "The name of the relay's processing span, a child of 'db-log-write'; its context is written in the record's traceparent/tracestate headers.",
-  },
-  {
-    name: 'tracing.with.context.field.only',
-    type: 'boolean',
-    default: false,
-    description:
-      'Whether only rows with a span context are traced (true), or rows without one start a new trace (false).',
-  },
+  ...TRACING_CONFIG_KEYS,
 ];
 
 /** Every option of the Outbox Event Router, bare (the worker adds the `transforms.<name>.` prefix). */
@@ -285,10 +263,6 @@ export function toEventRouterConfig(values: Readonly<Record<string, unknown>>): 
     routeTombstoneOnEmptyPayload: values['route.tombstone.on.empty.payload'] as boolean,
     expandJsonPayload: values['table.expand.json.payload'] as boolean,
     jsonPayloadNullBehavior: values['table.json.payload.null.behavior'] as JsonNullBehavior,
-    tracing: {
-      spanContextField: (values['tracing.span.context.field'] as string).trim(),
-      operationName: (values['tracing.operation.name'] as string).trim(),
-      withContextFieldOnly: values['tracing.with.context.field.only'] as boolean,
-    },
+    tracing: toTracingOptions(values),
   };
 }

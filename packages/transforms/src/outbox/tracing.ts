@@ -15,15 +15,73 @@ import {
   type TextMapGetter,
   trace,
 } from '@opentelemetry/api';
-import type { Header, Struct } from '@outflow/relay-core';
+import type { ConfigKey, Header, SourceRecord, Struct, Transform } from '@outflow/relay-core';
 
 const tracer = trace.getTracer('@outflow/transforms');
 
-/** The router's tracing options. */
+/** The tracing options (Debezium's `ActivateTracingSpan`, which the Event Router takes too). */
 export interface TracingOptions {
   readonly spanContextField: string;
   readonly operationName: string;
   readonly withContextFieldOnly: boolean;
+}
+
+/** Debezium's `tracing.*` options, declared once for the Event Router and `ActivateTracingSpan`. */
+export const TRACING_CONFIG_KEYS: readonly ConfigKey[] = [
+  {
+    name: 'tracing.span.context.field',
+    type: 'string',
+    default: 'tracingspancontext',
+    validate: (value) =>
+      typeof value === 'string' && value.trim() === '' ? 'must name a column' : undefined,
+    description:
+      "The column holding the writer's span context as java.util.Properties text (traceparent=…), which the 'db-log-write' span continues. Tracing runs only when OpenTelemetry is configured (OTEL_* variables); otherwise records are unchanged.",
+  },
+  {
+    name: 'tracing.operation.name',
+    type: 'string',
+    default: 'debezium-read',
+    validate: (value) => (typeof value === 'string' && value.trim() === '' ? 'must not be empty' : undefined),
+    description:
+      "The name of the relay's processing span, a child of 'db-log-write'; its context is written in the record's traceparent/tracestate headers.",
+  },
+  {
+    name: 'tracing.with.context.field.only',
+    type: 'boolean',
+    default: false,
+    description:
+      'Whether only rows with a span context are traced (true), or rows without one start a new trace (false).',
+  },
+];
+
+/** The options from values parsed by a ConfigDef holding {@link TRACING_CONFIG_KEYS}. */
+export function toTracingOptions(values: Readonly<Record<string, unknown>>): TracingOptions {
+  return {
+    spanContextField: (values['tracing.span.context.field'] as string).trim(),
+    operationName: (values['tracing.operation.name'] as string).trim(),
+    withContextFieldOnly: values['tracing.with.context.field.only'] as boolean,
+  };
+}
+
+/**
+ * Debezium's `io.debezium.transforms.tracing.ActivateTracingSpan` for change events that are not routed by
+ * the Event Router: the same spans, the context read from the `after` row, the headers added to the event.
+ * Tombstones and records that are not change events pass unchanged.
+ */
+export class ActivateTracingSpan implements Transform {
+  readonly #options: TracingOptions;
+
+  constructor(options: TracingOptions) {
+    this.#options = options;
+  }
+
+  apply(record: SourceRecord): SourceRecord {
+    if (record.value === null || !record.valueSchema?.name?.endsWith('.Envelope')) return record;
+    const envelope = record.value as Struct;
+    const after = (envelope.after ?? null) as Struct | null;
+    const headers = traceOutboxRow(this.#options, envelope, after ?? {});
+    return headers.length === 0 ? record : { ...record, headers: [...record.headers, ...headers] };
+  }
 }
 
 const propertiesGetter: TextMapGetter<Map<string, string>> = {
