@@ -168,6 +168,16 @@ const BACKLOG_CACHE_MS = 1000;
 /** A database that does not answer the backlog query within this is reported without it. */
 const BACKLOG_TIMEOUT_MS = 2000;
 
+/** Node's runtime metrics, collected once per process however many relays it runs (tests run several). */
+let runtime: Registry | undefined;
+function runtimeRegistry(): Registry {
+  if (runtime === undefined) {
+    runtime = new Registry();
+    collectDefaultMetrics({ register: runtime });
+  }
+  return runtime;
+}
+
 interface Connector {
   readonly name: string;
   task: SourceTask | null;
@@ -187,7 +197,8 @@ interface Connector {
 }
 
 /**
- * The relay's metrics, in a `prom-client` registry of its own (several relays may share a process in tests).
+ * The relay's metrics, in a `prom-client` registry of its own (several relays may share a process in tests;
+ * `registry` holds the relay's series, without the runtime ones `render` adds).
  * Counters and histograms are fed by the task loop; the lag and backlog gauges are computed when scraped,
  * asking the running task what it holds and how far the log's end is.
  */
@@ -210,6 +221,7 @@ export class RelayMetrics {
   };
   readonly #commitToPublish: Histogram<'connector'>;
   readonly #send: Histogram<'connector'>;
+  readonly #runtime: boolean;
 
   constructor(options: { now?: () => number; runtime?: boolean } = {}) {
     this.#now = options.now ?? Date.now;
@@ -288,7 +300,7 @@ export class RelayMetrics {
     gauge(m.uptime, (g) => g.set(Math.round(process.uptime())));
     this.#commitToPublish = histogram(m.commitToPublish);
     this.#send = histogram(m.send);
-    if (options.runtime !== false) collectDefaultMetrics({ register: this.registry });
+    this.#runtime = options.runtime !== false;
   }
 
   /** The metrics sink of one connector; counters survive task restarts and go when the connector is deleted. */
@@ -386,9 +398,10 @@ export class RelayMetrics {
     this.#send.remove(labels);
   }
 
-  /** The `/metrics` body, in Prometheus' text format. */
-  render(): Promise<string> {
-    return this.registry.metrics();
+  /** The `/metrics` body, in Prometheus' text format: the relay's series, then Node's runtime ones. */
+  async render(): Promise<string> {
+    const own = await this.registry.metrics();
+    return this.#runtime ? `${own}\n${await runtimeRegistry().metrics()}` : own;
   }
 
   /** The `Content-Type` of {@link render}'s text. */
