@@ -1,7 +1,8 @@
 /**
  * Tracing of a service: a SERVER span per HTTP request (continuing an incoming W3C `traceparent`), active
  * while the route handler runs so the outbox writer and the database calls below it are its children; and
- * the OpenTelemetry SDK, loaded only when the standard `OTEL_*` variables ask for an exporter.
+ * the OpenTelemetry SDK, loaded only when the standard `OTEL_*` variables ask for an exporter. (The relay has
+ * the same SDK start-up in `apps/relay/src/tracing.ts`: it is published and cannot depend on this package.)
  */
 import {
   context,
