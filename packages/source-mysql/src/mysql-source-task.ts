@@ -6,10 +6,13 @@ import {
   positionLostError,
   RecordQueue,
   RelayError,
+  type SourceBacklog,
+  type SourcePending,
   SourcePoller,
   type SourceRecord,
   type SourceTask,
   type SourceTaskContext,
+  sourceTimestamp,
 } from '@outflow/relay-core';
 import type mysql from 'mysql2/promise';
 import type { MySqlSourceConfig } from './config.ts';
@@ -26,9 +29,11 @@ import { kafkaHistoryStorage, noHistoryStorage, SchemaHistory } from './schema-h
 import {
   type BinlogPosition,
   binaryLogs,
+  binlogDistance,
   checkServer,
   currentPosition,
   isPositionAvailable,
+  logEnd,
   openConnection,
   type ServerInfo,
 } from './server.ts';
@@ -258,6 +263,21 @@ export class MySqlSourceTask implements SourceTask {
 
   poll(signal: AbortSignal): Promise<SourceRecord[]> {
     return this.#poller.poll(signal);
+  }
+
+  pending(): SourcePending {
+    const first = this.#queue.peek();
+    const ts = first === undefined ? undefined : sourceTimestamp(first);
+    return { records: this.#queue.size, ...(ts === undefined ? {} : { oldestSourceTsMs: ts }) };
+  }
+
+  /** Binlog bytes between the streamer's position and the server's end (`SHOW MASTER STATUS`). */
+  async backlog(): Promise<SourceBacklog | undefined> {
+    const conn = this.#control;
+    const at = this.#streamer?.position?.offset;
+    if (conn === null || at === undefined) return undefined;
+    const end = await logEnd(conn);
+    return { bytes: binlogDistance(await binaryLogs(conn), at, end), exact: true };
   }
 
   /**

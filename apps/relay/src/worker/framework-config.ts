@@ -1,4 +1,6 @@
 import {
+  CLOUDEVENTS_CONVERTER,
+  CLOUDEVENTS_CONVERTER_KEYS,
   ConfigDef,
   ConfigError,
   type ConfigKey,
@@ -20,8 +22,11 @@ const converterKeys = (side: 'key' | 'value'): ConfigKey[] => [
     name: `${side}.converter`,
     type: 'class',
     default: JSON_CONVERTER,
-    oneOf: [JSON_CONVERTER, STRING_CONVERTER],
-    description: `Serialises record ${side}s. \`StringConverter\` writes a string ${side} as its text (an outbox payload as the JSON it holds), anything else as JSON.`,
+    oneOf:
+      side === 'value'
+        ? [JSON_CONVERTER, STRING_CONVERTER, CLOUDEVENTS_CONVERTER]
+        : [JSON_CONVERTER, STRING_CONVERTER],
+    description: `Serialises record ${side}s. \`StringConverter\` writes a string ${side} as its text (an outbox payload as the JSON it holds), anything else as JSON.${side === 'value' ? ' `CloudEventsConverter` writes each change event as a CloudEvent (Debezium’s structured mode).' : ''}`,
   },
   {
     name: `${side}.converter.schemas.enable`,
@@ -42,6 +47,9 @@ const converterKeys = (side: 'key' | 'value'): ConfigKey[] => [
     default: true,
     description: 'JsonConverter: write a null field that has a schema default as that default.',
   },
+  ...(side === 'value'
+    ? CLOUDEVENTS_CONVERTER_KEYS.map((key) => ({ ...key, name: `value.converter.${key.name}` }))
+    : []),
 ];
 
 /**
