@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sink } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { RelayConsole } from './console/console.ts';
 import { createRelayLogger } from './logging.ts';
 import { RelayMetrics } from './metrics.ts';
 import type { PluginRegistry } from './plugins.ts';
@@ -82,12 +83,20 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     ? await options.backends(config, logger)
     : await (await import('./backends.ts')).createBackends(config, logger);
   const metrics = new RelayMetrics();
+  const internalTopics = new Set([config.offsetStorageTopic, config.configStorageTopic]);
+  const relayConsole = new RelayConsole({
+    kafka: { bootstrapServers: config.bootstrapServers, ...config.clientProperties },
+    internalTopics,
+    logger,
+  });
   let workerId = `${config.restHost}:${config.restPort}`;
   const herder = new Herder({
     plugins,
     configStore: backends.configStore,
     offsetStore: backends.offsetStore,
-    createSink: backends.createSink,
+    // Counted for the console's events/s and bytes/s charts.
+    createSink: (connector, topics) =>
+      relayConsole.rates.wrap(connector, backends.createSink(connector, topics)),
     logger,
     metrics,
     scrubber,
@@ -95,7 +104,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     offsetFlushIntervalMs: config.offsetFlushIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.exactlyOnce ? { exactlyOnce: { groupId: config.groupId } } : {}),
-    internalTopics: new Set([config.offsetStorageTopic, config.configStorageTopic]),
+    internalTopics,
     connectorDefaults: config.connectorDefaults,
     configProviders: config.configProviders,
     overridePolicy: config.overridePolicy,
@@ -107,6 +116,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     await backends.close();
     throw error;
   }
+  relayConsole.attach(herder);
   const app = buildApp({
     herder,
     plugins,
@@ -114,6 +124,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     logger,
     server: { version: RELAY_VERSION, commit: gitCommit(), kafkaClusterId: backends.kafkaClusterId },
     security: config.restSecurity,
+    console: relayConsole,
   });
   app.addHook('onListen', async () => {
     const address = app.server.address();

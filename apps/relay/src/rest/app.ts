@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type RelayConsole, registerConsoleRoutes } from '../console/console.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { CONNECTOR_NAME_ROUTE_LENGTH } from '../worker/connector-name.ts';
@@ -26,6 +27,8 @@ export interface AppOptions {
   };
   /** HTTPS, basic authentication and CORS (default: plain HTTP, open, no CORS). */
   readonly security?: RestSecurity;
+  /** The web console at `/console/` (absent: no console). */
+  readonly console?: RelayConsole;
 }
 
 const OPEN: RestSecurity = { https: null, credentials: null, allowOrigins: [], allowMethods: [] };
@@ -81,5 +84,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerConnectorRoutes(app, options.herder);
   registerConnectorControlRoutes(app, options.herder);
   registerPluginRoutes(app, options.plugins, options.herder);
+  if (options.console !== undefined) registerConsoleRoutes(app, options.console);
   return app;
 }
