@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { createAdmin, createProducer, ensureTopic } from '@outflow/kafka';
 import { createOutbox, migrate } from '@outflow/outbox';
 import {
+  closedPort,
   collectTopics,
   createMariaDbDatabase,
   kafkaBootstrap,
@@ -28,6 +29,7 @@ import {
   eventRouterConfig,
   mysqlSourceConfig,
   stringConverters,
+  uniqueServerId,
   workerConfig,
 } from '../support/connectors.ts';
 import { waitForRunning } from '../support/wait-for-running.ts';
@@ -159,6 +161,25 @@ describe('web console', () => {
     assert.match((await record.locator('pre.value').textContent()) ?? '', /"courseId": "[0-9a-f-]+"/);
     assert.match((await record.textContent()) ?? '', new RegExp(topicOf('v1')));
     await screenshot('tail');
+
+    // Paused, the list stands still and counts what arrives; resumed, it shows it.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const held = await insertCourse();
+    await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
+    assert.equal(await page.locator(`li.record[data-key="${held}"]`).count(), 0);
+    await page.getByRole('button', { name: 'Resume (1 new)' }).click();
+    await page.locator(`li.record[data-key="${held}"]`).waitFor();
+
+    // The filter is applied by the relay to what it reads from now on.
+    await page.getByLabel('filter').fill('no-such-text');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('matching “no-such-text”').waitFor();
+    const filteredOut = await insertCourse();
+    const wanted = await insertCourse();
+    await page.getByLabel('filter').fill(wanted);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator(`li.record[data-key="${wanted}"]`).waitFor();
+    assert.equal(await page.locator(`li.record[data-key="${filteredOut}"]`).count(), 0);
   });
 
   it('connector page: validation as you type, and a config change that takes effect', async () => {
@@ -206,6 +227,38 @@ describe('web console', () => {
     assert.equal(paused.tasks[0]?.state, 'PAUSED');
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.locator('.title [title="task 0"][data-state="RUNNING"]').waitFor();
+  });
+
+  it('new connector form: created, its retried failure shown, stopped, offsets reset, deleted', async () => {
+    const name = `${prefix}-unreachable`;
+    await page.goto(`${relay.url}/console/#/new`);
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    const set = (key: string, value: string) => page.locator(`input[name="${key}"]`).fill(value);
+    await set('database.port', String(await closedPort()));
+    await set('database.user', 'outflow');
+    await set('database.password', 'outflow');
+    await set('database.server.id', uniqueServerId());
+    await set('topic.prefix', `${prefix}u`);
+    await set('table.include.list', `${testDb.name}.outbox`);
+    await page.locator('.validation[data-errors="0"]').waitFor();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.locator('h1', { hasText: name }).waitFor();
+    await page.getByRole('heading', { name: 'Retrying after' }).waitFor();
+
+    await page.goto(`${relay.url}/console/`);
+    await page.locator('tr.trace-row summary', { hasText: 'Retrying after' }).waitFor();
+
+    await page.goto(`${relay.url}/console/#/connectors/${name}`);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('.title [title="connector"][data-state="STOPPED"]').waitFor();
+    await page.getByRole('button', { name: 'Reset offsets' }).click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.locator(`tr[data-connector="${connector}"]`).waitFor();
+    assert.equal(await page.locator(`tr[data-connector="${name}"]`).count(), 0);
+    assert.deepEqual(
+      (await rest<string[]>('/connectors')).filter((n) => n === name),
+      [],
+    );
   });
 
   it('inbox: a consumer group’s lag and a dead letter replayed to its topic', async () => {
