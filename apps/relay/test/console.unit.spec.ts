@@ -67,20 +67,24 @@ describe('console rates', () => {
     assert.equal(r.snapshot().orders!.totalEvents, 0);
   });
 
-  it('keeps the transactional sink’s own methods', async () => {
-    const r = rates();
-    let prepared = 0;
-    const sink = r.wrap('orders', {
-      send: async () => {},
-      close: async () => {},
-      transactional: true,
-      prepare: async () => {
-        prepared++;
-      },
-    });
+  it('keeps the wrapped sink’s own members, private state included', async () => {
+    class TransactionalSink implements Sink {
+      readonly transactional = true;
+      #prepared = 0;
+      async send(): Promise<void> {}
+      async close(): Promise<void> {}
+      async prepare(): Promise<void> {
+        this.#prepared++;
+      }
+      get prepared(): number {
+        return this.#prepared;
+      }
+    }
+    const inner = new TransactionalSink();
+    const sink = rates().wrap('orders', inner);
     assert.equal(sink.transactional, true);
     await sink.prepare?.();
-    assert.equal(prepared, 1);
+    assert.equal(inner.prepared, 1);
   });
 
   it('keeps a bounded history and forgets a deleted connector', () => {

@@ -64,7 +64,10 @@ export class ConsoleRates {
     this.#timer = undefined;
   }
 
-  /** A sink that counts what `sink` delivers for `connector`, and is otherwise `sink` itself. */
+  /**
+   * A sink that counts what `sink` delivers for `connector`, and is otherwise `sink` itself: every other
+   * member (transactional, prepare, whatever the Sink contract gains) is the wrapped sink's.
+   */
   wrap(connector: string, sink: Sink): Sink {
     const send = async (records: readonly ProducerRecord[]): Promise<void> => {
       await sink.send(records);
@@ -75,13 +78,13 @@ export class ConsoleRates {
         totals.bytes += recordBytes(record);
       }
     };
-    const wrapped: Sink = {
-      send,
-      close: () => sink.close(),
-      ...(sink.transactional === undefined ? {} : { transactional: sink.transactional }),
-      ...(sink.prepare === undefined ? {} : { prepare: () => sink.prepare!() }),
-    };
-    return wrapped;
+    return new Proxy(sink, {
+      get(target, property) {
+        if (property === 'send') return send;
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   }
 
   /** Closes one sample period for every connector (the timer calls it; tests call it directly). */
