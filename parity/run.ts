@@ -104,8 +104,10 @@ async function runTarget(target: 'mariadb' | 'postgres'): Promise<TargetResult> 
       restPort: relayPort,
       worker: {
         'bootstrap.servers': kafkaBootstrap,
+        'group.id': `ofl_${run}`,
         'offset.storage.topic': `ofl_${run}.offsets`,
         'config.storage.topic': `ofl_${run}.configs`,
+        'status.storage.topic': `ofl_${run}.status`,
       },
       connectors: connectors('ofl'),
     };

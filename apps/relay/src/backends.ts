@@ -1,4 +1,4 @@
-import { createAdmin } from '@outflow/kafka';
+import { createAdmin, createGroupClient } from '@outflow/kafka';
 import { createFileOffsetStore, createKafkaKvStore, createKafkaOffsetStore } from '@outflow/offset-store';
 import { createKafkaSink } from '@outflow/sink-kafka';
 import type { Logger } from 'pino';
@@ -40,10 +40,35 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
           clientProperties: config.clientProperties.worker,
           logger: logger.child({ store: 'offsets' }),
         });
+  // Configs in Kafka: this relay is a worker of the cluster its group.id names (Connect's distributed mode).
+  const cluster: RelayBackends['cluster'] =
+    config.configStorageFile !== null
+      ? undefined
+      : {
+          statuses: createKafkaKvStore({
+            bootstrapServers,
+            topic: config.statusStorageTopic,
+            partitions: config.statusStoragePartitions,
+            replicationFactor: config.statusStorageReplicationFactor,
+            clientId: `${config.groupId}-statuses`,
+            clientProperties: config.clientProperties.worker,
+            logger: logger.child({ store: 'statuses' }),
+          }),
+          group: createGroupClient({
+            bootstrapServers,
+            clientId: `${config.groupId}-group`,
+            groupId: config.groupId,
+            protocolType: 'connect',
+            sessionTimeoutMs: config.group.sessionTimeoutMs,
+            rebalanceTimeoutMs: config.group.rebalanceTimeoutMs,
+            clientProperties: config.clientProperties.worker,
+          }),
+        };
   let clusterId: Promise<string | null> | undefined;
   return {
     configStore,
     offsetStore,
+    ...(cluster === undefined ? {} : { cluster }),
     createSink: (connector, { clientOverrides, ...topics }) =>
       createKafkaSink({
         bootstrapServers,
@@ -63,7 +88,12 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
       return clusterId;
     },
     async close() {
-      await Promise.allSettled([offsetStore.close(), configStore.close()]);
+      await Promise.allSettled([
+        offsetStore.close(),
+        configStore.close(),
+        cluster?.statuses.close(),
+        cluster?.group.close(),
+      ]);
     },
   };
 }

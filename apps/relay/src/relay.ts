@@ -1,13 +1,20 @@
 import { execFileSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { GroupClient } from '@outflow/kafka';
+import type { KafkaKvStore } from '@outflow/offset-store';
 import type { Sink } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { StatusStore } from './cluster/status-store.ts';
+import { WorkerGroup } from './cluster/worker-group.ts';
 import { RelayConsole } from './console/console.ts';
+import { WorkerError } from './errors.ts';
 import { createRelayLogger } from './logging.ts';
 import { RelayMetrics } from './metrics.ts';
 import type { PluginRegistry } from './plugins.ts';
 import { buildApp } from './rest/app.ts';
+import { forward } from './rest/forward.ts';
 import { SecretScrubber } from './secrets.ts';
 import { RELAY_VERSION } from './version.ts';
 import type { ConfigStore } from './worker/config-store.ts';
@@ -22,6 +29,8 @@ export interface RelayBackends {
   /** A sink for one run of a connector's task; `topics` are its `topic.creation.default.*` settings. */
   readonly createSink: (connector: string, topics: SinkTopicOptions) => Sink;
   readonly kafkaClusterId: () => Promise<string | null>;
+  /** Present when the relay is a worker of a cluster: the status topic and the group membership client. */
+  readonly cluster?: { readonly statuses: KafkaKvStore; readonly group: GroupClient };
   close(): Promise<void>;
 }
 
@@ -62,6 +71,8 @@ export interface CreatedRelay {
   readonly app: FastifyInstance;
   readonly config: WorkerConfig;
   readonly logger: PinoLogger;
+  /** The relay's membership of its cluster (undefined when it runs alone). */
+  readonly group: WorkerGroup | undefined;
   /** Stops the REST API, then every task (offsets flushed), then the backends. Idempotent. */
   close(): Promise<void>;
 }
@@ -89,8 +100,20 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     internalTopics,
     logger,
   });
-  let workerId = `${config.restHost}:${config.restPort}`;
-  const herder = new Herder({
+  let workerId = `${advertisedHost(config)}:${config.advertised.port ?? config.restPort}`;
+  let url = `${config.advertised.scheme ?? config.restScheme}://${workerId}`;
+  let statuses: StatusStore | undefined;
+  let group: WorkerGroup | undefined;
+  if (backends.cluster !== undefined) {
+    statuses = new StatusStore(backends.cluster.statuses, logger.child({ store: 'statuses' }));
+    try {
+      await statuses.start();
+    } catch (error) {
+      await backends.close();
+      throw error;
+    }
+  }
+  const herder: Herder = new Herder({
     plugins,
     configStore: backends.configStore,
     offsetStore: backends.offsetStore,
@@ -109,6 +132,16 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     configProviders: config.configProviders,
     overridePolicy: config.overridePolicy,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(statuses === undefined
+      ? {}
+      : {
+          cluster: {
+            view: () => group!.view,
+            requestRebalance: () => group?.requestRebalance(),
+            joined: (timeoutMs: number) => group?.joined(timeoutMs) ?? Promise.resolve(true),
+            statuses,
+          },
+        }),
   });
   try {
     await herder.start();
@@ -117,6 +150,22 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     throw error;
   }
   relayConsole.attach(herder);
+  if (backends.cluster !== undefined)
+    group = new WorkerGroup({
+      client: backends.cluster.group,
+      worker: {
+        owned: () => herder.owned(),
+        connectors: () => herder.sync(),
+        revoke: (connectors) => herder.revoke(connectors),
+        assign: (connectors, generation) => herder.assign(connectors, generation),
+      },
+      workerId: () => workerId,
+      url: () => url,
+      configTopic: config.configStorageTopic,
+      groupId: config.groupId,
+      ...config.group,
+      logger: logger.child({ component: 'group' }),
+    });
   const app = buildApp({
     herder,
     plugins,
@@ -124,21 +173,34 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     logger,
     server: { version: RELAY_VERSION, commit: gitCommit(), kafkaClusterId: backends.kafkaClusterId },
     security: config.restSecurity,
+    ...(group === undefined ? {} : { cluster: { view: () => group!.view, workerId: () => workerId } }),
     console: relayConsole,
   });
   app.addHook('onListen', async () => {
     const address = app.server.address();
-    if (typeof address === 'object' && address !== null) workerId = `${config.restHost}:${address.port}`;
+    if (typeof address === 'object' && address !== null) {
+      workerId = `${advertisedHost(config)}:${config.advertised.port ?? address.port}`;
+      url = `${config.advertised.scheme ?? config.restScheme}://${workerId}`;
+    }
   });
+  // Other workers' changes (configs, target states) and statuses, followed while the relay runs.
+  const follow = new AbortController();
+  const following =
+    group === undefined ? Promise.resolve() : followCluster(herder, statuses!, follow.signal, logger);
   let closing: Promise<void> | undefined;
   return {
     herder,
     app,
     config,
     logger,
+    group,
     close() {
       closing ??= (async () => {
         await app.close();
+        follow.abort();
+        await following;
+        // Leaving the group first hands the connectors over at once; the tasks stop right after.
+        await group?.close();
         // task.shutdown.graceful.timeout.ms bounds the whole stop: the tasks stop in parallel, each within it,
         // and the Kafka clients get what is left of it (at least half a second), so a hung broker cannot keep
         // the process from exiting.
@@ -164,11 +226,12 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
 /** Starts the worker, then its REST API on the configured address, then creates the given connectors. */
 export async function startRelay(options: StartRelayOptions = {}): Promise<RunningRelay> {
   const relay = await createRelay(options);
-  const { app, config, logger, herder } = relay;
+  const { app, config, logger, herder, group } = relay;
   try {
     await app.listen({ host: config.restHost, port: config.restPort });
+    await group?.start();
     for (const connector of options.connectors ?? []) {
-      const { created, changed } = await herder.putConfig(connector.name, connector.config);
+      const { created, changed } = await putFromFile(relay, connector);
       logger.info(
         { connector: connector.name },
         created
@@ -192,6 +255,84 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     'REST API listening',
   );
   return { url, herder, app, config, close: relay.close };
+}
+
+/** Creates or updates a connector given on the command line; in a cluster, through the leader. */
+async function putFromFile(
+  relay: CreatedRelay,
+  connector: ConnectorDefinition,
+): Promise<{ created: boolean; changed: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await relay.herder.putConfig(connector.name, connector.config);
+    } catch (error) {
+      if (!(error instanceof WorkerError) || attempt >= 50) throw error;
+      if (error.code === 'REBALANCE_IN_PROGRESS') {
+        await sleep(200);
+        continue;
+      }
+      if (error.code !== 'FORWARD' || error.forwardTo === undefined) throw error;
+      const credentials = relay.config.restSecurity.credentials;
+      const first = credentials === null ? undefined : [...credentials][0];
+      const answer = await forward(
+        {
+          method: 'PUT',
+          url: `/connectors/${encodeURIComponent(connector.name)}/config`,
+          body: connector.config,
+          headers:
+            first === undefined
+              ? {}
+              : { authorization: `Basic ${Buffer.from(`${first[0]}:${first[1]}`).toString('base64')}` },
+        },
+        error.forwardTo,
+        relay.group?.view.memberId ?? 'relay',
+        relay.config.restSecurity,
+      );
+      if (answer.status === 409) {
+        await sleep(200);
+        continue;
+      }
+      if (answer.status >= 300) {
+        const message = (JSON.parse(answer.body.toString('utf8')) as { message?: string }).message;
+        throw new WorkerError(
+          answer.status === 400 ? 'CONNECTOR_CONFIG_INVALID' : 'REQUEST_INVALID',
+          message ?? '',
+        );
+      }
+      await relay.herder.sync();
+      return { created: answer.status === 201, changed: true };
+    }
+  }
+}
+
+/** Reads other workers' config changes and statuses every 250 ms until `signal` aborts. */
+async function followCluster(
+  herder: Herder,
+  statuses: StatusStore,
+  signal: AbortSignal,
+  logger: PinoLogger,
+): Promise<void> {
+  let failing = false;
+  while (!signal.aborted) {
+    try {
+      await herder.sync();
+      await statuses.catchUp();
+      herder.reassertStatuses();
+      if (failing) logger.info('reading the config and status topics again');
+      failing = false;
+    } catch (error) {
+      if (!failing) logger.warn({ err: error }, 'could not read the config or status topic; retrying');
+      failing = true;
+    }
+    await sleep(250, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+function advertisedHost(config: WorkerConfig): string {
+  const host =
+    config.advertised.host ??
+    (config.restHost === '0.0.0.0' || config.restHost === '::' ? hostname() : config.restHost);
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function gitCommit(): string {

@@ -49,7 +49,61 @@ export const workerConfigDef = new ConfigDef([
     name: 'group.id',
     type: 'string',
     default: 'outflow',
-    description: 'Identifies this relay cluster; used as the Kafka client id prefix.',
+    description:
+      "Identifies the relay cluster. Relays with the same `group.id` (and the same config, offset and status topics) form one cluster through Kafka's group membership protocol, as Connect's distributed workers: the elected leader spreads the connectors over the workers, a worker that dies or joins triggers a rebalance, writes are forwarded to the leader. With `config.storage.file.filename` the relay runs alone (Connect's standalone mode). Also the Kafka client id prefix.",
+  },
+  {
+    name: 'session.timeout.ms',
+    type: 'int',
+    default: 6000,
+    min: 1,
+    description:
+      "How long the group coordinator waits for a worker's heartbeat before it declares the worker dead and moves its connectors: the bulk of the fail-over time. Connect's default is 10000; Outflow's is the broker's minimum (`group.min.session.timeout.ms`, 6000 by default) so that a task moves within about 10 s.",
+  },
+  {
+    name: 'heartbeat.interval.ms',
+    type: 'int',
+    default: 2000,
+    min: 1,
+    description:
+      'How often a worker heartbeats to the group coordinator; also how soon the other workers learn that a rebalance started. A third of `session.timeout.ms` or less.',
+  },
+  {
+    name: 'rebalance.timeout.ms',
+    type: 'int',
+    default: 60000,
+    min: 1,
+    description: 'How long the coordinator waits for every worker to rejoin during a rebalance.',
+  },
+  {
+    name: 'scheduled.rebalance.max.delay.ms',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description:
+      "How long the connectors of a worker that left the cluster wait for it to come back before they are given to another worker. Connect's default is 300000 (five minutes without the task); Outflow's is 0, because a CDC connector that waits falls behind its database: the task moves at once. Raise it for rolling restarts of workers that come back quickly.",
+  },
+  {
+    name: 'rest.advertised.host.name',
+    type: 'string',
+    default: null,
+    description:
+      'Host name other workers use to reach this REST API (forwarded requests) and shown in `worker_id`. Default: `rest.host.name`, or the machine name when that is `0.0.0.0`.',
+  },
+  {
+    name: 'rest.advertised.port',
+    type: 'int',
+    default: null,
+    min: 0,
+    max: 65535,
+    description: 'Port other workers use to reach this REST API. Default: the port it listens on.',
+  },
+  {
+    name: 'rest.advertised.listener',
+    type: 'string',
+    default: null,
+    oneOf: ['http', 'https'],
+    description: 'Scheme other workers use to reach this REST API. Default: that of `listeners`.',
   },
   {
     name: 'offset.storage.topic',
@@ -101,7 +155,22 @@ export const workerConfigDef = new ConfigDef([
     name: 'status.storage.topic',
     type: 'string',
     default: 'outflow-status',
-    description: 'Accepted for compatibility with Connect worker files; statuses are kept in memory.',
+    description:
+      'Compacted topic where workers share connector and task states (created when missing), so `GET /connectors/{name}/status` on any worker of a cluster answers what the worker running the task reported.',
+  },
+  {
+    name: 'status.storage.partitions',
+    type: 'int',
+    default: 5,
+    min: 1,
+    description: 'Partitions of the status topic when the relay creates it.',
+  },
+  {
+    name: 'status.storage.replication.factor',
+    type: 'int',
+    default: 1,
+    min: 1,
+    description: 'Replication factor of the status topic when the relay creates it.',
   },
   {
     name: 'offset.flush.interval.ms',
@@ -183,6 +252,21 @@ export interface WorkerConfig {
   readonly configStorageFile: string | null;
   readonly configStorageReplicationFactor: number;
   readonly statusStorageTopic: string;
+  readonly statusStoragePartitions: number;
+  readonly statusStorageReplicationFactor: number;
+  /** Group membership of a relay cluster (Kafka stores only). */
+  readonly group: {
+    readonly sessionTimeoutMs: number;
+    readonly heartbeatIntervalMs: number;
+    readonly rebalanceTimeoutMs: number;
+    readonly scheduledRebalanceMaxDelayMs: number;
+  };
+  /** What other workers are told to reach this one with; undefined parts come from the bound address. */
+  readonly advertised: {
+    readonly host: string | null;
+    readonly port: number | null;
+    readonly scheme: 'http' | 'https' | null;
+  };
   readonly offsetFlushIntervalMs: number;
   /** `task.shutdown.graceful.timeout.ms`. */
   readonly shutdownTimeoutMs: number;
@@ -270,6 +354,19 @@ export function loadWorkerConfig(
     configStorageFile: v['config.storage.file.filename'] as string | null,
     configStorageReplicationFactor: v['config.storage.replication.factor'] as number,
     statusStorageTopic: v['status.storage.topic'] as string,
+    statusStoragePartitions: v['status.storage.partitions'] as number,
+    statusStorageReplicationFactor: v['status.storage.replication.factor'] as number,
+    group: {
+      sessionTimeoutMs: v['session.timeout.ms'] as number,
+      heartbeatIntervalMs: v['heartbeat.interval.ms'] as number,
+      rebalanceTimeoutMs: v['rebalance.timeout.ms'] as number,
+      scheduledRebalanceMaxDelayMs: v['scheduled.rebalance.max.delay.ms'] as number,
+    },
+    advertised: {
+      host: v['rest.advertised.host.name'] as string | null,
+      port: v['rest.advertised.port'] as number | null,
+      scheme: v['rest.advertised.listener'] as 'http' | 'https' | null,
+    },
     offsetFlushIntervalMs: v['offset.flush.interval.ms'] as number,
     shutdownTimeoutMs: v['task.shutdown.graceful.timeout.ms'] as number,
     exactlyOnce: v['exactly.once.source.support'] === 'enabled',

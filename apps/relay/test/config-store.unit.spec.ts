@@ -11,6 +11,9 @@ function fakeKv(): KafkaKvStore & { writes: KvWrite[]; data: Map<string, Buffer>
     data,
     writes,
     async refresh() {},
+    async catchUp() {
+      return [];
+    },
     get: (key) => data.get(key),
     entries: () => data,
     async set(batch) {

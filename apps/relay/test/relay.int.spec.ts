@@ -32,7 +32,9 @@ logs.on('data', (chunk: Buffer) => logLines.push(chunk.toString('utf8')));
 const worker = {
   'bootstrap.servers': kafkaBootstrap,
   'rest.port': '0',
+  'group.id': uniqueName('relay_it'),
   'config.storage.topic': uniqueName('relay_it_configs'),
+  'status.storage.topic': uniqueName('relay_it_status'),
   'offset.storage.topic': uniqueName('relay_it_offsets'),
   'offset.storage.partitions': '1',
   'offset.flush.interval.ms': '200',

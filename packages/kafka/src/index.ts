@@ -13,6 +13,15 @@ export {
 export { type ConsumerOptions, createConsumer, type KafkaMessage, type OutflowConsumer } from './consumer.ts';
 export { KafkaClientError, type KafkaClientErrorCode } from './errors.ts';
 export { explainConnectionFailure } from './failures.ts';
+export {
+  createGroupClient,
+  GroupCallError,
+  type GroupClient,
+  type GroupClientOptions,
+  type GroupFailure,
+  type GroupMember,
+  type JoinedGroup,
+} from './group.ts';
 export { type JaasLoginModule, type JaasSection, parseJaasFile, parseJaasModules } from './jaas.ts';
 export {
   type Acks,

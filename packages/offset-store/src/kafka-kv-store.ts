@@ -46,6 +46,11 @@ export interface KvWrite {
  */
 export interface KafkaKvStore {
   refresh(): Promise<void>;
+  /**
+   * Reads what other processes wrote since the last `refresh` or `catchUp` (up to the end offsets found at
+   * the call) into the view, and returns the keys whose value changed. Reads the whole topic if it was never.
+   */
+  catchUp(): Promise<string[]>;
   /** The value of a key, or undefined. */
   get(key: string): Buffer | undefined;
   /** Every live entry, in no particular order. */
@@ -72,6 +77,8 @@ class KafkaKvStoreImpl implements KafkaKvStore {
   #topicReady: Promise<void> | undefined;
   #loaded = false;
   #justCreated = false;
+  /** Where the next `catchUp` reads from, per partition: the end offsets the last read reached. */
+  #positions: bigint[] = [];
   #writes: Promise<void> = Promise.resolve();
 
   constructor(options: KafkaKvStoreOptions) {
@@ -95,13 +102,48 @@ class KafkaKvStoreImpl implements KafkaKvStore {
     const run = this.#writes.then(async () => {
       await this.#ensureTopic();
       // A topic this store has just created holds nothing yet (and its end offsets can take a while to list).
-      const entries = this.#justCreated ? new Map<string, Buffer>() : await this.#readToEnd();
+      const entries = new Map<string, Buffer | null>();
+      this.#positions = this.#justCreated ? [] : await this.#readToEnd(entries, []);
       this.#justCreated = false;
       this.#entries.clear();
-      for (const [key, value] of entries) this.#entries.set(key, value);
+      for (const [key, value] of entries) if (value !== null) this.#entries.set(key, value);
       this.#loaded = true;
     });
     this.#writes = run.catch(() => {});
+    return run;
+  }
+
+  catchUp(): Promise<string[]> {
+    const run = this.#writes.then(async () => {
+      await this.#ensureTopic();
+      if (!this.#loaded) {
+        const entries = new Map<string, Buffer | null>();
+        this.#positions = await this.#readToEnd(entries, []);
+        this.#justCreated = false;
+        for (const [key, value] of entries) if (value !== null) this.#entries.set(key, value);
+        this.#loaded = true;
+        return [...this.#entries.keys()];
+      }
+      const read = new Map<string, Buffer | null>();
+      this.#positions = await this.#readToEnd(read, this.#positions);
+      const changed: string[] = [];
+      for (const [key, value] of read) {
+        const before = this.#entries.get(key);
+        if (value === null) {
+          if (before === undefined) continue;
+          this.#entries.delete(key);
+        } else {
+          if (before?.equals(value)) continue;
+          this.#entries.set(key, value);
+        }
+        changed.push(key);
+      }
+      return changed;
+    });
+    this.#writes = run.then(
+      () => {},
+      () => {},
+    );
     return run;
   }
 
@@ -199,14 +241,21 @@ class KafkaKvStoreImpl implements KafkaKvStore {
     }
   }
 
-  /** Reads every partition from its start up to the end offsets listed now; the newest record of a key wins. */
-  async #readToEnd(): Promise<Map<string, Buffer>> {
-    const entries = new Map<string, Buffer>();
+  /**
+   * Reads every partition from `from` (its start where `from` has no position) up to the end offsets listed
+   * now into `entries` (null: deleted); the newest record of a key wins. Returns the positions reached.
+   */
+  async #readToEnd(entries: Map<string, Buffer | null>, from: readonly bigint[]): Promise<bigint[]> {
     try {
       const ends = (await this.#consumer.listOffsets({ topics: [this.#topic] })).get(this.#topic) ?? [];
       const starts =
         (await this.#consumer.listOffsets({ topics: [this.#topic], timestamp: -2n })).get(this.#topic) ?? [];
-      const positions = ends.map((_, partition) => starts[partition] ?? 0n);
+      const positions = ends.map((_, partition) => {
+        const start = starts[partition] ?? 0n;
+        const known = from[partition];
+        // Compaction or retention may have removed what lay between: start where the log now starts.
+        return known !== undefined && known > start ? known : start;
+      });
       let idleRounds = 0;
       while (positions.some((position, partition) => position < ends[partition]!)) {
         const progressed = await this.#fetchOnce(positions, ends, entries);
@@ -214,18 +263,18 @@ class KafkaKvStoreImpl implements KafkaKvStore {
         if (idleRounds > 50) throw new Error('no progress while reading the topic to its end');
         if (!progressed) await new Promise((resolve) => setTimeout(resolve, 20));
       }
+      return positions;
     } catch (error) {
       if (error instanceof RelayError) throw error;
       throw storeError(`could not read topic "${this.#topic}"`, error, true);
     }
-    return entries;
   }
 
   /** One fetch per leader for the partitions still behind; returns whether any position moved. */
   async #fetchOnce(
     positions: bigint[],
     ends: readonly bigint[],
-    entries: Map<string, Buffer>,
+    entries: Map<string, Buffer | null>,
   ): Promise<boolean> {
     const metadata = await this.#consumer.metadata({ topics: [this.#topic] });
     const topic = metadata.topics.get(this.#topic);
@@ -271,8 +320,7 @@ class KafkaKvStoreImpl implements KafkaKvStore {
                 const offset = batch.firstOffset + BigInt(record.offsetDelta);
                 if (offset < positions[index]! || offset >= ends[index]! || record.key === null) continue;
                 const key = record.key.toString('utf8');
-                if (record.value === null) entries.delete(key);
-                else entries.set(key, Buffer.from(record.value));
+                entries.set(key, record.value === null ? null : Buffer.from(record.value));
               }
             }
             if (next > positions[index]!) {

@@ -1,10 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { ClusterView } from '../cluster/worker-group.ts';
 import { type RelayConsole, registerConsoleRoutes } from '../console/console.ts';
+import { rebalanceInProgress, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { CONNECTOR_NAME_ROUTE_LENGTH } from '../worker/connector-name.ts';
 import type { Herder } from '../worker/herder.ts';
 import { badRequest, errorHandler, notFoundHandler } from './errors.ts';
+import { FORWARDED_HEADER, forward, relayAnswer } from './forward.ts';
 import { registerGuards } from './guards.ts';
 import type { RestSecurity } from './rest-security-config.ts';
 import { registerConnectorControlRoutes } from './routes/connector-control.ts';
@@ -27,6 +30,8 @@ export interface AppOptions {
   };
   /** HTTPS, basic authentication and CORS (default: plain HTTP, open, no CORS). */
   readonly security?: RestSecurity;
+  /** Set when the relay is one worker of a cluster: `GET /cluster` and request forwarding. */
+  readonly cluster?: { readonly view: () => ClusterView; readonly workerId: () => string };
   /** The web console at `/console/` (absent: no console). */
   readonly console?: RelayConsole;
 }
@@ -66,7 +71,23 @@ export function buildApp(options: AppOptions): FastifyInstance {
       done(badRequest(`Request body is not valid JSON: ${(error as Error).message}`), undefined);
     }
   });
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(async (error, request, reply) => {
+    if (!(error instanceof WorkerError) || error.code !== 'FORWARD' || error.forwardTo === undefined)
+      return errorHandler(error, request, reply);
+    // Forwarded once at most: a worker that is no longer the one to ask means the cluster is rebalancing.
+    if (request.headers[FORWARDED_HEADER] !== undefined || options.cluster === undefined)
+      return errorHandler(rebalanceInProgress(), request, reply);
+    let answer: Awaited<ReturnType<typeof forward>>;
+    try {
+      answer = await forward(request, error.forwardTo, options.cluster.workerId(), security);
+    } catch (failure) {
+      request.log.warn({ err: failure, to: error.forwardTo }, 'could not forward the request');
+      return errorHandler(rebalanceInProgress(), request, reply);
+    }
+    // Read-your-writes: what the leader wrote is visible here before the client gets its answer.
+    if (answer.status < 300) await options.herder.sync();
+    return relayAnswer(reply, answer);
+  });
   registerGuards(app, security);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onResponse', async (request, reply) => {
@@ -81,9 +102,30 @@ export function buildApp(options: AppOptions): FastifyInstance {
     );
   });
   registerRootRoutes(app, options);
+  const cluster = options.cluster;
+  if (cluster !== undefined) app.get('/cluster', async () => clusterAnswer(cluster.view()));
   registerConnectorRoutes(app, options.herder);
   registerConnectorControlRoutes(app, options.herder);
   registerPluginRoutes(app, options.plugins, options.herder);
   if (options.console !== undefined) registerConsoleRoutes(app, options.console);
   return app;
+}
+
+/** `GET /cluster`: the workers of the relay cluster, its leader, generation and assignment. */
+function clusterAnswer(view: ClusterView): Record<string, unknown> {
+  const leader = view.members.find((m) => m.memberId === view.leaderId);
+  return {
+    group_id: view.groupId,
+    generation: view.generation,
+    joined: view.joined,
+    leader: leader?.workerId ?? null,
+    leader_url: view.leaderUrl === '' ? null : view.leaderUrl,
+    workers: view.members.map((m) => ({
+      worker_id: m.workerId,
+      url: m.url,
+      leader: m.memberId === view.leaderId,
+      self: m.memberId === view.memberId,
+      connectors: m.connectors,
+    })),
+  };
 }

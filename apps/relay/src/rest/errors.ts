@@ -17,6 +17,8 @@ const STATUS_BY_CODE: Record<WorkerErrorCode, number> = {
   CONNECTOR_NOT_STOPPED: 400,
   REQUEST_INVALID: 400,
   OPERATION_UNSUPPORTED: 501,
+  REBALANCE_IN_PROGRESS: 409,
+  FORWARD: 500,
 };
 
 /** A 400 for a request the API cannot accept (body shape, parameters). */

@@ -20,6 +20,11 @@ export interface StoredConnector {
 export interface ConfigStore {
   load(): Promise<Map<string, StoredConnector>>;
   put(name: string, config: Readonly<Record<string, string>> | null, targetState: TargetState): Promise<void>;
+  /**
+   * Shared stores only (a relay cluster's config topic): what other workers wrote since `load` or the last
+   * call, per connector (null: deleted).
+   */
+  changes?(): Promise<Map<string, StoredConnector | null>>;
   close(): Promise<void>;
 }
 

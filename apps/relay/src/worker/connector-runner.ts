@@ -30,6 +30,8 @@ export interface RunnerOptions {
   readonly scrub: (text: string) => string;
   /** Exponential backoff of retriable failures. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Told every state the task reports (and its trace), for the status topic a cluster shares. */
+  readonly onStateChange?: (state: TaskState, trace: string | undefined) => void;
 }
 
 /**
@@ -176,6 +178,7 @@ export class ConnectorRunner {
   #setState(state: TaskState): void {
     this.#state = state;
     this.#options.metrics.setState(state);
+    this.#options.onStateChange?.(state, this.trace);
   }
 
   #scrubError(error: unknown): { type: string; message: string; code?: unknown; stack: string } {

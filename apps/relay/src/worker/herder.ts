@@ -1,5 +1,7 @@
 import { ConfigError, type ConfigProblem, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
-import { connectorNotFound, WorkerError } from '../errors.ts';
+import type { StatusStore } from '../cluster/status-store.ts';
+import type { ClusterView } from '../cluster/worker-group.ts';
+import { connectorNotFound, rebalanceInProgress, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
@@ -43,6 +45,16 @@ export interface SinkTopicOptions {
   clientOverrides?: Record<string, string>;
 }
 
+/** A relay cluster's view and shared statuses, when the herder is one worker of a cluster. */
+export interface HerderCluster {
+  readonly view: () => ClusterView;
+  /** Connectors were created or deleted: the leader reassigns. */
+  readonly requestRebalance: () => void;
+  /** Waits (at most `timeoutMs`) for a rebalance in progress to end; false if it did not. */
+  readonly joined: (timeoutMs: number) => Promise<boolean>;
+  readonly statuses: StatusStore;
+}
+
 /** What the herder is built from. It owns none of them: the caller closes the stores after `stop()`. */
 export interface HerderOptions {
   readonly plugins: PluginRegistry;
@@ -72,6 +84,11 @@ export interface HerderOptions {
   readonly configProviders?: ConfigProviders;
   /** `connector.client.config.override.policy` (default `All`). */
   readonly overridePolicy?: OverridePolicy;
+  /**
+   * One worker of a relay cluster: runs only the connectors the group assigns it, sends writes to the leader
+   * and task restarts to the task's worker (the REST API forwards them), shares statuses.
+   */
+  readonly cluster?: HerderCluster;
 }
 
 /** A validated configuration with its references resolved, and its producer overrides. */
@@ -97,9 +114,69 @@ export class Herder {
   readonly #o: HerderOptions;
   readonly #entries = new Map<string, Entry>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** The connectors this worker runs, in a cluster (standalone: null, every connector). */
+  #assigned: Set<string> | null;
+  #generation = 0;
 
   constructor(options: HerderOptions) {
     this.#o = options;
+    this.#assigned = options.cluster === undefined ? null : new Set();
+  }
+
+  /** In a cluster: the connectors the group assigned to this worker. */
+  owned(): string[] {
+    return [...(this.#assigned ?? [])].sort();
+  }
+
+  /**
+   * Runs exactly `connectors` from now on (a cluster assignment): tasks of others stop, those kept keep
+   * running, new ones start from the offsets stored in Kafka.
+   */
+  async assign(connectors: readonly string[], generation: number): Promise<void> {
+    await this.#serial(async () => {
+      await this.#syncLocked();
+      this.#generation = generation;
+      const next = new Set(connectors);
+      const leaving = [...(this.#assigned ?? [])].filter((c) => !next.has(c));
+      this.#assigned = next;
+      await Promise.all(leaving.map((c) => this.#stopRunner(c)));
+      for (const name of next) {
+        const entry = this.#entries.get(name);
+        if (entry !== undefined) await this.#apply(name, entry);
+      }
+    });
+  }
+
+  /** Stops these connectors' tasks: the group gives them to another worker. */
+  async revoke(connectors: readonly string[]): Promise<void> {
+    await this.#serial(async () => {
+      for (const c of connectors) this.#assigned?.delete(c);
+      await Promise.all(connectors.map((c) => this.#stopRunner(c)));
+    });
+  }
+
+  /**
+   * Writes this worker's task states again where the status topic says otherwise (a worker that lost a
+   * task may have reported on it after the task moved here).
+   */
+  reassertStatuses(): void {
+    const statuses = this.#o.cluster?.statuses;
+    if (statuses === undefined) return;
+    for (const [name, entry] of this.#entries) {
+      const runner = entry.runner;
+      if (runner === undefined || !this.#runsHere(name)) continue;
+      const reported = statuses.task(name, 0);
+      if (reported?.worker_id === this.#o.workerId() && reported.state === runner.state) continue;
+      this.#publishTask(name, runner.state, runner.trace);
+    }
+  }
+
+  /** Reads the other workers' configuration changes and applies them; returns the connectors, sorted. */
+  async sync(): Promise<string[]> {
+    return this.#serial(async () => {
+      await this.#syncLocked();
+      return this.connectors();
+    });
   }
 
   /** Loads the stored connectors and starts those whose target state is STARTED. */
@@ -176,6 +253,7 @@ export class Herder {
     config: Readonly<Record<string, string>>,
     options: { mustBeNew?: boolean; initialState?: TargetState } = {},
   ): Promise<{ created: boolean; changed: boolean; info: ConnectorInfo }> {
+    await this.#writeHere();
     return this.#serial(async () => {
       const existing = this.#entries.get(name);
       if (existing !== undefined && options.mustBeNew)
@@ -223,6 +301,7 @@ export class Herder {
         existing === undefined ? 'connector created' : 'connector configuration updated',
       );
       await this.#apply(name, entry);
+      if (existing === undefined) this.#o.cluster?.requestRebalance();
       return { created: existing === undefined, changed: true, info: this.info(name) };
     });
   }
@@ -239,12 +318,15 @@ export class Herder {
 
   /** Deletes a connector: stops its task and forgets its configuration. Its offsets are kept. */
   async delete(name: string): Promise<void> {
+    await this.#writeHere();
     await this.#serial(async () => {
       const entry = this.#get(name);
       await entry.runner?.stop();
       await this.#o.configStore.put(name, null, entry.target);
       this.#entries.delete(name);
       this.#o.metrics.remove(name);
+      this.#o.cluster?.statuses.remove(name);
+      this.#o.cluster?.requestRebalance();
       this.#o.logger.info({ connector: name }, 'connector deleted (offsets kept)');
     });
   }
@@ -252,6 +334,7 @@ export class Herder {
   /** The connector's and its task's states, with the failure trace (secrets removed) when FAILED. */
   status(name: string): ConnectorStatus {
     const entry = this.#get(name);
+    if (!this.#runsHere(name)) return this.#remoteStatus(name, entry);
     const worker_id = this.#o.workerId();
     const connector =
       entry.invalid !== undefined
@@ -269,6 +352,7 @@ export class Herder {
 
   /** Sets the target state (pause, resume or stop) and applies it; persisted across restarts. */
   async setTargetState(name: string, target: TargetState): Promise<void> {
+    await this.#writeHere();
     await this.#serial(async () => {
       const entry = this.#get(name);
       if (entry.target === target) return;
@@ -288,6 +372,7 @@ export class Herder {
     name: string,
     options: { includeTasks?: boolean; onlyFailed?: boolean } = {},
   ): Promise<ConnectorStatus> {
+    await this.#taskHere(name);
     return this.#serial(async () => {
       const entry = this.#get(name);
       const before = this.status(name);
@@ -311,6 +396,7 @@ export class Herder {
 
   /** Restarts task `id` (only task 0 exists while the connector is not stopped). */
   async restartTask(name: string, id: number): Promise<void> {
+    await this.#taskHere(name);
     await this.#serial(async () => {
       const entry = this.#get(name);
       if (id !== 0 || entry.target === 'STOPPED')
@@ -336,6 +422,7 @@ export class Herder {
 
   /** Deletes the connector's offsets; it must be STOPPED, as Connect requires. */
   async resetOffsets(name: string): Promise<void> {
+    await this.#writeHere();
     await this.#serial(async () => {
       const entry = this.#get(name);
       if (entry.target !== 'STOPPED')
@@ -380,6 +467,119 @@ export class Herder {
     return this.#o.exactlyOnce !== undefined && this.#o.offsetStore.setAtomically !== undefined;
   }
 
+  #runsHere(name: string): boolean {
+    return this.#assigned === null || this.#assigned.has(name);
+  }
+
+  /** In a cluster, only the leader writes configurations: anywhere else the request is forwarded to it. */
+  async #writeHere(): Promise<void> {
+    const cluster = this.#o.cluster;
+    if (cluster === undefined) return;
+    // A write that arrives during a rebalance waits for it rather than failing (Connect answers 409 at once).
+    await cluster.joined(REBALANCE_WAIT_MS);
+    const view = cluster.view();
+    if (!view.joined || view.leaderUrl === '') throw rebalanceInProgress();
+    if (!view.isLeader)
+      throw new WorkerError('FORWARD', 'the leader handles configuration changes', {
+        forwardTo: view.leaderUrl,
+      });
+  }
+
+  /** A task is restarted by the worker running it: the request is forwarded there. */
+  async #taskHere(name: string): Promise<void> {
+    const cluster = this.#o.cluster;
+    this.#get(name);
+    if (cluster === undefined || this.#runsHere(name)) return;
+    await cluster.joined(REBALANCE_WAIT_MS);
+    if (this.#runsHere(name)) return;
+    const owner = cluster.view().members.find((m) => m.connectors.includes(name));
+    if (owner === undefined) throw rebalanceInProgress();
+    throw new WorkerError('FORWARD', "the task's worker restarts it", { forwardTo: owner.url });
+  }
+
+  /** The status a connector run by another worker reported through the status topic. */
+  #remoteStatus(name: string, entry: Entry): ConnectorStatus {
+    const cluster = this.#o.cluster!;
+    const owner = cluster.view().members.find((m) => m.connectors.includes(name));
+    const reported = cluster.statuses.task(name, 0);
+    const current = owner !== undefined && reported !== undefined && reported.worker_id === owner.workerId;
+    const worker_id = owner?.workerId ?? reported?.worker_id ?? this.#o.workerId();
+    const connector =
+      entry.invalid !== undefined
+        ? { state: 'FAILED', worker_id, trace: this.#o.scrubber.scrub(entry.invalid) }
+        : { state: connectorState(entry.target), worker_id };
+    const tasks: ConnectorStatus['tasks'] = [];
+    if (entry.target !== 'STOPPED') {
+      const state = entry.target === 'PAUSED' ? 'PAUSED' : current ? reported.state : 'UNASSIGNED';
+      const trace = current && reported.trace !== null ? reported.trace : undefined;
+      tasks.push(trace === undefined ? { id: 0, state, worker_id } : { id: 0, state, worker_id, trace });
+    }
+    return { name, connector, tasks, type: 'source' };
+  }
+
+  /** Applies what other workers wrote to the config topic (caller holds the queue). */
+  async #syncLocked(): Promise<void> {
+    const changes = await this.#o.configStore.changes?.();
+    for (const [name, stored] of changes ?? []) {
+      const existing = this.#entries.get(name);
+      if (stored === null) {
+        if (existing === undefined) continue;
+        await this.#stopRunner(name);
+        this.#entries.delete(name);
+        this.#o.metrics.remove(name);
+        this.#o.logger.info({ connector: name }, 'connector deleted by another worker');
+        continue;
+      }
+      const config = { ...stored.config };
+      if (existing !== undefined && sameConfig(existing.config, config) && existing.invalid === undefined) {
+        if (existing.target === stored.targetState) continue;
+        existing.target = stored.targetState;
+        this.#o.logger.info({ connector: name, target: stored.targetState }, 'target state changed');
+        await this.#apply(name, existing);
+        continue;
+      }
+      await this.#stopRunner(name);
+      const entry: Entry = {
+        config,
+        validated: undefined,
+        invalid: undefined,
+        target: stored.targetState,
+        runner: undefined,
+        topics: existing?.topics ?? new Set(),
+      };
+      try {
+        entry.validated = this.#validate(name, config);
+      } catch (error) {
+        entry.invalid = formatTrace(error);
+        this.#o.logger.error({ connector: name, err: error }, 'stored configuration is not valid');
+      }
+      this.#entries.set(name, entry);
+      this.#o.logger.info(
+        { connector: name },
+        existing === undefined ? 'connector created by another worker' : 'connector configuration updated',
+      );
+      await this.#apply(name, entry);
+    }
+  }
+
+  async #stopRunner(name: string): Promise<void> {
+    const entry = this.#entries.get(name);
+    await entry?.runner?.stop();
+    if (entry !== undefined) entry.runner = undefined;
+  }
+
+  /** Shares a task's state with the cluster (standalone: nothing to share). */
+  #publishTask(name: string, state: string, trace: string | undefined): void {
+    // A task stopping because it moved must not overwrite what its new worker reports.
+    if (!this.#runsHere(name)) return;
+    this.#o.cluster?.statuses.putTask(name, 0, {
+      state,
+      trace: trace ?? null,
+      worker_id: this.#o.workerId(),
+      generation: this.#generation,
+    });
+  }
+
   async #restartTask(name: string, entry: Entry): Promise<void> {
     await entry.runner?.stop();
     entry.runner = undefined;
@@ -388,11 +588,19 @@ export class Herder {
 
   /** Brings the running task in line with the target state. */
   async #apply(name: string, entry: Entry): Promise<void> {
+    if (!this.#runsHere(name)) {
+      await entry.runner?.stop();
+      entry.runner = undefined;
+      return;
+    }
     const metrics = this.#o.metrics.forConnector(name);
     if (entry.target !== 'STARTED' || entry.validated === undefined) {
       await entry.runner?.stop();
       entry.runner = undefined;
-      metrics.setState(entry.invalid !== undefined ? 'FAILED' : connectorState(entry.target));
+      const state = entry.invalid !== undefined ? 'FAILED' : connectorState(entry.target);
+      metrics.setState(state);
+      if (entry.target !== 'STOPPED')
+        this.#publishTask(name, state === 'RUNNING' ? 'UNASSIGNED' : state, entry.invalid);
       return;
     }
     const providers = this.#o.configProviders;
@@ -443,6 +651,7 @@ export class Herder {
         metrics,
         scrub: (text) => this.#o.scrubber.scrub(text),
         ...(this.#o.backoff === undefined ? {} : { backoff: this.#o.backoff }),
+        onStateChange: (state, trace) => this.#publishTask(name, state, trace),
       });
     }
     entry.runner.start();
@@ -460,6 +669,9 @@ export class Herder {
     return next;
   }
 }
+
+/** How long a write waits for a rebalance in progress before it is answered 409. */
+const REBALANCE_WAIT_MS = 10_000;
 
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);

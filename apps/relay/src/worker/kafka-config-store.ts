@@ -43,18 +43,33 @@ export function configWriteBytes(name: string, config: Readonly<Record<string, s
  * a CDC connector's single task takes the connector's configuration.
  */
 export function createKafkaConfigStore(kv: KafkaKvStore): ConfigStore {
+  const read = (name: string): StoredConnector | null => {
+    const config = parse(kv.get(CONNECTOR_PREFIX + name))?.properties;
+    if (typeof config !== 'object' || config === null) return null;
+    const target = parse(kv.get(TARGET_PREFIX + name));
+    return { config: config as Record<string, string>, targetState: targetState(target) };
+  };
   return {
     async load() {
       await kv.refresh();
       const out = new Map<string, StoredConnector>();
-      const entries = kv.entries();
-      for (const [key, value] of entries) {
+      for (const key of kv.entries().keys()) {
         if (!key.startsWith(CONNECTOR_PREFIX)) continue;
         const name = key.slice(CONNECTOR_PREFIX.length);
-        const config = parse(value)?.properties;
-        if (typeof config !== 'object' || config === null) continue;
-        const target = parse(entries.get(TARGET_PREFIX + name));
-        out.set(name, { config: config as Record<string, string>, targetState: targetState(target) });
+        const stored = read(name);
+        if (stored !== null) out.set(name, stored);
+      }
+      return out;
+    },
+    async changes() {
+      const out = new Map<string, StoredConnector | null>();
+      for (const key of await kv.catchUp()) {
+        const name = key.startsWith(CONNECTOR_PREFIX)
+          ? key.slice(CONNECTOR_PREFIX.length)
+          : key.startsWith(TARGET_PREFIX)
+            ? key.slice(TARGET_PREFIX.length)
+            : undefined;
+        if (name !== undefined) out.set(name, read(name));
       }
       return out;
     },

@@ -53,8 +53,10 @@ function worker(extra: Record<string, string> = {}): Record<string, string> {
   return {
     'bootstrap.servers': saslBootstrap,
     ...SASL,
+    'group.id': prefix,
     'offset.storage.topic': `${prefix}.offsets`,
     'config.storage.topic': `${prefix}.configs`,
+    'status.storage.topic': `${prefix}.status`,
     'offset.storage.partitions': '1',
     'rest.port': '0',
     'config.providers': 'file',

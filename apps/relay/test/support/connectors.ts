@@ -73,8 +73,11 @@ export function eventRouterConfig(topic: string, extra: ConnectorConfig = {}): C
 export function workerConfig(name: string, extra: ConnectorConfig = {}): ConnectorConfig {
   return {
     'bootstrap.servers': kafkaBootstrap,
+    // One cluster per relay under test: relays sharing a group.id would share their connectors.
+    'group.id': name,
     'offset.storage.topic': `${name}.offsets`,
     'config.storage.topic': `${name}.configs`,
+    'status.storage.topic': `${name}.status`,
     ...extra,
   };
 }

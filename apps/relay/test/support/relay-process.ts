@@ -31,6 +31,9 @@ export interface RelayProcess {
   kill(): Promise<void>;
   /** SIGTERM and wait for a clean exit. */
   stop(): Promise<number | null>;
+  /** SIGSTOP (frozen: sockets stay open, nothing runs) or SIGCONT. */
+  freeze(): void;
+  thaw(): void;
   /** Peak resident set size in kB (VmHWM), read while the process lives. */
   peakRssKb(): number | undefined;
 }
@@ -111,8 +114,15 @@ export async function startRelayProcess(options: {
     },
     async stop() {
       readPeak();
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       return exited;
+    },
+    freeze() {
+      child.kill('SIGSTOP');
+    },
+    thaw() {
+      child.kill('SIGCONT');
     },
     peakRssKb: readPeak,
   };
