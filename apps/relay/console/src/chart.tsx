@@ -2,6 +2,8 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+const WINDOW_S = 300;
+
 const COLORS = ['#2563eb', '#16a34a', '#d97706', '#db2777', '#7c3aed', '#0891b2', '#dc2626', '#4b5563'];
 
 export interface ChartSeries {
@@ -33,9 +35,26 @@ export function RateChart(props: {
       height: 180,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      scales: {
+        // Always the last five minutes, so the axis reads in minutes and a new relay's line grows from the right.
+        x: {
+          time: true,
+          range: (_u, _min, max) => {
+            const end = max ?? Date.now() / 1000;
+            return [end - WINDOW_S, end];
+          },
+        },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       axes: [
-        { stroke: '#64748b', grid: { stroke: '#e2e8f0' } },
+        {
+          stroke: '#64748b',
+          grid: { stroke: '#e2e8f0' },
+          space: 70,
+          // One line of wall-clock time: uPlot's two-line default overlaps on a five-minute axis.
+          values: (_u, ticks) =>
+            ticks.map((t) => new Date(t * 1000).toLocaleTimeString(undefined, { hour12: false })),
+        },
         {
           stroke: '#64748b',
           grid: { stroke: '#e2e8f0' },

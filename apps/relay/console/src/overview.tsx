@@ -5,7 +5,15 @@ import { bytes, Card, duration, ErrorLine, rate, StateBadge, usePoll } from './u
 /** Lag as the relay's `/metrics` names it (milliseconds today; seconds once it follows the base-unit rule). */
 const LAG_METRICS = ['outflow_source_lag_milliseconds', 'outflow_source_lag_seconds'];
 
+/** `GET /cluster` of a relay that is one worker of a cluster (404 for a relay that runs alone). */
+interface ClusterAnswer {
+  generation: number;
+  leader: string | null;
+  workers: { worker_id: string; url: string; leader: boolean; self: boolean; connectors: string[] }[];
+}
+
 interface OverviewData {
+  cluster: ClusterAnswer | undefined;
   connectors: Expanded;
   rates: Rates;
   lagMs: Map<string, number>;
@@ -13,10 +21,11 @@ interface OverviewData {
 }
 
 async function load(): Promise<OverviewData> {
-  const [connectors, rates, metrics] = await Promise.all([
+  const [connectors, rates, metrics, cluster] = await Promise.all([
     api<Expanded>('GET', '/connectors?expand=status&expand=info'),
     api<Rates>('GET', '/console/api/rates'),
     text('/metrics').catch(() => ''),
+    api<ClusterAnswer>('GET', '/cluster').catch(() => undefined),
   ]);
   const lagMs = new Map<string, number>();
   for (const [name, sample] of metricByConnector(metrics, LAG_METRICS))
@@ -34,7 +43,7 @@ async function load(): Promise<OverviewData> {
       }
     }),
   );
-  return { connectors, rates, lagMs, offsets };
+  return { cluster, connectors, rates, lagMs, offsets };
 }
 
 export function OverviewPage() {
@@ -50,6 +59,20 @@ export function OverviewPage() {
   return (
     <>
       <ErrorLine error={error} />
+      {data.cluster !== undefined && (
+        <p class="cluster" data-workers={String(data.cluster.workers.length)}>
+          Cluster of {data.cluster.workers.length} worker{data.cluster.workers.length === 1 ? '' : 's'}{' '}
+          (generation {data.cluster.generation}):{' '}
+          {data.cluster.workers.map((w) => (
+            <span key={w.worker_id} class="worker mono" title={w.connectors.join(', ') || 'no connector'}>
+              {w.url === '' ? w.worker_id : <a href={`${w.url}/console/`}>{w.worker_id}</a>}
+              {w.leader ? ' (leader)' : ''}
+              {w.self ? ' (this page)' : ''}
+            </span>
+          ))}
+          . Rates count what this worker publishes.
+        </p>
+      )}
       <Card
         title={`Connectors (${names.length})`}
         actions={
