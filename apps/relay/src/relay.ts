@@ -196,15 +196,17 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     group,
     close() {
       closing ??= (async () => {
-        await app.close();
-        follow.abort();
-        await following;
-        // Leaving the group first hands the connectors over at once; the tasks stop right after.
-        await group?.close();
         // task.shutdown.graceful.timeout.ms bounds the whole stop: the tasks stop in parallel, each within it,
         // and the Kafka clients get what is left of it (at least half a second), so a hung broker cannot keep
         // the process from exiting.
         const deadline = Date.now() + config.shutdownTimeoutMs;
+        await app.close();
+        follow.abort();
+        // Leaving the group first hands the connectors over at once (a hung Kafka: the session expires).
+        await Promise.race([
+          Promise.all([following, group?.close()]),
+          sleep(Math.max(500, (deadline - Date.now()) / 2), undefined, { ref: false }),
+        ]);
         await herder.stop();
         const closed = await Promise.race([
           backends.close().then(() => true),

@@ -79,19 +79,20 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
     }
   };
 
-  // Exactly-once starts from what Kafka committed, never from this process's memory: the first time the task
-  // asks for its offsets (a standby asks only once it may take over), the previous producer is fenced (its
-  // transaction is finished either way), then the offsets are read again.
+  // A task starts from what is stored, never from this process's memory (another worker of the cluster may
+  // have run it since): the offsets are read again the first time the task asks for them (a standby asks only
+  // once it may take over). Exactly-once first fences the previous producer, whose transaction is then
+  // finished either way.
   let prepared: Promise<void> | undefined;
   const prepare = (): Promise<void> =>
     (prepared ??= (async () => {
-      await options.sink.prepare?.();
+      if (atomically !== undefined) await options.sink.prepare?.();
       await options.offsetStore.refresh?.();
     })());
   await task.start({
     connector: options.connector,
     offset: async (partition) => {
-      if (atomically !== undefined) await prepare();
+      await prepare();
       return options.offsetStore.get(options.connector, partition);
     },
     logger,

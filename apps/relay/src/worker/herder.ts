@@ -6,7 +6,7 @@ import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
 import type { ConfigProviders } from './config-providers.ts';
-import type { ConfigStore, TargetState } from './config-store.ts';
+import type { ConfigStore, StoredConnector, TargetState } from './config-store.ts';
 import { ConnectorRunner, formatTrace } from './connector-runner.ts';
 import {
   invalidConnectorConfig,
@@ -117,6 +117,8 @@ export class Herder {
   /** The connectors this worker runs, in a cluster (standalone: null, every connector). */
   #assigned: Set<string> | null;
   #generation = 0;
+  /** Set by `stop`: a late assignment (the group still leaving) starts nothing. */
+  #stopped = false;
 
   constructor(options: HerderOptions) {
     this.#o = options;
@@ -133,8 +135,9 @@ export class Herder {
    * running, new ones start from the offsets stored in Kafka.
    */
   async assign(connectors: readonly string[], generation: number): Promise<void> {
+    const changes = await this.#o.configStore.changes?.();
     await this.#serial(async () => {
-      await this.#syncLocked();
+      await this.#applyChanges(changes);
       this.#generation = generation;
       const next = new Set(connectors);
       const leaving = [...(this.#assigned ?? [])].filter((c) => !next.has(c));
@@ -173,8 +176,10 @@ export class Herder {
 
   /** Reads the other workers' configuration changes and applies them; returns the connectors, sorted. */
   async sync(): Promise<string[]> {
+    // Read outside the queue: a hung Kafka must not hold up stopping the tasks.
+    const changes = await this.#o.configStore.changes?.();
     return this.#serial(async () => {
-      await this.#syncLocked();
+      await this.#applyChanges(changes);
       return this.connectors();
     });
   }
@@ -209,6 +214,7 @@ export class Herder {
 
   /** Stops every task (offsets flushed, sinks closed). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     await this.#serial(async () => {
       await Promise.all([...this.#entries.values()].map((e) => e.runner?.stop()));
     });
@@ -325,6 +331,7 @@ export class Herder {
       await this.#o.configStore.put(name, null, entry.target);
       this.#entries.delete(name);
       this.#o.metrics.remove(name);
+      this.#o.cluster?.statuses.resetTopics(name);
       this.#o.cluster?.statuses.remove(name);
       this.#o.cluster?.requestRebalance();
       this.#o.logger.info({ connector: name }, 'connector deleted (offsets kept)');
@@ -407,11 +414,14 @@ export class Herder {
 
   /** The topics the connector produced to since it was created or its topics were reset. */
   topics(name: string): string[] {
-    return [...this.#get(name).topics].sort();
+    const local = this.#get(name).topics;
+    const shared = this.#o.cluster?.statuses.topics(name) ?? [];
+    return [...new Set([...local, ...shared])].sort();
   }
 
   resetTopics(name: string): void {
     this.#get(name).topics.clear();
+    this.#o.cluster?.statuses.resetTopics(name);
   }
 
   /** The connector's stored offsets (Connect allows reading them in any state). */
@@ -518,8 +528,7 @@ export class Herder {
   }
 
   /** Applies what other workers wrote to the config topic (caller holds the queue). */
-  async #syncLocked(): Promise<void> {
-    const changes = await this.#o.configStore.changes?.();
+  async #applyChanges(changes: ReadonlyMap<string, StoredConnector | null> | undefined): Promise<void> {
     for (const [name, stored] of changes ?? []) {
       const existing = this.#entries.get(name);
       if (stored === null) {
@@ -588,7 +597,7 @@ export class Herder {
 
   /** Brings the running task in line with the target state. */
   async #apply(name: string, entry: Entry): Promise<void> {
-    if (!this.#runsHere(name)) {
+    if (!this.#runsHere(name) || this.#stopped) {
       await entry.runner?.stop();
       entry.runner = undefined;
       return;
@@ -636,7 +645,11 @@ export class Herder {
           prepare: async () => sink.prepare?.(),
           send: async (records) => {
             await sink.send(records);
-            for (const r of records) if (!internal.has(r.topic)) entry.topics.add(r.topic);
+            for (const r of records) {
+              if (internal.has(r.topic) || entry.topics.has(r.topic)) continue;
+              entry.topics.add(r.topic);
+              this.#o.cluster?.statuses.putTopic(name, r.topic);
+            }
           },
           close: () => sink.close(),
         };

@@ -267,14 +267,31 @@ async function failoverRound(t: TestContext, killed: string, frozen: string): Pr
     );
     failovers.push(`${how}: ${label(connector)} task running again on another worker after ${took} ms`);
   };
+  // Where a task runs, once every live worker agrees (a rebalance for the other fault may be under way).
+  const ownerOf = async (connector: string) => {
+    let seen = '';
+    await until(
+      async () => {
+        seen = JSON.stringify(
+          await Promise.all(
+            live().map(async (w) => [w.url, (await getJson(`${w.url}/connectors/${connector}/status`)).body]),
+          ),
+        );
+        return (await runningOn(connector)) !== undefined;
+      },
+      30_000,
+      () => `statuses: ${seen}\n${outputs()}`,
+    );
+    return (await runningOn(connector))!;
+  };
   const kill = async () => {
-    const owner = (await runningOn(killed))!;
+    const owner = await ownerOf(killed);
     await owner.kill();
     dead.add(owner);
     await moved(killed, owner, 'SIGKILL');
   };
   const freeze = async () => {
-    const owner = (await runningOn(frozen))!;
+    const owner = await ownerOf(frozen);
     owner.freeze();
     sleeper = owner;
     frozenSet.add(owner);
@@ -378,6 +395,10 @@ test('pause, resume, a configuration change and a deletion through any worker ta
   await everywhere('PAUSED');
   assert.equal(await send('PUT', `${via.url}/connectors/${my}/resume`), '202');
   await everywhere('RUNNING');
+  // Active topics, recorded by the worker that produced to them, answered by any worker.
+  const topics = (await getJson<Record<string, { topics: string[] }>>(`${via.url}/connectors/${my}/topics`))
+    .body;
+  assert.ok(topics[my]?.topics.includes(myTopic), `topics seen by another worker: ${JSON.stringify(topics)}`);
   // A restart sent to a worker that does not run the task is carried out by the one that does.
   assert.equal(await send('POST', `${via.url}/connectors/${my}/restart`), '204');
   await everywhere('RUNNING');
