@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type ConnectorStatus, enc, type TailRecord, type TailView } from './api.ts';
+import { api, enc, type TailRecord, type TailView } from './api.ts';
 import { Card, ErrorLine, pretty, time, usePoll } from './ui.tsx';
 
 /** Records the page keeps; older ones drop off the bottom. */
@@ -141,7 +141,6 @@ function Tail({ connector, names }: { connector: string; names: string[] }) {
           </button>
         </div>
       </div>
-      <Elsewhere connector={connector} />
       <p class="sub" data-tail-state={view?.state ?? 'starting'}>
         {view === undefined
           ? 'Connecting…'
@@ -188,34 +187,5 @@ function Tail({ connector, names }: { connector: string; names: string[] }) {
         </ol>
       )}
     </>
-  );
-}
-
-/**
- * In a cluster a worker knows the topics only of the connectors it runs: for one running elsewhere, the page
- * says where its tail is.
- */
-function Elsewhere({ connector }: { connector: string }) {
-  const { data } = usePoll(
-    async () => {
-      const cluster = await api<{ workers: { worker_id: string; url: string; self: boolean }[] }>(
-        'GET',
-        '/cluster',
-      ).catch(() => undefined);
-      if (cluster === undefined) return undefined;
-      const status = await api<ConnectorStatus>('GET', `/connectors/${enc(connector)}/status`);
-      const runner = status.tasks[0]?.worker_id;
-      const worker = cluster.workers.find((w) => w.worker_id === runner);
-      return worker === undefined || worker.self ? undefined : worker;
-    },
-    5000,
-    [connector],
-  );
-  if (data === undefined) return null;
-  return (
-    <p class="hint">
-      {connector} runs on worker {data.worker_id}: its records are tailed there,{' '}
-      <a href={`${data.url}/console/#/tail/${enc(connector)}`}>open its live tail</a>.
-    </p>
   );
 }
