@@ -7,6 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { ClusterBackends } from './backends.ts';
 import { StatusStore } from './cluster/status-store.ts';
 import { WorkerGroup } from './cluster/worker-group.ts';
+import { RelayConsole } from './console/console.ts';
 import { WorkerError } from './errors.ts';
 import { createRelayLogger } from './logging.ts';
 import { RelayMetrics } from './metrics.ts';
@@ -95,6 +96,12 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
     ? await options.backends(config, logger)
     : await (await import('./backends.ts')).createBackends(config, logger);
   const metrics = new RelayMetrics();
+  const internalTopics = new Set([config.offsetStorageTopic, config.configStorageTopic]);
+  const relayConsole = new RelayConsole({
+    kafka: { bootstrapServers: config.bootstrapServers, ...config.clientProperties },
+    internalTopics,
+    logger,
+  });
   let workerId = `${advertisedHost(config)}:${config.advertised.port ?? config.restPort}`;
   let url = `${config.advertised.scheme ?? config.restScheme}://${workerId}`;
   let statuses: StatusStore | undefined;
@@ -112,7 +119,9 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
     plugins,
     configStore: backends.configStore,
     offsetStore: backends.offsetStore,
-    createSink: backends.createSink,
+    // Counted for the console's events/s and bytes/s charts.
+    createSink: (connector, topics) =>
+      relayConsole.rates.wrap(connector, backends.createSink(connector, topics)),
     logger,
     metrics,
     scrubber,
@@ -120,7 +129,7 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
     offsetFlushIntervalMs: config.offsetFlushIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.exactlyOnce ? { exactlyOnce: { groupId: config.groupId } } : {}),
-    internalTopics: new Set([config.offsetStorageTopic, config.configStorageTopic]),
+    internalTopics,
     connectorDefaults: config.connectorDefaults,
     configProviders: config.configProviders,
     overridePolicy: config.overridePolicy,
@@ -142,6 +151,7 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
     await backends.close();
     throw error;
   }
+  relayConsole.attach(herder);
   if (backends.cluster !== undefined)
     group = new WorkerGroup({
       client: backends.cluster.group,
@@ -166,6 +176,7 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
     server: { version: RELAY_VERSION, commit: gitCommit(), kafkaClusterId: backends.kafkaClusterId },
     security: config.restSecurity,
     ...(group === undefined ? {} : { cluster: { view: () => group!.view, workerId: () => workerId } }),
+    console: relayConsole,
   });
   app.addHook('onListen', async () => {
     const address = app.server.address();
