@@ -207,15 +207,27 @@ export class WorkerGroup {
   }
 
   async #heartbeats(joined: JoinedGroup): Promise<void> {
+    let failingSince: number | undefined;
     while (!this.#closed && !this.#rejoinRequested) {
       await this.#pause(this.#o.heartbeatIntervalMs);
       if (this.#closed || this.#rejoinRequested) return;
       try {
         await this.#o.client.heartbeat(joined.generationId, joined.memberId);
+        if (failingSince !== undefined)
+          this.#o.logger.info(
+            { unreachableMs: Date.now() - failingSince },
+            'the relay group coordinator answers again',
+          );
+        failingSince = undefined;
       } catch (error) {
         if (error instanceof GroupCallError && error.failure === 'coordinator') {
-          // Keep trying: the session may still be alive once the coordinator answers again.
-          this.#o.logger.warn({ err: error }, 'relay group heartbeat failed; retrying');
+          // Keep trying: the session may still be alive once the coordinator answers again. Said once.
+          if (failingSince === undefined)
+            this.#o.logger.warn(
+              { err: error },
+              'relay group heartbeat failed; the tasks keep running, retrying',
+            );
+          failingSince ??= Date.now();
           continue;
         }
         throw error;
