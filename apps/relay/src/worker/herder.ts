@@ -533,7 +533,10 @@ export class Herder {
 
   /** Applies what other workers wrote to the config topic (caller holds the queue). */
   async #applyChanges(changes: ReadonlyMap<string, StoredConnector | null> | undefined): Promise<void> {
-    for (const [name, stored] of changes ?? []) {
+    for (const [name, read] of changes ?? []) {
+      // Read outside the queue: a write of this worker may have come in between, and the store holds it.
+      const current = this.#o.configStore.current?.(name);
+      const stored = current === undefined ? read : current;
       const existing = this.#entries.get(name);
       if (stored === null) {
         if (existing === undefined) continue;
