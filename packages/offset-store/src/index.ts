@@ -18,3 +18,4 @@ export {
 } from './kafka-offset-store.ts';
 export { offsetKey, offsetValue, parseOffsetKey, parseOffsetValue } from './offset-format.ts';
 export type { ManagedOffsetStore, StoredOffset } from './offset-store.ts';
+export { type RecordPlace, readTopicToEnd } from './topic-reader.ts';

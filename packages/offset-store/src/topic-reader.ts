@@ -1,4 +1,5 @@
 import type { OutflowConsumer } from '@outflow/kafka';
+import { type Connection, kGetApi, kGetConnection } from '@platformatic/kafka';
 
 /**
  * Reads a whole topic by explicit fetches, the way Connect's `KafkaBasedLog` does (the consumer never joins
@@ -25,10 +26,17 @@ export async function awaitLeaders(consumer: OutflowConsumer, topic: string): Pr
  * (partition by partition when the topic has several). Returns the positions reached. Throws the client's
  * error as it is.
  */
+/** Where a record read by {@link readTopicToEnd} lies, and its headers. */
+export interface RecordPlace {
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly headers: readonly (readonly [Buffer | null, Buffer | null])[];
+}
+
 export async function readTopicToEnd(
   consumer: OutflowConsumer,
   topic: string,
-  visit: (key: Buffer | null, value: Buffer | null) => void,
+  visit: (key: Buffer | null, value: Buffer | null, place: RecordPlace) => void,
   from: readonly bigint[] = [],
 ): Promise<bigint[]> {
   const ends = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
@@ -55,7 +63,7 @@ async function fetchOnce(
   topicName: string,
   positions: bigint[],
   ends: readonly bigint[],
-  visit: (key: Buffer | null, value: Buffer | null) => void,
+  visit: (key: Buffer | null, value: Buffer | null, place: RecordPlace) => void,
 ): Promise<boolean> {
   const metadata = await consumer.metadata({ topics: [topicName] });
   const topic = metadata.topics.get(topicName);
@@ -68,23 +76,19 @@ async function fetchOnce(
   });
   let progressed = false;
   for (const [node, partitions] of byLeader) {
-    const response = await consumer.fetch({
-      node,
-      maxWaitTime: 100,
-      minBytes: 1,
-      maxBytes: 64 * 1024 * 1024,
-      topics: [
-        {
-          topicId: topic.id,
-          partitions: partitions.map((partition) => ({
-            partition,
-            fetchOffset: positions[partition]!,
-            partitionMaxBytes: 8 * 1024 * 1024,
-            currentLeaderEpoch: -1,
-            lastFetchedEpoch: -1,
-          })),
-        },
-      ],
+    const broker = metadata.brokers.get(node);
+    if (broker === undefined) throw new Error(`broker ${node} of topic "${topicName}" is not known`);
+    const response = await fetchCommitted(consumer, broker, {
+      // Fetch v12 and older name topics; later versions identify them by id.
+      topicId: topic.id,
+      topicName,
+      partitions: partitions.map((partition) => ({
+        partition,
+        fetchOffset: positions[partition]!,
+        partitionMaxBytes: 8 * 1024 * 1024,
+        currentLeaderEpoch: -1,
+        lastFetchedEpoch: -1,
+      })),
     });
     for (const topicResponse of response.responses) {
       for (const part of topicResponse.partitions) {
@@ -103,6 +107,7 @@ async function fetchOnce(
               visit(
                 record.key === null ? null : Buffer.from(record.key),
                 record.value === null ? null : Buffer.from(record.value),
+                { partition: index, offset, headers: record.headers },
               );
             }
           }
@@ -115,6 +120,76 @@ async function fetchOnce(
     }
   }
   return progressed;
+}
+
+interface FetchedBatch {
+  readonly firstOffset: bigint;
+  readonly lastOffsetDelta: number;
+  readonly producerId: bigint;
+  readonly attributes: number;
+  readonly records: readonly {
+    readonly offsetDelta: number;
+    readonly key: Buffer | null;
+    readonly value: Buffer | null;
+    readonly headers: readonly (readonly [Buffer | null, Buffer | null])[];
+  }[];
+}
+
+interface FetchedPartition {
+  readonly partitionIndex: number;
+  readonly errorCode: number;
+  readonly abortedTransactions?: readonly { producerId: bigint; firstOffset: bigint }[] | null;
+  readonly records?: readonly FetchedBatch[] | null;
+}
+
+/**
+ * One `read_committed` Fetch sent as it is, with the broker's list of aborted transactions left for
+ * {@link AbortedTransactions} to apply. The client's own fetch filters aborted records itself and gets it
+ * wrong when a producer has several aborted transactions in one response (it keeps one range per producer
+ * and can drop the committed transactions between them) or when an ABORT marker falls outside the response.
+ */
+async function fetchCommitted(
+  consumer: OutflowConsumer,
+  broker: { host: string; port: number },
+  request: {
+    topicId: string;
+    topicName: string;
+    partitions: {
+      partition: number;
+      fetchOffset: bigint;
+      partitionMaxBytes: number;
+      currentLeaderEpoch: number;
+      lastFetchedEpoch: number;
+    }[];
+  },
+): Promise<{ responses: readonly { partitions: readonly FetchedPartition[] }[] }> {
+  const connection = await new Promise<Connection>((resolve, reject) =>
+    consumer[kGetConnection](broker, (error: Error | null, found?: Connection) =>
+      error || found === undefined ? reject(error ?? new Error('no connection')) : resolve(found),
+    ),
+  );
+  const api = await new Promise<{ version: number; async: (...args: unknown[]) => Promise<unknown> }>(
+    (resolve, reject) =>
+      consumer[kGetApi]('Fetch', (error: Error | null, found: unknown) =>
+        error
+          ? reject(error)
+          : resolve(found as { version: number; async: (...a: unknown[]) => Promise<unknown> }),
+      ),
+  );
+  const topicKey = api.version <= 12 ? request.topicName : request.topicId;
+  const READ_COMMITTED = 1;
+  return (await api.async(
+    connection,
+    100,
+    1,
+    64 * 1024 * 1024,
+    READ_COMMITTED,
+    0,
+    -1,
+    [{ topicId: topicKey, partitions: request.partitions }],
+    [],
+    '',
+  )) as { responses: readonly { partitions: readonly FetchedPartition[] }[] };
 }
 
 /** Record batch attribute bits (Kafka's RecordBatch): part of a transaction, a control batch. */

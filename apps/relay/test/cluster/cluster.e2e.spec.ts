@@ -22,6 +22,7 @@ import {
 } from '@outflow/testing';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { readCommitted } from '../support/committed-reader.ts';
 import {
   eventRouterConfig,
   mysqlSourceConfig,
@@ -342,9 +343,12 @@ async function failoverRound(t: TestContext, killed: string, frozen: string): Pr
       timeoutMs: 120_000,
       describe: () => `${label(connector)}: ${seen()} of ${written.length}\n${outputs()}`,
     });
+    // The verdict reads the topic again with Kafka's read_committed algorithm (see readCommitted).
     const report = judgeDelivery(
       written,
-      collector.records.filter((r) => r.headers.id === undefined || ids.has(r.headers.id)),
+      (await readCommitted(collector === myCollector ? myTopic : pgTopic)).filter(
+        (r) => r.headers.id === undefined || ids.has(r.headers.id),
+      ),
     );
     t.diagnostic(
       `${label(connector)}: ${report.distinct} of ${report.written} delivered, ${report.duplicates} duplicates`,
