@@ -8,81 +8,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
-import { type StartedCatalogService, startCatalogService } from '@outflow/catalog-service';
-import { buildApp, connectDatabase, type Database, migrate } from '@outflow/course-service';
-import { createOutbox } from '@outflow/outbox';
-import { createMariaDbDatabase, kafkaBootstrap, type TestDatabase, uniqueName } from '@outflow/testing';
+import { uniqueName } from '@outflow/testing';
 import { parentOf, type ReadableSpan, recordSpans, type SpanRecorder } from '@outflow/testing/tracing';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { type RunningRelay, startRelay } from '../../src/index.ts';
-import {
-  eventRouterConfig,
-  mysqlSourceConfig,
-  stringConverters,
-  workerConfig,
-} from '../support/connectors.ts';
-import { waitForRunning } from '../support/wait-for-running.ts';
+import { startWholeFlow, type WholeFlow } from '../support/whole-flow.ts';
 
 const prefix = uniqueName('traced');
-const topic = `${prefix}.Course`;
 
 let recorder: SpanRecorder;
-let courseDb: TestDatabase;
-let catalogDb: TestDatabase;
-let db: Database;
-let courses: FastifyInstance;
-let catalog: StartedCatalogService;
-let relay: RunningRelay;
+
+let flow: WholeFlow;
 
 before(async () => {
   recorder = recordSpans();
-  courseDb = await createMariaDbDatabase('traced_course');
-  catalogDb = await createMariaDbDatabase('traced_catalog');
-  db = connectDatabase(courseDb.url);
-  const outbox = createOutbox({ dialect: 'mysql', mode: 'insert-then-delete', tracing: true });
-  await migrate(db, outbox);
-  courses = await buildApp({ db, outbox });
-  relay = await startRelay({
-    workerProperties: workerConfig(prefix, { 'rest.port': '0', 'offset.storage.partitions': '1' }),
-    env: {},
-    connectors: [
-      {
-        name: prefix,
-        config: {
-          ...mysqlSourceConfig({ database: courseDb.name }),
-          'topic.prefix': prefix,
-          ...stringConverters,
-          ...eventRouterConfig(`${prefix}.\${routedByValue}`, {
-            'transforms.outbox.table.fields.additional.placement': 'type:header:eventType',
-          }),
-        },
-      },
-    ],
-  });
-  await waitForRunning(relay.url, prefix);
-  catalog = await startCatalogService(
-    {
-      databaseUrl: catalogDb.url,
-      port: 0,
-      host: '127.0.0.1',
-      kafkaBootstrapServers: [kafkaBootstrap],
-      kafkaClientProperties: {},
-      groupId: `${prefix}-catalog`,
-      topic,
-      logLevel: 'warn',
-    },
-    { logger: pino({ level: 'warn' }) },
-  );
+  flow = await startWholeFlow(prefix, { tracing: true });
 });
 
 after(async () => {
-  await catalog?.close();
-  await relay?.close();
-  await courses?.close();
-  await db?.close();
-  await courseDb?.drop();
-  await catalogDb?.drop();
+  await flow?.close();
   await recorder?.close();
 });
 
@@ -104,7 +46,7 @@ async function spanEnds(accept: (span: ReadableSpan) => boolean): Promise<Readab
 
 describe('tracing: course service → relay → catalog service', () => {
   it('one trace runs from POST /courses/:courseId/post to the catalog handler that writes the course', async () => {
-    const created = await courses.inject({
+    const created = await flow.courses.inject({
       method: 'POST',
       url: '/courses',
       payload: {
@@ -116,14 +58,14 @@ describe('tracing: course service → relay → catalog service', () => {
     });
     assert.equal(created.statusCode, 201, created.body);
     const { courseId } = created.json() as { courseId: string };
-    const posted = await courses.inject({ method: 'POST', url: `/courses/${courseId}/post` });
+    const posted = await flow.courses.inject({ method: 'POST', url: `/courses/${courseId}/post` });
     assert.ok(posted.statusCode < 300, posted.body);
 
     const request = await spanEnds((s) => s.name === 'POST /courses/:courseId/post');
     const traceId = request.spanContext().traceId;
     const inTrace = (name: string) => (s: ReadableSpan) =>
       s.name === name && s.spanContext().traceId === traceId;
-    const handler = await spanEnds(inTrace(`${topic} process`));
+    const handler = await spanEnds(inTrace(`${flow.topic} process`));
     const write = await spanEnds(inTrace('outbox-write'));
     const logWrite = await spanEnds(inTrace('db-log-write'));
     const read = await spanEnds(inTrace('debezium-read'));
@@ -140,9 +82,9 @@ describe('tracing: course service → relay → catalog service', () => {
     );
     assert.equal(handler.kind, SpanKind.CONSUMER);
     assert.equal(handler.attributes['outflow.event.type'], 'CoursePostedEvent');
-    assert.equal(logWrite.attributes['db.instance'], courseDb.name);
+    assert.equal(logWrite.attributes['db.instance'], flow.courseDatabase);
 
-    const shown = await fetch(`${catalog.url}/catalog/courses/${courseId}`);
+    const shown = await fetch(`${flow.catalog.url}/catalog/courses/${courseId}`);
     assert.equal(shown.status, 200, 'the handler span ends after the catalog committed the course');
   });
 });
