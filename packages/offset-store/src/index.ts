@@ -18,4 +18,3 @@ export {
 } from './kafka-offset-store.ts';
 export { offsetKey, offsetValue, parseOffsetKey, parseOffsetValue } from './offset-format.ts';
 export type { ManagedOffsetStore, StoredOffset } from './offset-store.ts';
-export { type RecordPlace, readTopicToEnd } from './topic-reader.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createAdmin, createConsumer, createProducer, ensureTopic } from '@outflow/kafka';
 import { kafkaBootstrap, uniqueName } from '@outflow/testing';
-import { readTopicToEnd } from '../src/index.ts';
+import { readTopicToEnd } from '../src/topic-reader.ts';
 
 /**
  * What a relay's crashes leave in a topic: one transactional.id whose producers abort, commit and get fenced

@@ -1,5 +1,5 @@
 import { createConsumer } from '@outflow/kafka';
-import { readTopicToEnd } from '@outflow/offset-store';
+import { readTopicToEnd } from '@outflow/offset-store/topic-reader';
 import { type CollectedRecord, kafkaBootstrap, uniqueName } from '@outflow/testing';
 
 /**
