@@ -1,11 +1,11 @@
 /**
  * Relay benchmark on PostgreSQL → Kafka (pgoutput logical replication); the phases are in `support.ts`.
  *
- * Usage: npm run bench:postgres -- [--events 100000] [--rate 1000] [--seconds 10]
+ * Usage: npm run bench:postgres -- [options of `npm run bench`, bench/relay-mysql.ts, but --against]
  * Needs the local infrastructure (`npm run infra -- up`).
  */
 import { createOutbox, migrate } from '@outflow/outbox';
-import { createPostgresDatabase, uniqueName } from '@outflow/testing';
+import { createPostgresDatabase } from '@outflow/testing';
 import pg from 'pg';
 import { postgresSourceConfig } from '../apps/relay/test/support/connectors.ts';
 import { dropSlots } from '../apps/relay/test/support/postgres-slots.ts';
@@ -13,8 +13,8 @@ import { runRelayBench } from './support.ts';
 
 const db = await createPostgresDatabase('bench');
 const outbox = createOutbox({ dialect: 'postgres' });
-const name = uniqueName('benchpg');
-const slot = `${name}_slot`;
+// One slot per run: a relay run's slot would otherwise hold its confirmed position for the next run.
+const slots: string[] = [];
 
 async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
@@ -28,8 +28,12 @@ try {
   await setup.end();
   await runRelayBench({
     label: 'PostgreSQL pgoutput',
-    name,
-    connector: postgresSourceConfig({ database: db.name, slot }),
+    relayConnector(name) {
+      const slot = `${name}_slot`;
+      if (!slots.includes(slot)) slots.push(slot);
+      return postgresSourceConfig({ database: db.name, slot });
+    },
+    cleanup: (name) => dropSlots([`${name}_slot`]),
     async openWriter() {
       const client = await connect(db.url);
       return {
@@ -50,6 +54,6 @@ try {
   });
 } finally {
   // The slot outlives the database and would keep WAL for ever.
-  await dropSlots([slot]);
+  await dropSlots(slots);
   await db.drop();
 }
