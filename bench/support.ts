@@ -62,6 +62,11 @@ export interface BenchArgs {
   /** Appends the result rows to BENCHMARKS.md. */
   readonly record: boolean;
   readonly note: string;
+  /**
+   * Node.js flags for the relay process, one relay contender per set: `--relay-node-flags=";--max-semi-space-size=4"`
+   * compares the defaults (the empty set) with a smaller young generation.
+   */
+  readonly relayNodeFlags: readonly (readonly string[])[];
 }
 
 export function benchArgs(): BenchArgs {
@@ -78,6 +83,7 @@ export function benchArgs(): BenchArgs {
       relay: { type: 'string', default: 'compiled' },
       'no-record': { type: 'boolean', default: false },
       note: { type: 'string', default: '' },
+      'relay-node-flags': { type: 'string', default: '' },
     },
   });
   const exactlyOnce = values['exactly-once'];
@@ -109,6 +115,9 @@ export function benchArgs(): BenchArgs {
     relay,
     record: !values['no-record'],
     note: values.note,
+    relayNodeFlags: values['relay-node-flags']
+      .split(';')
+      .map((set) => set.split(' ').filter((f) => f !== '')),
   };
 }
 
@@ -179,9 +188,10 @@ function relayContender(
   source: BenchSource,
   args: BenchArgs,
   exactlyOnce: 'enabled' | 'disabled',
+  nodeFlags: readonly string[],
 ): Contender {
   return {
-    label: `Outflow relay (${args.relay === 'compiled' ? 'dist' : 'src'}, exactly-once ${exactlyOnce === 'enabled' ? 'on' : 'off'})`,
+    label: `Outflow relay (${args.relay === 'compiled' ? 'dist' : 'src'}, exactly-once ${exactlyOnce === 'enabled' ? 'on' : 'off'}${nodeFlags.length > 0 ? `, ${nodeFlags.join(' ')}` : ''})`,
     async start(name, topic, dir) {
       const relay = await startRelayProcess({
         dir,
@@ -192,6 +202,7 @@ function relayContender(
           config: { ...source.relayConnector(name), 'topic.prefix': name, ...eventRouterConfig(topic) },
         },
         compiled: args.relay === 'compiled',
+        nodeFlags,
       });
       return {
         pid: relay.pid,
@@ -447,7 +458,7 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
   const args = benchArgs();
   const contenders: Contender[] = (
     args.exactlyOnce === 'both' ? (['enabled', 'disabled'] as const) : [args.exactlyOnce]
-  ).map((eo) => relayContender(source, args, eo));
+  ).flatMap((eo) => args.relayNodeFlags.map((flags) => relayContender(source, args, eo, flags)));
   if (args.against.length > 0) {
     if (source.debezium === undefined)
       throw new Error(`--against debezium: not available for ${source.label}`);

@@ -53,6 +53,8 @@ export async function startRelayProcess(options: {
    * installed relay runs, instead of the TypeScript sources through type stripping.
    */
   compiled?: boolean;
+  /** Node.js flags for the relay process (e.g. V8 heap settings being compared). */
+  nodeFlags?: readonly string[];
 }): Promise<RelayProcess> {
   const workerFile = join(options.dir, 'worker.properties');
   const connectorFile = join(options.dir, 'connector.json');
@@ -70,7 +72,7 @@ export async function startRelayProcess(options: {
     : process.env.NODE_OPTIONS;
   const child: ChildProcess = spawn(
     process.execPath,
-    [compiled ? compiledCli : cli, workerFile, connectorFile],
+    [...(options.nodeFlags ?? []), compiled ? compiledCli : cli, workerFile, connectorFile],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       // The worker file says everything: an OUTFLOW_RELAY_* variable of the test's shell (e.g. the developer's
