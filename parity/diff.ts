@@ -43,8 +43,8 @@ export function expectedReason(path: string, op: string | undefined): string | u
     return 'processing time (ts_ms/ts_us/ts_ns of the envelope)';
   if (path === 'value.payload.source.version') return 'connector version string';
   if (path === 'headers.__debezium.context.runId') return 'run id: a random UUID per task run';
-  if (op === 'r' && /^value\.payload\.source\.ts_(ms|us|ns)$/.test(path))
-    return 'snapshot read time (source.ts_* of op=r records)';
+  if ((op === 'r' || op === SNAPSHOT_DDL) && /^value\.payload\.source\.ts_(ms|us|ns)$/.test(path))
+    return "snapshot read time (source.ts_* of op=r records and of the snapshot's schema-change records)";
   if (op === 'r' && /^value\.payload\.source\.(lsn|sequence|txId)$/.test(path))
     return "PostgreSQL snapshot: each side's own slot (its LSN) and snapshot transaction (its txId)";
   return undefined;
@@ -171,8 +171,14 @@ function parse(text: string | null): unknown {
   }
 }
 
+/** What expectedReason gets as `op` for a schema-change record written while snapshotting. */
+export const SNAPSHOT_DDL = 'snapshot-ddl';
+
 function opOf(r: ComparedRecord): string | undefined {
-  const v = parse(r.value) as { payload?: { op?: unknown } } | null;
+  const v = parse(r.value) as {
+    payload?: { op?: unknown; ddl?: unknown; source?: { snapshot?: unknown } };
+  } | null;
+  if (typeof v?.payload?.ddl === 'string' && v.payload.source?.snapshot === 'true') return SNAPSHOT_DDL;
   return typeof v?.payload?.op === 'string' ? v.payload.op : undefined;
 }
 

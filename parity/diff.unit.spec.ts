@@ -49,4 +49,16 @@ describe('parity diff', () => {
       ['headers(order)', 'record'],
     );
   });
+
+  it("sets the read time of the snapshot's schema-change records apart, not that of streamed ones", () => {
+    const ddl = (snapshot: string, tsMs: number) =>
+      record({ payload: { ddl: 'ALTER TABLE t ADD c INT', source: { snapshot, ts_ms: tsMs } } });
+    const paths = (snapshot: string) =>
+      compareRecords([ddl(snapshot, 1)], [ddl(snapshot, 2)]).differences.map((d) => [
+        d.path,
+        d.expected !== undefined,
+      ]);
+    assert.deepEqual(paths('true'), [['value.payload.source.ts_ms', true]]);
+    assert.deepEqual(paths('false'), [['value.payload.source.ts_ms', false]]);
+  });
 });

@@ -56,8 +56,10 @@ export function renderMarkdown(results: readonly TargetResult[], when: string): 
     'streamed changes the relay is stopped, rows are written around an ALTER TABLE (add, drop, retype and rename',
     'columns), and the relay is started again.',
     '',
-    'Known gap: Outflow keeps no schema history and writes no schema-change records (`include.schema.changes`);',
-    'on MariaDB they are the records of the `P_<mode>` topics that only Debezium has.',
+    "On MariaDB the `P_<mode>` topics hold the schema-change records (`include.schema.changes`): the snapshot's",
+    'statements (`SET character_set_server…`, `DROP TABLE IF EXISTS…`, `DROP`/`CREATE DATABASE`, `USE`, each',
+    '`CREATE TABLE`) and the ALTER TABLE read while the relay catches up. Both sides keep their schema history in',
+    'Kafka (`schema.history.internal.kafka.*`).',
     '',
   ];
   for (const r of results) {

@@ -139,10 +139,16 @@ async function runTarget(target: 'mariadb' | 'postgres'): Promise<TargetResult> 
         headers: Object.entries(r.headers).map(([k, v]) => [k, n(v)!] as const),
       }));
   };
-  const comparison = compareRecords(
-    normalise(collectors[0]?.records ?? [], 'dbz'),
-    normalise(collectors[1]?.records ?? [], 'ofl'),
-  );
+  const dbzRecords = normalise(collectors[0]?.records ?? [], 'dbz');
+  const oflRecords = normalise(collectors[1]?.records ?? [], 'ofl');
+  // Both sides' records as compared, to read a difference in full (the report shows only its start).
+  const dump = process.env.OUTFLOW_PARITY_DUMP;
+  if (dump !== undefined && dump !== '')
+    writeFileSync(
+      `${dump}.${target}.json`,
+      JSON.stringify({ debezium: dbzRecords, outflow: oflRecords }, null, 1),
+    );
+  const comparison = compareRecords(dbzRecords, oflRecords);
   for (const c of collectors) await c.close().catch(() => {});
   if (target === 'postgres') await dropSlots(run);
   await db.drop().catch(() => {});

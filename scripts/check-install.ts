@@ -55,6 +55,8 @@ try {
   await run(node, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
     cwd: root,
   });
+  step('build the web console (apps/relay/console/build.ts)');
+  await run(node, [join(root, 'apps/relay/console/build.ts')], { cwd: root });
 
   step('npm pack');
   const packDir = join(scratch, 'tarballs');

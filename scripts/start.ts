@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { down, type ServiceName, up } from '@outflow/infra';
+import { buildConsole } from '../apps/relay/console/build.ts';
 
 const host = process.env.OUTFLOW_HOST ?? '127.0.0.1';
 const database = process.env.OUTFLOW_DATABASE ?? 'mariadb';
@@ -165,8 +166,10 @@ try {
   log(`course service ready on ${courseUrl} (${Date.now() - began} ms)`);
 
   const relayUrl = `http://${host}:${ports.relay}`;
-  log('starting the relay (binlog / WAL → Kafka, Kafka Connect REST API)…');
+  log('starting the relay (binlog / WAL → Kafka, Kafka Connect REST API, web console)…');
   const relayBegan = Date.now();
+  // The relay runs from source here; its console is the one bundle that source needs built.
+  await buildConsole();
   startChild('relay', 'apps/relay/src/cli.ts', {
     OUTFLOW_RELAY_REST_PORT: ports.relay,
     OUTFLOW_RELAY_BOOTSTRAP_SERVERS: `${host}:${ports.kafka}`,
@@ -215,6 +218,8 @@ Outflow is running. Try it:
 Watch the events arrive in Kafka (in another terminal):
 
   npm run consume -- outbox.event.Course --from-beginning
+
+The relay's web console (connectors, rates, live tail, inbox): ${relayUrl}/console/
 
 The relay speaks Kafka Connect's REST API:
 

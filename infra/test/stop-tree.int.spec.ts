@@ -162,7 +162,9 @@ test('kill, pause and resume act on every process of the service', { timeout: 12
   const before = clusterProcesses();
   assert.ok(before.length > 3);
   const [paused] = await pauseServices({ only: ['postgres'], env });
-  assert.equal(paused?.processes, before.length);
+  // PostgreSQL forks and reaps workers (autovacuum, parallel) at any time: the exact count can move between
+  // the listing and the pause; every process stopped is what matters, checked next.
+  assert.ok((paused?.processes ?? 0) > 3, `paused ${paused?.processes} processes`);
   assert.ok(
     await waitFor(() => clusterProcesses().every((p) => p.state === 'T'), { timeoutMs: 10_000 }),
     'every process is stopped',

@@ -132,5 +132,19 @@ async function measure(
       .toString()
       .trim(),
   );
+  await checkConsole(`http://127.0.0.1:${port}`, output);
   return { startMs, idleRssMiB: rssKb / 1024, root };
+}
+
+/** The web console is in the package: `/console/` answers its page and every file the page names. */
+async function checkConsole(base: string, output: () => string): Promise<void> {
+  const page = await fetch(`${base}/console/`);
+  const html = await page.text();
+  if (!page.ok) throw new Error(`GET /console/ answered ${page.status}: ${html}\n${output()}`);
+  const files = [...html.matchAll(/(?:src|href)="(assets\/[^"]+)"/g)].map((m) => m[1]!);
+  if (files.length < 2) throw new Error(`GET /console/ names no script and stylesheet:\n${html}`);
+  for (const file of files) {
+    const response = await fetch(`${base}/console/${file}`);
+    if (!response.ok) throw new Error(`GET /console/${file} answered ${response.status}`);
+  }
 }

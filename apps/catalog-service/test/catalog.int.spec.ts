@@ -245,7 +245,7 @@ for (const dialect of ['mysql', 'postgres'] as const) {
       const text = await metrics.text();
       assert.match(text, /^outflow_inbox_consumed_total\{group="[^"]+",topic="[^"]+"\} \d+$/m);
       assert.match(text, /^outflow_inbox_duplicates_total/m);
-      assert.match(text, /^# TYPE outflow_inbox_lag gauge$/m);
+      assert.match(text, /^# TYPE outflow_inbox_lag_records gauge$/m);
       const doc = await get('/docs/json');
       assert.ok(doc.body.paths?.['/catalog/courses/{courseId}']);
     });

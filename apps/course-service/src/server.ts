@@ -65,7 +65,13 @@ export async function startCourseService(
   const db = connectDatabase(config.databaseUrl, {
     onIdleError: (error) => logger.warn({ err: loggableError(error) }, 'idle database connection lost'),
   });
-  const outbox = createOutbox({ dialect: db.dialect, table: config.outboxTable, mode: config.outboxMode });
+  // The span context column lets the relay continue each request's trace (NULL while tracing is off).
+  const outbox = createOutbox({
+    dialect: db.dialect,
+    table: config.outboxTable,
+    mode: config.outboxMode,
+    tracing: true,
+  });
 
   let app: FastifyInstance;
   let url: string;

@@ -1,5 +1,10 @@
-import { createAdmin, createGroupClient } from '@outflow/kafka';
-import { createFileOffsetStore, createKafkaKvStore, createKafkaOffsetStore } from '@outflow/offset-store';
+import { createAdmin, createGroupClient, type GroupClient } from '@outflow/kafka';
+import {
+  createFileOffsetStore,
+  createKafkaKvStore,
+  createKafkaOffsetStore,
+  type KafkaKvStore,
+} from '@outflow/offset-store';
 import { createKafkaSink } from '@outflow/sink-kafka';
 import type { Logger } from 'pino';
 import type { RelayBackends } from './relay.ts';
@@ -9,10 +14,19 @@ import type { AdminOffsetStore } from './worker/offsets.ts';
 import type { WorkerConfig } from './worker-config.ts';
 
 /**
+ * The production backends when the configs are in Kafka: the relay is then a worker of the cluster its
+ * `group.id` names, with the status topic and the group membership client. (Kept out of the public types:
+ * they would bring the Kafka client's own declarations into every user's type check.)
+ */
+export interface ClusterBackends extends RelayBackends {
+  readonly cluster?: { readonly statuses: KafkaKvStore; readonly group: GroupClient };
+}
+
+/**
  * The production stores and sink the worker configuration names: compacted Kafka topics for configs and
  * offsets (or JSON files when `*.file.filename` is set), and one Kafka producer per running task.
  */
-export async function createBackends(config: WorkerConfig, logger: Logger): Promise<RelayBackends> {
+export async function createBackends(config: WorkerConfig, logger: Logger): Promise<ClusterBackends> {
   const bootstrapServers = config.bootstrapServers;
   const configStore: ConfigStore =
     config.configStorageFile !== null
@@ -41,7 +55,7 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
           logger: logger.child({ store: 'offsets' }),
         });
   // Configs in Kafka: this relay is a worker of the cluster its group.id names (Connect's distributed mode).
-  const cluster: RelayBackends['cluster'] =
+  const cluster: ClusterBackends['cluster'] =
     config.configStorageFile !== null
       ? undefined
       : {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseProperties } from './properties.ts';
 import { type ConnectorDefinition, startRelay } from './relay.ts';
+import { startTracing } from './tracing.ts';
 import { RELAY_VERSION } from './version.ts';
 import { ENV_PREFIX } from './worker-config.ts';
 
@@ -72,6 +73,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const unknownFlag = argv.find((a) => a.startsWith('-'));
   if (unknownFlag !== undefined) throw new Error(`Unknown option ${unknownFlag}\n\n${USAGE}`);
   const { workerProperties, connectors } = await readCommandLine(argv);
+  const stopTracing = await startTracing('outflow-relay');
   const relay = await startRelay({ workerProperties, connectors });
   process.stderr.write(`outflow-relay: REST API listening on ${relay.url}\n`);
   let stopping = false;
@@ -82,13 +84,16 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     stopping = true;
     process.stderr.write(`outflow-relay: ${signal} received, stopping (tasks, offsets, producers)\n`);
-    relay.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`outflow-relay: stop failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
+    relay
+      .close()
+      .then(stopTracing)
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`outflow-relay: stop failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

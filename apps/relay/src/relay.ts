@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GroupClient } from '@outflow/kafka';
-import type { KafkaKvStore } from '@outflow/offset-store';
 import type { Sink } from '@outflow/relay-core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { ClusterBackends } from './backends.ts';
 import { StatusStore } from './cluster/status-store.ts';
 import { WorkerGroup } from './cluster/worker-group.ts';
+import { RelayConsole } from './console/console.ts';
 import { WorkerError } from './errors.ts';
 import { createRelayLogger } from './logging.ts';
 import { RelayMetrics } from './metrics.ts';
@@ -28,8 +28,6 @@ export interface RelayBackends {
   /** A sink for one run of a connector's task; `topics` are its `topic.creation.default.*` settings. */
   readonly createSink: (connector: string, topics: SinkTopicOptions) => Sink;
   readonly kafkaClusterId: () => Promise<string | null>;
-  /** Present when the relay is a worker of a cluster: the status topic and the group membership client. */
-  readonly cluster?: { readonly statuses: KafkaKvStore; readonly group: GroupClient };
   close(): Promise<void>;
 }
 
@@ -70,14 +68,19 @@ export interface CreatedRelay {
   readonly app: FastifyInstance;
   readonly config: WorkerConfig;
   readonly logger: PinoLogger;
-  /** The relay's membership of its cluster (undefined when it runs alone). */
-  readonly group: WorkerGroup | undefined;
   /** Stops the REST API, then every task (offsets flushed), then the backends. Idempotent. */
   close(): Promise<void>;
 }
 
+/** A created relay with its membership of its cluster (undefined when it runs alone). */
+type CreatedWorker = CreatedRelay & { readonly group: WorkerGroup | undefined };
+
 /** Builds the worker and its REST API and starts the stored connectors, without listening. */
-export async function createRelay(options: StartRelayOptions = {}): Promise<CreatedRelay> {
+export function createRelay(options: StartRelayOptions = {}): Promise<CreatedRelay> {
+  return createWorker(options);
+}
+
+async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> {
   const config = loadWorkerConfig(options.workerProperties ?? {}, options.env ?? process.env);
   const scrubber = new SecretScrubber();
   const logger = createRelayLogger({
@@ -89,10 +92,16 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
   if (config.pluginPath !== null)
     logger.info({ pluginPath: config.pluginPath }, 'plugin.path is ignored: Outflow plugins are built in');
   const plugins = options.plugins ?? (await import('./default-plugins.ts')).defaultPlugins();
-  const backends = options.backends
+  const backends: ClusterBackends = options.backends
     ? await options.backends(config, logger)
     : await (await import('./backends.ts')).createBackends(config, logger);
   const metrics = new RelayMetrics();
+  const internalTopics = new Set([config.offsetStorageTopic, config.configStorageTopic]);
+  const relayConsole = new RelayConsole({
+    kafka: { bootstrapServers: config.bootstrapServers, ...config.clientProperties },
+    internalTopics,
+    logger,
+  });
   let workerId = `${advertisedHost(config)}:${config.advertised.port ?? config.restPort}`;
   let url = `${config.advertised.scheme ?? config.restScheme}://${workerId}`;
   let statuses: StatusStore | undefined;
@@ -110,7 +119,9 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     plugins,
     configStore: backends.configStore,
     offsetStore: backends.offsetStore,
-    createSink: backends.createSink,
+    // Counted for the console's events/s and bytes/s charts.
+    createSink: (connector, topics) =>
+      relayConsole.rates.wrap(connector, backends.createSink(connector, topics)),
     logger,
     metrics,
     scrubber,
@@ -118,7 +129,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     offsetFlushIntervalMs: config.offsetFlushIntervalMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.exactlyOnce ? { exactlyOnce: { groupId: config.groupId } } : {}),
-    internalTopics: new Set([config.offsetStorageTopic, config.configStorageTopic]),
+    internalTopics,
     connectorDefaults: config.connectorDefaults,
     configProviders: config.configProviders,
     overridePolicy: config.overridePolicy,
@@ -140,6 +151,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     await backends.close();
     throw error;
   }
+  relayConsole.attach(herder);
   if (backends.cluster !== undefined)
     group = new WorkerGroup({
       client: backends.cluster.group,
@@ -164,6 +176,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     server: { version: RELAY_VERSION, commit: gitCommit(), kafkaClusterId: backends.kafkaClusterId },
     security: config.restSecurity,
     ...(group === undefined ? {} : { cluster: { view: () => group!.view, workerId: () => workerId } }),
+    console: relayConsole,
   });
   app.addHook('onListen', async () => {
     const address = app.server.address();
@@ -185,15 +198,17 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
     group,
     close() {
       closing ??= (async () => {
-        await app.close();
-        follow.abort();
-        await following;
-        // Leaving the group first hands the connectors over at once; the tasks stop right after.
-        await group?.close();
         // task.shutdown.graceful.timeout.ms bounds the whole stop: the tasks stop in parallel, each within it,
         // and the Kafka clients get what is left of it (at least half a second), so a hung broker cannot keep
         // the process from exiting.
         const deadline = Date.now() + config.shutdownTimeoutMs;
+        await app.close();
+        follow.abort();
+        // Leaving the group first hands the connectors over at once (a hung Kafka: the session expires).
+        await Promise.race([
+          Promise.all([following, group?.close()]),
+          sleep(Math.max(500, (deadline - Date.now()) / 2), undefined, { ref: false }),
+        ]);
         await herder.stop();
         const closed = await Promise.race([
           backends.close().then(() => true),
@@ -214,7 +229,7 @@ export async function createRelay(options: StartRelayOptions = {}): Promise<Crea
 
 /** Starts the worker, then its REST API on the configured address, then creates the given connectors. */
 export async function startRelay(options: StartRelayOptions = {}): Promise<RunningRelay> {
-  const relay = await createRelay(options);
+  const relay = await createWorker(options);
   const { app, config, logger, herder, group } = relay;
   try {
     await app.listen({ host: config.restHost, port: config.restPort });
@@ -248,7 +263,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
 
 /** Creates or updates a connector given on the command line; in a cluster, through the leader. */
 async function putFromFile(
-  relay: CreatedRelay,
+  relay: CreatedWorker,
   connector: ConnectorDefinition,
 ): Promise<{ created: boolean; changed: boolean }> {
   for (let attempt = 0; ; attempt++) {

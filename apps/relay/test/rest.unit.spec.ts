@@ -375,7 +375,7 @@ describe('REST API (fakes)', () => {
       /outflow_source_position_info\{connector="c6",file="binlog.000002",pos="120"\} 1/,
     );
     assert.match(metrics.body, /outflow_connector_state\{connector="c6",state="STOPPED"\} 1/);
-    assert.match(metrics.body, /outflow_source_lag_milliseconds\{connector="c6"\} \d+/);
+    assert.match(metrics.body, /outflow_source_lag_seconds\{connector="c6"\} [\d.]+/);
     assert.match(metrics.body, /process_resident_memory_bytes \d+/);
   });
 

@@ -8,7 +8,14 @@
  */
 export { createInboxConsumer, type InboxConsumer } from './consumer/consumer.ts';
 export { type DeadLetterReason, DLQ_HEADERS } from './consumer/dead-letter.ts';
-export type { InboxCounter, InboxHistogram, InboxStats, TimingSummary } from './consumer/metrics.ts';
+export {
+  INBOX_METRICS,
+  type InboxCounter,
+  type InboxHistogram,
+  type InboxMetricSpec,
+  type InboxStats,
+  type TimingSummary,
+} from './consumer/metrics.ts';
 export {
   CONSUMER_OPTION_SPECS,
   type InboxConsumerOptions,

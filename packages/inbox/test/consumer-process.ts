@@ -70,7 +70,7 @@ if (config.expected !== undefined) {
         Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1048576)]),
       ),
       stats: consumer.stats(),
-      timings: consumer.timings(),
+      timings: await consumer.timings(),
     }),
   );
   await consumer.close();

@@ -122,7 +122,7 @@ for (const [dialect, batching] of [
       const text = await c.metrics();
       assert.match(text, /outflow_inbox_duplicates_total\{group="[^"]+",topic="[^"]+"\} 6/);
       assert.match(text, /outflow_inbox_handled_total\{group="[^"]+",topic="[^"]+",type="Noted"\} 6/);
-      assert.match(text, /outflow_inbox_lag\{group="[^"]+",topic="[^"]+",partition="\d"\} 0/);
+      assert.match(text, /outflow_inbox_lag_records\{group="[^"]+",topic="[^"]+",partition="\d"\} 0/);
     });
 
     test('a consumer dying after the database commit but before the offset commit: the event is not applied twice', async () => {

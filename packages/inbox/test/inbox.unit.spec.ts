@@ -135,18 +135,26 @@ test('dead-letter headers carry the error, the origin and the attempts, and keep
   });
 });
 
-test('metrics render every counter, with labels, and the lag gauge', () => {
-  const m = new InboxMetrics();
+test('metrics render every counter, with labels, and the lag gauge', async () => {
+  const m = new InboxMetrics({ group: 'g', topics: ['t'] });
   m.inc('handled', { topic: 't', type: 'A' });
   m.inc('handled', { topic: 't', type: 'A' });
   m.inc('duplicates', { topic: 't' });
-  const text = m.render([{ topic: 't', partition: 0, lag: 3 }], { group: 'g' });
+  m.observe('handler', 3);
+  const text = await m.render([{ topic: 't', partition: 0, lag: 3 }]);
   assert.match(text, /^# TYPE outflow_inbox_handled_total counter$/m);
   assert.match(text, /^outflow_inbox_handled_total\{group="g",topic="t",type="A"\} 2$/m);
-  assert.match(text, /^outflow_inbox_retried_total\{group="g"\} 0$/m);
-  assert.match(text, /^outflow_inbox_lag\{group="g",topic="t",partition="0"\} 3$/m);
+  assert.match(text, /^outflow_inbox_retried_total\{group="g",topic="t"\} 0$/m);
+  assert.match(text, /^outflow_inbox_cleanup_deleted_total\{group="g"\} 0$/m);
+  assert.match(text, /^outflow_inbox_lag_records\{group="g",topic="t",partition="0"\} 3$/m);
+  assert.match(text, /^outflow_inbox_handler_seconds_bucket\{le="0.005",group="g"\} 1$/m);
+  assert.match(text, /^process_resident_memory_bytes \d+$/m, 'Node runtime metrics');
   assert.equal(m.stats().handled, 2);
   assert.equal(m.stats().duplicates, 1);
+  const timings = await m.timings();
+  assert.equal(timings.handler.count, 1);
+  assert.equal(timings.handler.sum, 3);
+  assert.equal(timings.handler.p50, 5);
 });
 
 test('the scheduler runs one partition in order and partitions side by side', async () => {

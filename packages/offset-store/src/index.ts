@@ -1,7 +1,7 @@
 /**
  * `@outflow/offset-store`: where offsets are kept. A compacted Kafka topic in Kafka Connect's exact record
  * format, a JSON file for development, and the compacted-topic key/value store they are built on (also used
- * for connector configs).
+ * for connector configs), and the append-only log a schema history lives in.
  */
 export { createFileOffsetStore, type FileOffsetStoreOptions } from './file-offset-store.ts';
 export {
@@ -10,6 +10,7 @@ export {
   type KafkaKvStoreOptions,
   type KvWrite,
 } from './kafka-kv-store.ts';
+export { createKafkaLog, type KafkaLog, type KafkaLogOptions } from './kafka-log.ts';
 export {
   createKafkaOffsetStore,
   DEFAULT_OFFSETS_TOPIC,
@@ -17,3 +18,4 @@ export {
 } from './kafka-offset-store.ts';
 export { offsetKey, offsetValue, parseOffsetKey, parseOffsetValue } from './offset-format.ts';
 export type { ManagedOffsetStore, StoredOffset } from './offset-store.ts';
+export { type RecordPlace, readTopicToEnd } from './topic-reader.ts';

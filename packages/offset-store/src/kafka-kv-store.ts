@@ -8,6 +8,7 @@ import {
 } from '@outflow/kafka';
 import { type Logger, RelayError, silentLogger } from '@outflow/relay-core';
 import { compatibilityPartitioner, type MessageToProduce } from '@platformatic/kafka';
+import { awaitLeaders, readTopicToEnd } from './topic-reader.ts';
 
 /** Options of {@link createKafkaKvStore}. */
 export interface KafkaKvStoreOptions {
@@ -227,18 +228,8 @@ class KafkaKvStoreImpl implements KafkaKvStore {
     return this.#topicReady;
   }
 
-  /** A new topic's partitions get leaders shortly after creation; reading before that costs a retry delay. */
-  async #awaitLeaders(): Promise<void> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      try {
-        const metadata = await this.#consumer.metadata({ topics: [this.#topic], forceUpdate: true });
-        const partitions = metadata.topics.get(this.#topic)?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((p) => p !== undefined && p.leader >= 0)) return;
-      } catch {
-        // Not known yet: try again.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  #awaitLeaders(): Promise<void> {
+    return awaitLeaders(this.#consumer, this.#topic);
   }
 
   /**
@@ -247,124 +238,18 @@ class KafkaKvStoreImpl implements KafkaKvStore {
    */
   async #readToEnd(entries: Map<string, Buffer | null>, from: readonly bigint[]): Promise<bigint[]> {
     try {
-      const ends = (await this.#consumer.listOffsets({ topics: [this.#topic] })).get(this.#topic) ?? [];
-      const starts =
-        (await this.#consumer.listOffsets({ topics: [this.#topic], timestamp: -2n })).get(this.#topic) ?? [];
-      const positions = ends.map((_, partition) => {
-        const start = starts[partition] ?? 0n;
-        const known = from[partition];
-        // Compaction or retention may have removed what lay between: start where the log now starts.
-        return known !== undefined && known > start ? known : start;
-      });
-      let idleRounds = 0;
-      while (positions.some((position, partition) => position < ends[partition]!)) {
-        const progressed = await this.#fetchOnce(positions, ends, entries);
-        idleRounds = progressed ? 0 : idleRounds + 1;
-        if (idleRounds > 50) throw new Error('no progress while reading the topic to its end');
-        if (!progressed) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return positions;
+      return await readTopicToEnd(
+        this.#consumer,
+        this.#topic,
+        (key, value) => {
+          if (key !== null) entries.set(key.toString('utf8'), value);
+        },
+        from,
+      );
     } catch (error) {
       if (error instanceof RelayError) throw error;
       throw storeError(`could not read topic "${this.#topic}"`, error, true);
     }
-  }
-
-  /** One fetch per leader for the partitions still behind; returns whether any position moved. */
-  async #fetchOnce(
-    positions: bigint[],
-    ends: readonly bigint[],
-    entries: Map<string, Buffer | null>,
-  ): Promise<boolean> {
-    const metadata = await this.#consumer.metadata({ topics: [this.#topic] });
-    const topic = metadata.topics.get(this.#topic);
-    if (topic === undefined) throw new Error(`topic "${this.#topic}" has no metadata`);
-    const byLeader = new Map<number, number[]>();
-    positions.forEach((position, partition) => {
-      if (position >= ends[partition]!) return;
-      const leader = topic.partitions[partition]!.leader;
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), partition]);
-    });
-    let progressed = false;
-    for (const [node, partitions] of byLeader) {
-      const response = await this.#consumer.fetch({
-        node,
-        maxWaitTime: 100,
-        minBytes: 1,
-        maxBytes: 64 * 1024 * 1024,
-        topics: [
-          {
-            topicId: topic.id,
-            partitions: partitions.map((partition) => ({
-              partition,
-              fetchOffset: positions[partition]!,
-              partitionMaxBytes: 8 * 1024 * 1024,
-              currentLeaderEpoch: -1,
-              lastFetchedEpoch: -1,
-            })),
-          },
-        ],
-      });
-      for (const topicResponse of response.responses) {
-        for (const part of topicResponse.partitions) {
-          if (part.errorCode !== 0)
-            throw new Error(`fetch error ${part.errorCode} on partition ${part.partitionIndex}`);
-          const index = part.partitionIndex;
-          const aborted = new AbortedTransactions(part.abortedTransactions ?? []);
-          for (const batch of part.records ?? []) {
-            const next = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
-            // Control batches (transaction markers) carry no data; batches of aborted transactions are skipped.
-            if ((batch.attributes & CONTROL) !== 0) aborted.marker(batch);
-            else if (!aborted.skips(batch)) {
-              for (const record of batch.records) {
-                const offset = batch.firstOffset + BigInt(record.offsetDelta);
-                if (offset < positions[index]! || offset >= ends[index]! || record.key === null) continue;
-                const key = record.key.toString('utf8');
-                entries.set(key, record.value === null ? null : Buffer.from(record.value));
-              }
-            }
-            if (next > positions[index]!) {
-              positions[index] = next;
-              progressed = true;
-            }
-          }
-        }
-      }
-    }
-    return progressed;
-  }
-}
-
-/** Record batch attribute bits (Kafka's RecordBatch): part of a transaction, a control batch. */
-const TRANSACTIONAL = 0x10;
-const CONTROL = 0x20;
-
-/**
- * What a `read_committed` reader must leave out (the Java consumer's algorithm): the fetch lists the aborted
- * transactions (producer, first offset); a transactional batch of such a producer from that offset on is
- * skipped until the producer's ABORT marker.
- */
-class AbortedTransactions {
-  readonly #pending: { producerId: bigint; firstOffset: bigint }[];
-  readonly #open = new Set<bigint>();
-
-  constructor(list: readonly { producerId: bigint; firstOffset: bigint }[]) {
-    this.#pending = [...list].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
-  }
-
-  skips(batch: { producerId: bigint; firstOffset: bigint; attributes: number }): boolean {
-    if ((batch.attributes & TRANSACTIONAL) === 0) return false;
-    while (this.#pending.length > 0 && this.#pending[0]!.firstOffset <= batch.firstOffset) {
-      this.#open.add(this.#pending.shift()!.producerId);
-    }
-    return this.#open.has(batch.producerId);
-  }
-
-  marker(batch: { producerId: bigint; records: readonly { key: Buffer | null }[] }): void {
-    // Control record key: version (int16), type (int16: 0 = ABORT, 1 = COMMIT).
-    const key = batch.records[0]?.key;
-    if (key !== null && key !== undefined && key.length >= 4 && key.readInt16BE(2) === 0)
-      this.#open.delete(batch.producerId);
   }
 }
 

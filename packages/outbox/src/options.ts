@@ -22,6 +22,7 @@ export const DEFAULT_COLUMNS: Readonly<OutboxColumns> = Object.freeze({
   type: 'type',
   payload: 'payload',
   timestamp: 'timestamp',
+  tracingSpanContext: 'tracingspancontext',
 });
 
 /** Default `maxPayloadBytes`: 1 MiB, the seed's `length = 1048576`. */
@@ -37,15 +38,21 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'table', default: "`'outbox'`", description: 'table name, optionally qualified (`public.outbox`)' },
   {
     name: 'columns',
-    default: '`id, aggregatetype, aggregateid, type, payload, timestamp`',
+    default: '`id, aggregatetype, aggregateid, type, payload, timestamp, tracingspancontext`',
     description:
-      'column names by field (`id`, `aggregateType`, `aggregateId`, `type`, `payload`, `timestamp`)',
+      'column names by field (`id`, `aggregateType`, `aggregateId`, `type`, `payload`, `timestamp`, `tracingSpanContext`)',
   },
   { name: 'mode', default: "`'insert-then-delete'`", description: "`'insert-then-delete'` or `'keep'`" },
   {
     name: 'maxPayloadBytes',
     default: '`1048576`',
     description: 'largest payload, in UTF-8 bytes of its JSON text',
+  },
+  {
+    name: 'tracing',
+    default: '`false`',
+    description:
+      'write the active OpenTelemetry span context (an `outbox-write` span) into `tracingSpanContext`, as Debezium reads it; the table needs that column',
   },
 ];
 
@@ -154,5 +161,8 @@ export function resolveOptions(options: OutboxOptions): ResolvedOutboxOptions {
     throw new OutboxConfigError('maxPayloadBytes', maxPayloadBytes, 'must be a positive integer (bytes)');
   }
 
-  return Object.freeze({ dialect, table, columns: Object.freeze(columns), mode, maxPayloadBytes });
+  const tracing = options.tracing ?? false;
+  if (typeof tracing !== 'boolean') throw new OutboxConfigError('tracing', tracing, 'must be a boolean');
+
+  return Object.freeze({ dialect, table, columns: Object.freeze(columns), mode, maxPayloadBytes, tracing });
 }

@@ -4,6 +4,7 @@ import { postgresDialect } from './dialects/postgres.ts';
 import { OutboxError } from './errors.ts';
 import { prepareEvents } from './event.ts';
 import { resolveOptions } from './options.ts';
+import { withOutboxSpan } from './tracing.ts';
 import type { Outbox, Outboxable, OutboxDialect, OutboxOptions, SqlExecutor, WrittenEvent } from './types.ts';
 
 const DIALECTS: Readonly<Record<OutboxDialect, SqlDialect>> = {
@@ -123,7 +124,7 @@ function chunk(events: readonly WrittenEvent[]): WrittenEvent[][] {
  */
 export function createOutbox(options: OutboxOptions): Outbox {
   const resolved = resolveOptions(options);
-  const { table, columns, mode, maxPayloadBytes } = resolved;
+  const { table, columns, mode, maxPayloadBytes, tracing } = resolved;
   const dialect = DIALECTS[resolved.dialect];
 
   return Object.freeze({
@@ -142,38 +143,61 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       const list = (Array.isArray(events) ? events : [events]) as readonly Outboxable[];
       const written = prepareEvents(list, maxPayloadBytes, dialect.name);
-      for (const part of chunk(written)) {
-        const context = { table, dialect: dialect.name, events: part.length };
-        const values = part.flatMap((e) => [e.id, e.aggregateType, e.aggregateId, e.type, e.payload]);
-        await run(executor, dialect.insertSql(table, columns, part.length), values, {
-          statement: 'insert',
-          ...context,
-        });
-        if (mode === 'insert-then-delete') {
-          const ids = part.map((e) => e.id);
-          await run(executor, dialect.deleteSql(table, columns, ids.length), ids, {
-            statement: 'delete',
+      const insertAll = async (spanContext: string | null): Promise<WrittenEvent[]> => {
+        for (const part of chunk(written)) {
+          const context = { table, dialect: dialect.name, events: part.length };
+          const values = part.flatMap((e) => {
+            const row: unknown[] = [e.id, e.aggregateType, e.aggregateId, e.type, e.payload];
+            if (tracing) row.push(spanContext);
+            return row;
+          });
+          await run(executor, dialect.insertSql(table, columns, part.length, tracing), values, {
+            statement: 'insert',
             ...context,
           });
+          if (mode === 'insert-then-delete') {
+            const ids = part.map((e) => e.id);
+            await run(executor, dialect.deleteSql(table, columns, ids.length), ids, {
+              statement: 'delete',
+              ...context,
+            });
+          }
         }
-      }
-      return written;
+        return written;
+      };
+      if (!tracing || written.length === 0) return insertAll(null);
+      return withOutboxSpan(
+        {
+          'db.system.name': dialect.name === 'mysql' ? 'mysql' : 'postgresql',
+          'db.collection.name': table,
+          'outflow.outbox.events': written.length,
+          'outflow.outbox.aggregate_type': written[0]?.aggregateType ?? '',
+        },
+        insertAll,
+      );
     },
   });
 }
 
 /**
  * Creates the outbox table if it does not exist, by running `outbox.ddl()` on `executor` (a connection or a
- * pool). It does not create the database or schema, and does not alter an existing table. On MySQL/MariaDB DDL
- * commits implicitly, so do not run it inside a business transaction.
+ * pool). It does not create the database or schema. It alters an existing table only with the `tracing`
+ * option, to add the nullable span context column if the table predates it. On MySQL/MariaDB DDL commits
+ * implicitly, so do not run it inside a business transaction.
  */
 export async function migrate(executor: SqlExecutor, outbox: Outbox): Promise<void> {
   checkExecutor(executor, false);
-  for (const sql of outbox.ddl()) {
-    await run(executor, sql, [], {
+  const { table, dialect, columns, tracing } = outbox.options;
+  for (const sql of outbox.ddl()) await run(executor, sql, [], { statement: 'ddl', table, dialect });
+  if (!tracing) return;
+  try {
+    await run(executor, DIALECTS[dialect].addTracingColumnSql(table, columns), [], {
       statement: 'ddl',
-      table: outbox.options.table,
-      dialect: outbox.options.dialect,
+      table,
+      dialect,
     });
+  } catch (error) {
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    if (code !== 'ER_DUP_FIELDNAME') throw error;
   }
 }

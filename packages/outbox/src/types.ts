@@ -45,6 +45,11 @@ export interface OutboxColumns {
   payload: string;
   /** Creation time column (default `timestamp`), filled by the database default. */
   timestamp: string;
+  /**
+   * Serialized OpenTelemetry span context (default `tracingspancontext`, the Event Router's
+   * `tracing.span.context.field`); nullable, written only with the `tracing` option.
+   */
+  tracingSpanContext: string;
 }
 
 /** Options of {@link createOutbox}. Every field but `dialect` has a default; unknown fields are rejected. */
@@ -59,6 +64,11 @@ export interface OutboxOptions {
   mode?: OutboxMode;
   /** Largest payload, in UTF-8 bytes of its JSON text; default 1 048 576 (1 MiB, as in the seed). */
   maxPayloadBytes?: number;
+  /**
+   * Write the active OpenTelemetry span context into `columns.tracingSpanContext` (default `false`, so a table
+   * created before that column existed keeps working; add it with `ALTER TABLE … ADD COLUMN` first).
+   */
+  tracing?: boolean;
 }
 
 /** Options after defaults have been applied and validation has passed. */
@@ -73,6 +83,8 @@ export interface ResolvedOutboxOptions {
   readonly mode: OutboxMode;
   /** Largest payload in UTF-8 bytes. */
   readonly maxPayloadBytes: number;
+  /** Whether the span context column is written. */
+  readonly tracing: boolean;
 }
 
 /**

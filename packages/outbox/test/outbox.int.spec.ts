@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { context, trace } from '@opentelemetry/api';
 import { createMariaDbDatabase, createPostgresDatabase, type TestDatabase } from '@outflow/testing';
+import { recordSpans } from '@outflow/testing/tracing';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { runCli } from '../src/cli.ts';
@@ -192,14 +194,17 @@ for (const h of [mariadb, postgres]) {
       );
       assert.deepEqual(
         columns.map((c) => c.name),
-        ['id', 'aggregatetype', 'aggregateid', 'type', 'payload', 'timestamp'],
+        ['id', 'aggregatetype', 'aggregateid', 'type', 'payload', 'timestamp', 'tracingspancontext'],
       );
-      assert.ok(columns.every((c) => c.nullable === 'NO'));
+      assert.deepEqual(
+        columns.map((c) => c.nullable),
+        ['NO', 'NO', 'NO', 'NO', 'NO', 'NO', 'YES'],
+      );
       const types = columns.map((c) => String(c.type).toLowerCase());
       assert.deepEqual(
         types,
         h.dialect === 'mysql'
-          ? ['char', 'varchar', 'varchar', 'varchar', 'longtext', 'timestamp'] // MariaDB: JSON = LONGTEXT + JSON_VALID
+          ? ['char', 'varchar', 'varchar', 'varchar', 'longtext', 'timestamp', 'text'] // MariaDB: JSON = LONGTEXT + JSON_VALID
           : [
               'uuid',
               'character varying',
@@ -207,9 +212,56 @@ for (const h of [mariadb, postgres]) {
               'character varying',
               'jsonb',
               'timestamp with time zone',
+              'text',
             ],
       );
       assert.equal(await count(), 0);
+    });
+
+    it('tracing: migrate adds the span context column to an older table, and writes store the context', async () => {
+      const table = 'outbox_before_tracing';
+      const older = createOutbox(options({ table, mode: 'keep' }));
+      const [create] = older.ddl();
+      await conn.rows(create!.replace(/,\s*\S+tracingspancontext\S+ (TEXT|text) NULL/, ''));
+      const before = await conn.rows(
+        h.dialect === 'mysql'
+          ? 'SELECT COLUMN_NAME AS name FROM information_schema.columns WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?'
+          : 'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+        [h.dialect === 'mysql' ? db.name : 'public', table],
+      );
+      assert.ok(!before.some((c) => c.name === 'tracingspancontext'), 'the older table lacks the column');
+      await older.write(conn.executor, event(7)); // without the option the older table keeps working
+
+      const traced = createOutbox(options({ table, mode: 'keep', tracing: true }));
+      await migrate(conn.executor, traced);
+      await migrate(conn.executor, traced);
+      const recorder = recordSpans();
+      try {
+        const request = trace.getTracer('test').startSpan('POST /courses/:courseId/post');
+        await context.with(trace.setSpan(context.active(), request), async () => {
+          await conn.begin();
+          await traced.write(conn.executor, event(8));
+          await conn.commit();
+        });
+        request.end();
+        const written = recorder.spans().find((span) => span.name === 'outbox-write');
+        assert.ok(written);
+        const rows = await conn.rows(
+          `SELECT aggregateid, tracingspancontext FROM ${h.q(table)} ORDER BY aggregateid`,
+        );
+        assert.deepEqual(
+          rows.map((r) => [r.aggregateid, r.tracingspancontext]),
+          [
+            ['course-7', null],
+            [
+              'course-8',
+              `traceparent=00-${written.spanContext().traceId}-${written.spanContext().spanId}-01\n`,
+            ],
+          ],
+        );
+      } finally {
+        await recorder.close();
+      }
     });
 
     it('keep mode leaves exactly the written rows', async () => {

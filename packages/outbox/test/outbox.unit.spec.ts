@@ -23,9 +23,11 @@ describe('createOutbox options', () => {
         type: 'type',
         payload: 'payload',
         timestamp: 'timestamp',
+        tracingSpanContext: 'tracingspancontext',
       },
       mode: 'insert-then-delete',
       maxPayloadBytes: 1_048_576,
+      tracing: false,
     });
     assert.ok(Object.isFrozen(outbox.options));
   });
@@ -95,6 +97,7 @@ describe('ddl', () => {
         '  `type` VARCHAR(255) NOT NULL,',
         '  `payload` JSON NOT NULL,',
         '  `timestamp` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),',
+        '  `tracingspancontext` TEXT NULL,',
         '  PRIMARY KEY (`id`)',
         ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
       ].join('\n'),
@@ -112,7 +115,8 @@ describe('ddl', () => {
         '  "aggregateid" varchar(255) NOT NULL,',
         '  "type" varchar(255) NOT NULL,',
         '  "payload" jsonb NOT NULL,',
-        '  "timestamp" timestamptz NOT NULL DEFAULT now()',
+        '  "timestamp" timestamptz NOT NULL DEFAULT now(),',
+        '  "tracingspancontext" text NULL',
         ')',
       ].join('\n'),
     );

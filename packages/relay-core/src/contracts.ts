@@ -27,6 +27,32 @@ export interface SourceTask {
   poll(signal: AbortSignal): Promise<SourceRecord[]>;
   commit?(partition: SourcePartition, offset: SourceOffset): Promise<void>;
   stop(): Promise<void>;
+  /** Records read from the database and waiting for `poll` (for metrics; cheap, called at any time). */
+  pending?(): SourcePending;
+  /**
+   * How far the database log's end is ahead of what the task has read, asked of the database (for metrics,
+   * at most about once a second). Undefined while the task has no position or no connection.
+   */
+  backlog?(): Promise<SourceBacklog | undefined>;
+}
+
+/** What a source task holds in memory, read from the database but not yet handed to `poll`. */
+export interface SourcePending {
+  readonly records: number;
+  /** Database commit time of the oldest of them (epoch ms), when they carry one. */
+  readonly oldestSourceTsMs?: number;
+}
+
+/** How far the database log's end is ahead of the task's read position. */
+export interface SourceBacklog {
+  /** Log bytes (binlog, WAL) between the read position and the log's end. */
+  readonly bytes: number;
+  /**
+   * True when a non-zero `bytes` means changes are waiting for this task: the log holds only what it reads
+   * through (a MySQL binlog). False when it may also count writes the task never sees and learns of only
+   * later (PostgreSQL's WAL, shared by every database of the server).
+   */
+  readonly exact: boolean;
 }
 
 /**

@@ -12,7 +12,9 @@ export type RelayErrorCode =
   | 'SOURCE_SERVER_MISCONFIGURED'
   | 'TRANSFORM_FAILED'
   | 'SINK_FAILED'
-  | 'OFFSET_STORE_FAILED';
+  | 'OFFSET_STORE_FAILED'
+  /** The schema history (a MySQL/MariaDB connector's DDL log in Kafka) could not be read or written. */
+  | 'SCHEMA_HISTORY_FAILED';
 
 /** Base error of the relay: a stable `code`, structured `details`, and whether retrying may help. */
 export class RelayError extends Error {

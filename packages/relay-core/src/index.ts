@@ -1,4 +1,10 @@
 export {
+  CLOUDEVENTS_CONVERTER,
+  CLOUDEVENTS_CONVERTER_KEYS,
+  type CloudEventsConverterOptions,
+  createCloudEventsConverter,
+} from './cloudevents-converter.ts';
+export {
   ConfigDef,
   type ConfigKey,
   type ConfigType,
@@ -17,7 +23,16 @@ export {
   compileConfigRegex,
   compileConfigReplacement,
 } from './config-regex.ts';
-export type { Converter, OffsetStore, Sink, SourceTask, SourceTaskContext, Transform } from './contracts.ts';
+export type {
+  Converter,
+  OffsetStore,
+  Sink,
+  SourceBacklog,
+  SourcePending,
+  SourceTask,
+  SourceTaskContext,
+  Transform,
+} from './contracts.ts';
 export {
   buildChangeRecord,
   buildTableSchemas,
@@ -96,5 +111,5 @@ export {
   type StartFacts,
   type StartPlan,
 } from './source/start-plan.ts';
-export { runSourceTask, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
+export { runSourceTask, sourceTimestamp, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
 export { type SupervisedStatus, type SupervisorOptions, superviseSourceTask } from './task-supervisor.ts';

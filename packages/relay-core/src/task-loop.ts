@@ -17,6 +17,14 @@ export interface TaskMetrics {
   error(error: unknown): void;
   /** Whether Kafka acknowledges: false while a send is stalled or after it failed, true once one succeeds. */
   sinkConnected(connected: boolean): void;
+  /** The running task (null once it ended), whose `pending` and `backlog` the metrics may ask. */
+  sourceTask?(task: SourceTask | null): void;
+  /** A batch of `records` goes to Kafka; the oldest was committed in the database at `oldestSourceTsMs`. */
+  sendStarted?(records: number, oldestSourceTsMs: number | undefined): void;
+  /** The send ended after `seconds`, acknowledged or not. */
+  sendEnded?(seconds: number, acknowledged: boolean): void;
+  /** Records acknowledged at `publishedAtMs`, by the database commit time of each (those that carry one). */
+  published?(sourceTsMs: readonly number[], publishedAtMs: number): void;
 }
 
 /** Everything one running source task is made of. The caller owns each part and closes it afterwards. */
@@ -79,24 +87,26 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
     }
   };
 
-  // Exactly-once starts from what Kafka committed, never from this process's memory: the first time the task
-  // asks for its offsets (a standby asks only once it may take over), the previous producer is fenced (its
-  // transaction is finished either way), then the offsets are read again.
+  // A task starts from what is stored, never from this process's memory (another worker of the cluster may
+  // have run it since): the offsets are read again the first time the task asks for them (a standby asks only
+  // once it may take over). Exactly-once first fences the previous producer, whose transaction is then
+  // finished either way.
   let prepared: Promise<void> | undefined;
   const prepare = (): Promise<void> =>
     (prepared ??= (async () => {
-      await options.sink.prepare?.();
+      if (atomically !== undefined) await options.sink.prepare?.();
       await options.offsetStore.refresh?.();
     })());
   await task.start({
     connector: options.connector,
     offset: async (partition) => {
-      if (atomically !== undefined) await prepare();
+      await prepare();
       return options.offsetStore.get(options.connector, partition);
     },
     logger,
   });
   options.onStarted?.();
+  metrics?.sourceTask?.(task);
   try {
     while (!signal.aborted) {
       const records = await task.poll(signal);
@@ -108,12 +118,13 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
           // Exactly-once: the records and the offsets after them commit in one transaction, or neither does.
           await prepare();
           const entries = lastOffsets(records);
-          await sendWatched(options, out.records.length, () =>
+          await sendWatched(options, out.records.length, oldest(out.sourceTsMs), () =>
             atomically(options.connector, entries, (offsetRecords) =>
               options.sink.send([...out.records, ...offsetRecords]),
             ),
           );
           if (out.filtered > 0) metrics?.recordsFiltered(out.filtered);
+          metrics?.published?.(out.sourceTsMs, Date.now());
           metrics?.recordsPublished(out.records.length, sourceTimestamp(last), last.sourceOffset);
           for (const entry of entries) {
             metrics?.offsetsCommitted(entry.offset);
@@ -122,8 +133,11 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
           lastFlush = Date.now();
         } else {
           if (out.records.length > 0)
-            await sendWatched(options, out.records.length, () => options.sink.send(out.records));
+            await sendWatched(options, out.records.length, oldest(out.sourceTsMs), () =>
+              options.sink.send(out.records),
+            );
           if (out.filtered > 0) metrics?.recordsFiltered(out.filtered);
+          metrics?.published?.(out.sourceTsMs, Date.now());
           metrics?.recordsPublished(out.records.length, sourceTimestamp(last), last.sourceOffset);
           for (const entry of lastOffsets(records)) acked.set(partitionKey(entry.partition), entry);
           dirty = true;
@@ -140,14 +154,17 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
       logger.error({ err: flushError }, 'could not store the acknowledged offsets while failing');
     }
     throw error;
+  } finally {
+    metrics?.sourceTask?.(null);
   }
 }
 
 function convertBatch(
   options: TaskLoopOptions,
   records: readonly SourceRecord[],
-): { records: ProducerRecord[]; filtered: number } {
+): { records: ProducerRecord[]; filtered: number; sourceTsMs: number[] } {
   const out: ProducerRecord[] = [];
+  const sourceTsMs: number[] = [];
   let filtered = 0;
   for (const original of records) {
     let record: SourceRecord | null = original;
@@ -176,8 +193,10 @@ function convertBatch(
       ...(record.timestamp === undefined ? {} : { timestamp: record.timestamp }),
     };
     out.push(produced);
+    const committed = sourceTimestamp(original);
+    if (committed !== undefined) sourceTsMs.push(committed);
   }
-  return { records: out, filtered };
+  return { records: out, filtered, sourceTsMs };
 }
 
 /**
@@ -188,11 +207,14 @@ function convertBatch(
 async function sendWatched(
   options: TaskLoopOptions,
   count: number,
+  oldestSourceTsMs: number | undefined,
   send: () => Promise<void>,
 ): Promise<void> {
   const { logger, metrics } = options;
   const stallMs = options.sinkStallWarningMs ?? 5000;
   const started = Date.now();
+  const startedPrecise = performance.now();
+  metrics?.sendStarted?.(count, oldestSourceTsMs);
   let stalled = false;
   const timer = setTimeout(() => {
     stalled = true;
@@ -211,6 +233,7 @@ async function sendWatched(
   try {
     await send();
   } catch (error) {
+    metrics?.sendEnded?.((performance.now() - startedPrecise) / 1000, false);
     metrics?.sinkConnected(false);
     if (error instanceof RelayError) throw error;
     throw new RelayError('SINK_FAILED', `Kafka did not acknowledge a batch of ${count} records`, {
@@ -220,6 +243,7 @@ async function sendWatched(
   } finally {
     clearTimeout(timer);
   }
+  metrics?.sendEnded?.((performance.now() - startedPrecise) / 1000, true);
   if (stalled) {
     logger.info(
       { waitedMs: Date.now() - started, records: count },
@@ -230,8 +254,14 @@ async function sendWatched(
   metrics?.sinkConnected(true);
 }
 
+function oldest(timestamps: readonly number[]): number | undefined {
+  let min: number | undefined;
+  for (const ts of timestamps) if (min === undefined || ts < min) min = ts;
+  return min;
+}
+
 /** Debezium envelopes carry `source.ts_ms`: when the change was committed in the database. */
-function sourceTimestamp(record: SourceRecord): number | undefined {
+export function sourceTimestamp(record: SourceRecord): number | undefined {
   const value = record.value as { source?: { ts_ms?: unknown } } | null;
   const ts = value?.source?.ts_ms;
   return typeof ts === 'number' ? ts : typeof ts === 'bigint' ? Number(ts) : undefined;

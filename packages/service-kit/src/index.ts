@@ -85,3 +85,4 @@ export {
   type RunServiceOptions,
   runService,
 } from './server.ts';
+export { startTracing, traceRequests, tracesExporter } from './tracing.ts';

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { ConfigError, type LogLevel, redactUrl } from './config.ts';
 import { ensureDatabaseExists } from './db/connect.ts';
 import { loggableError } from './errors.ts';
+import { startTracing } from './tracing.ts';
 
 /**
  * Creates the database named in `url` if it is missing (see `ensureDatabaseExists`).
@@ -84,7 +85,9 @@ export async function runService<C extends { readonly logLevel: LogLevel }>(
   }
   const logger = pino({ name: options.name, level: config.logLevel });
   let service: RunningService;
+  let stopTracing: () => Promise<void> = async () => {};
   try {
+    stopTracing = await startTracing(options.name);
     service = await options.start(config, logger);
   } catch (error) {
     logger.fatal({ err: loggableError(error) }, 'start-up failed');
@@ -110,13 +113,16 @@ export async function runService<C extends { readonly logLevel: LogLevel }>(
       process.exit(1);
     }, 10_000);
     force.unref();
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: loggableError(error) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    service
+      .close()
+      .then(stopTracing)
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: loggableError(error) }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

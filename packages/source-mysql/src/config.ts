@@ -1,3 +1,4 @@
+import { clientSecurity, SECURITY_PROPERTY_NAMES } from '@outflow/kafka';
 import {
   type CommonSourceConfig,
   ConfigDef,
@@ -72,7 +73,8 @@ export const mysqlConfigDef = new ConfigDef([
     name: 'include.schema.changes',
     type: 'boolean',
     default: true,
-    description: 'Accepted for compatibility; Outflow emits no schema change events.',
+    description:
+      'Publish every DDL statement of the captured databases (and, while snapshotting, the statements that recreate their tables) to the `<topic.prefix>` topic as Debezium schema-change records (`io.debezium.connector.<mysql|mariadb>.SchemaChangeKey`/`SchemaChangeValue`, key `databaseName`).',
   },
   ...heartbeatConfigKeys,
   extendedHeadersConfigKey,
@@ -83,8 +85,7 @@ export const mysqlConfigDef = new ConfigDef([
     default: null,
     aliases: ['database.history.kafka.bootstrap.servers'],
     description:
-      'Accepted for compatibility, not used: Outflow reads table schemas from the binlog row metadata and ' +
-      'information_schema, so it keeps no schema history topic.',
+      "Brokers of the schema history topic (with `schema.history.internal.kafka.topic`). The history keeps every DDL statement with the table definitions it left (Debezium's record format); at start the definitions in force at the stored offset are recovered from it, so rows written before an ALTER TABLE decode with the definition they were written under, also after a restart and after the binlog holding the DDL was purged. Unset: the history lives only as long as the task, and a restarted task starts from the definitions information_schema shows (rows still decode by the binlog's table maps). Plaintext connections only.",
   },
   {
     name: 'schema.history.internal.kafka.topic',
@@ -92,7 +93,23 @@ export const mysqlConfigDef = new ConfigDef([
     default: null,
     aliases: ['database.history.kafka.topic'],
     description:
-      'Accepted for compatibility, not used (see schema.history.internal.kafka.bootstrap.servers).',
+      'The schema history topic: one partition, never cleaned up (created so if missing). One per connector; never share it, never use it as a data topic.',
+  },
+  {
+    name: 'schema.history.internal.store.only.captured.tables.ddl',
+    type: 'boolean',
+    default: false,
+    aliases: ['database.history.store.only.captured.tables.ddl'],
+    description:
+      'Keep in the schema history only the statements of captured tables (and of captured databases), instead of every DDL statement of the server.',
+  },
+  {
+    name: 'schema.history.internal.store.only.captured.databases.ddl',
+    type: 'boolean',
+    default: false,
+    aliases: ['database.history.store.only.captured.databases.ddl'],
+    description:
+      'Keep in the schema history only the statements of the captured databases, instead of every DDL statement of the server.',
   },
   {
     name: 'database.ssl.mode',
@@ -204,6 +221,16 @@ export interface MySqlSourceConfig extends CommonSourceConfig {
   readonly bigintUnsignedHandlingMode: 'long' | 'precise';
   readonly binaryHandlingMode: 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
   readonly failureHandlingMode: 'fail' | 'warn' | 'skip';
+  readonly includeSchemaChanges: boolean;
+  /** Where the schema history is kept; null: in memory only. */
+  readonly schemaHistoryKafka: {
+    readonly bootstrapServers: string;
+    readonly topic: string;
+    /** Kafka client security properties (Kafka's names) of the history's clients. */
+    readonly clientProperties: Readonly<Record<string, string>>;
+  } | null;
+  readonly storeOnlyCapturedTablesDdl: boolean;
+  readonly storeOnlyCapturedDatabasesDdl: boolean;
   /** `database.*` properties not declared above, passed to the driver (e.g. `allowPublicKeyRetrieval`). */
   readonly driverProperties: Readonly<Record<string, string>>;
 }
@@ -211,6 +238,47 @@ export interface MySqlSourceConfig extends CommonSourceConfig {
 /** True for undeclared `database.*` properties, which Debezium passes to the JDBC driver. */
 export function acceptsDriverProperty(name: string): boolean {
   return name.startsWith('database.') && !mysqlConfigDef.has(name);
+}
+
+/** Debezium's prefixes of the schema history's Kafka client properties. */
+const HISTORY_CLIENT_PREFIXES = ['schema.history.internal.producer.', 'schema.history.internal.consumer.'];
+
+/**
+ * The Kafka property a `schema.history.internal.producer.*` / `.consumer.*` property sets (only the
+ * connection security ones: `security.protocol`, `sasl.*`, `ssl.*`), or null.
+ */
+export function historyClientProperty(name: string): string | null {
+  for (const prefix of HISTORY_CLIENT_PREFIXES) {
+    if (!name.startsWith(prefix)) continue;
+    const kafkaName = name.slice(prefix.length);
+    return SECURITY_PROPERTY_NAMES.includes(kafkaName) ? kafkaName : null;
+  }
+  return null;
+}
+
+/** Every property the connector takes besides its declared ones: driver and history client properties. */
+export function acceptsMySqlProperty(name: string): boolean {
+  return acceptsDriverProperty(name) || historyClientProperty(name) !== null;
+}
+
+/**
+ * The history clients' security: one set for its producer, consumer and admin client, so the producer and
+ * consumer prefixes must agree where both are given (Debezium's deployments set them alike).
+ */
+function historyClientProperties(raw: Readonly<Record<string, unknown>>): {
+  properties: Record<string, string>;
+  conflicts: string[];
+} {
+  const properties: Record<string, string> = {};
+  const conflicts: string[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    const kafkaName = historyClientProperty(name);
+    if (kafkaName === null || value === undefined || value === null) continue;
+    const text = String(value);
+    if (properties[kafkaName] !== undefined && properties[kafkaName] !== text) conflicts.push(name);
+    properties[kafkaName] = text;
+  }
+  return { properties, conflicts };
 }
 
 /** Cross-property checks: an include list and an exclude list of the same kind cannot be combined. */
@@ -222,6 +290,26 @@ export function validateMySqlConfig(values: Readonly<Record<string, unknown>>): 
       property: 'database.exclude.list',
       message: 'cannot be used together with database.include.list',
     });
+  const history = ['schema.history.internal.kafka.bootstrap.servers', 'schema.history.internal.kafka.topic'];
+  const given = history.filter((name) => typeof values[name] === 'string' && values[name] !== '');
+  if (given.length === 1)
+    problems.push({
+      property: history.find((name) => !given.includes(name))!,
+      message: `is required with ${given[0]}: the schema history needs both`,
+    });
+  const clients = historyClientProperties(values);
+  for (const name of clients.conflicts)
+    problems.push({
+      property: name,
+      message: 'differs from the same property of the other schema history client (producer/consumer)',
+    });
+  if (clients.conflicts.length === 0 && Object.keys(clients.properties).length > 0) {
+    try {
+      clientSecurity(clients.properties, 'schema.history.internal.producer.');
+    } catch (error) {
+      problems.push({ property: 'schema.history.internal.producer.*', message: (error as Error).message });
+    }
+  }
   if (set('table.include.list') && set('table.exclude.list'))
     problems.push({
       property: 'table.exclude.list',
@@ -280,6 +368,19 @@ export function toMySqlSourceConfig(
     failureHandlingMode: values[
       'event.processing.failure.handling.mode'
     ] as MySqlSourceConfig['failureHandlingMode'],
+    includeSchemaChanges: values['include.schema.changes'] !== false,
+    schemaHistoryKafka:
+      values['schema.history.internal.kafka.bootstrap.servers'] &&
+      values['schema.history.internal.kafka.topic']
+        ? {
+            bootstrapServers: String(values['schema.history.internal.kafka.bootstrap.servers']),
+            topic: String(values['schema.history.internal.kafka.topic']),
+            clientProperties: historyClientProperties(raw).properties,
+          }
+        : null,
+    storeOnlyCapturedTablesDdl: values['schema.history.internal.store.only.captured.tables.ddl'] === true,
+    storeOnlyCapturedDatabasesDdl:
+      values['schema.history.internal.store.only.captured.databases.ddl'] === true,
     driverProperties,
   };
 }

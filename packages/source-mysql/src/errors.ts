@@ -1,3 +1,4 @@
+import { explainConnectionFailure } from '@outflow/kafka';
 import { isConnectionLost, RelayError } from '@outflow/relay-core';
 
 /**
@@ -94,4 +95,19 @@ export function toRelayError(error: unknown, context: string): RelayError {
       { cause: error },
     );
   return new RelayError('SOURCE_UNAVAILABLE', `${context}: ${message}`, { cause: error });
+}
+
+/**
+ * A failure to read or write the schema history topic: retriable (the task restarts and reads the history
+ * again), unless the brokers refuse the connection for a reason a retry does not fix.
+ */
+export function schemaHistoryError(context: string, topic: string, error: unknown): RelayError {
+  if (error instanceof RelayError) return error;
+  const why = explainConnectionFailure(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return new RelayError(
+    'SCHEMA_HISTORY_FAILED',
+    `${context} schema history topic "${topic}" (schema.history.internal.kafka.topic): ${why ?? message}`,
+    { cause: error, retriable: why === undefined },
+  );
 }

@@ -1,6 +1,7 @@
 export type { ColumnMeta, TypeModes } from './column-types.ts';
 export {
   acceptsDriverProperty,
+  acceptsMySqlProperty,
   type MySqlSourceConfig,
   mysqlConfigDef,
   type SnapshotMode,

@@ -6,10 +6,13 @@ import {
   positionLostError,
   RecordQueue,
   RelayError,
+  type SourceBacklog,
+  type SourcePending,
   SourcePoller,
   type SourceRecord,
   type SourceTask,
   type SourceTaskContext,
+  sourceTimestamp,
 } from '@outflow/relay-core';
 import type mysql from 'mysql2/promise';
 import type { MySqlSourceConfig } from './config.ts';
@@ -22,16 +25,19 @@ import {
   positionOffset,
   toSourceOffset,
 } from './offsets.ts';
+import { kafkaHistoryStorage, noHistoryStorage, SchemaHistory } from './schema-history.ts';
 import {
   type BinlogPosition,
   binaryLogs,
+  binlogDistance,
   checkServer,
   currentPosition,
   isPositionAvailable,
+  logEnd,
   openConnection,
   type ServerInfo,
 } from './server.ts';
-import { runSnapshot } from './snapshot.ts';
+import { runSchemaSnapshot, runSnapshot } from './snapshot.ts';
 import { BinlogStreamer } from './streaming.ts';
 import { TableSchemaCache } from './table-schema.ts';
 
@@ -52,6 +58,7 @@ export class MySqlSourceTask implements SourceTask {
   #control: mysql.Connection | null = null;
   #snapshotConn: mysql.Connection | null = null;
   #streamer: BinlogStreamer | null = null;
+  #history: SchemaHistory | null = null;
   readonly #poller: SourcePoller;
   #snapshotDone: Promise<void> = Promise.resolve();
   #starting: Promise<void> = Promise.resolve();
@@ -120,6 +127,30 @@ export class MySqlSourceTask implements SourceTask {
       filter: this.#filter,
       modes: this.#config,
     });
+    const kafka = this.#config.schemaHistoryKafka;
+    const history = new SchemaHistory({
+      storage:
+        kafka === null
+          ? noHistoryStorage()
+          : kafkaHistoryStorage({ ...kafka, connector: context.connector, logger: this.#logger }),
+      filter: this.#filter,
+      scope: this.#config,
+      logger: this.#logger,
+    });
+    this.#history = history;
+    if (stored !== null && !stored.snapshot) {
+      // The definitions in force at the stored offset, which information_schema no longer shows once a
+      // table was altered after it.
+      const applied = await history.recover(cache, stored);
+      if (stopped.aborted) return;
+      if (kafka !== null && applied === 0)
+        this.#logger.warn(
+          { topic: kafka.topic },
+          'the schema history holds nothing for the stored offset: table definitions are read from information_schema',
+        );
+      else if (applied > 0)
+        this.#logger.info({ records: applied }, 'table definitions recovered from the schema history');
+    }
     const mode = this.#config.snapshotMode;
     const logs = stored !== null && !stored.snapshot ? await binaryLogs(control) : [];
     const plan = planStart({
@@ -141,15 +172,30 @@ export class MySqlSourceTask implements SourceTask {
       case 'idle':
         this.#logger.info({}, 'snapshot.mode=initial_only: the snapshot is complete; not streaming');
         return;
-      case 'stream':
-        this.#startStreaming(
-          info,
+      case 'stream': {
+        if (plan.from === 'stored' && stored !== null) {
+          this.#startStreaming(info, cache, history, stored);
+          return;
+        }
+        const from = this.#boundary(await currentPosition(control, info), info);
+        if (stopped.aborted) return;
+        // In the background like a snapshot: its records wait in the queue for the first polls.
+        this.#snapshotDone = runSchemaSnapshot({
+          conn: control,
+          config: this.#config,
+          filter: this.#filter,
           cache,
-          plan.from === 'stored' && stored !== null
-            ? stored
-            : this.#boundary(await currentPosition(control, info), info),
-        );
+          history,
+          sink: this.#queue,
+          signal: stopped,
+          from,
+        })
+          .then(() => this.#startStreaming(info, cache, history, from))
+          .catch((error: unknown) => {
+            if (!this.#abort.signal.aborted) this.#queue.fail(toRelayError(error, 'schema snapshot failed'));
+          });
         return;
+      }
       case 'snapshot':
         if (plan.gap) this.#logger.error({ ...lost(), gap: true }, gapMessage(lost()));
         break;
@@ -163,6 +209,7 @@ export class MySqlSourceTask implements SourceTask {
       config: this.#config,
       filter: this.#filter,
       cache,
+      history,
       sink: this.#queue,
       logger: this.#logger,
       signal: this.#abort.signal,
@@ -175,7 +222,7 @@ export class MySqlSourceTask implements SourceTask {
           this.#logger.info({}, 'snapshot.mode=initial_only: not streaming');
           return;
         }
-        this.#startStreaming(info, cache, this.#boundary(position, info));
+        this.#startStreaming(info, cache, history, this.#boundary(position, info));
       })
       .catch((error: unknown) => {
         if (!this.#abort.signal.aborted) this.#queue.fail(toRelayError(error, 'snapshot failed'));
@@ -192,7 +239,12 @@ export class MySqlSourceTask implements SourceTask {
     });
   }
 
-  #startStreaming(info: ServerInfo, cache: TableSchemaCache, from: BinlogOffset): void {
+  #startStreaming(
+    info: ServerInfo,
+    cache: TableSchemaCache,
+    history: SchemaHistory,
+    from: BinlogOffset,
+  ): void {
     if (this.#control === null || this.#abort.signal.aborted) return;
     const streamer = new BinlogStreamer({
       config: this.#config,
@@ -200,6 +252,7 @@ export class MySqlSourceTask implements SourceTask {
       conn: this.#control,
       filter: this.#filter,
       cache,
+      history,
       queue: this.#queue,
       logger: this.#logger,
       from,
@@ -210,6 +263,21 @@ export class MySqlSourceTask implements SourceTask {
 
   poll(signal: AbortSignal): Promise<SourceRecord[]> {
     return this.#poller.poll(signal);
+  }
+
+  pending(): SourcePending {
+    const first = this.#queue.peek();
+    const ts = first === undefined ? undefined : sourceTimestamp(first);
+    return { records: this.#queue.size, ...(ts === undefined ? {} : { oldestSourceTsMs: ts }) };
+  }
+
+  /** Binlog bytes between the streamer's position and the server's end (`SHOW MASTER STATUS`). */
+  async backlog(): Promise<SourceBacklog | undefined> {
+    const conn = this.#control;
+    const at = this.#streamer?.position?.offset;
+    if (conn === null || at === undefined) return undefined;
+    const end = await logEnd(conn);
+    return { bytes: binlogDistance(await binaryLogs(conn), at, end), exact: true };
   }
 
   /**
@@ -234,5 +302,8 @@ export class MySqlSourceTask implements SourceTask {
     }
     this.#snapshotConn = null;
     this.#control = null;
+    // Everything it wrote was acknowledged when written: a failure to close loses nothing.
+    await this.#history?.close().catch(() => undefined);
+    this.#history = null;
   }
 }

@@ -1,5 +1,5 @@
 import { CONNECTOR_VERSION, type Logger, type SourceConnectorPlugin } from '@outflow/relay-core';
-import { acceptsDriverProperty, mysqlConfigDef, toMySqlSourceConfig, validateMySqlConfig } from './config.ts';
+import { acceptsMySqlProperty, mysqlConfigDef, toMySqlSourceConfig, validateMySqlConfig } from './config.ts';
 import { MySqlSourceTask } from './mysql-source-task.ts';
 
 const MYSQL_CLASS = 'io.debezium.connector.mysql.MySqlConnector';
@@ -13,7 +13,7 @@ export const mysqlConnectorPlugin: SourceConnectorPlugin = {
   classNames: [MYSQL_CLASS, MARIADB_CLASS],
   version: CONNECTOR_VERSION,
   configDef: mysqlConfigDef,
-  acceptsProperty: acceptsDriverProperty,
+  acceptsProperty: acceptsMySqlProperty,
   validate: validateMySqlConfig,
   createTask(values: Readonly<Record<string, unknown>>, logger: Logger) {
     const className = values['connector.class'];

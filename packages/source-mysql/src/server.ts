@@ -160,6 +160,19 @@ export function isPositionAvailable(logs: readonly { name: string }[], file: str
 
 /** The server's current binlog end and its GTIDs. */
 export async function currentPosition(conn: mysql.Connection, info: ServerInfo): Promise<BinlogPosition> {
+  const row = await masterStatus(conn);
+  const file = String(row.File);
+  const pos = Number(row.Position);
+  return { file, pos, ...(await gtidsAt(conn, info, file, pos, row.Executed_Gtid_Set)) };
+}
+
+/** The server's current binlog end, without GTIDs. */
+export async function logEnd(conn: mysql.Connection): Promise<{ file: string; pos: number }> {
+  const row = await masterStatus(conn);
+  return { file: String(row.File), pos: Number(row.Position) };
+}
+
+async function masterStatus(conn: mysql.Connection): Promise<Record<string, unknown>> {
   let rows: Record<string, unknown>[];
   try {
     [rows] = (await conn.query('SHOW MASTER STATUS')) as [Record<string, unknown>[], unknown];
@@ -172,9 +185,26 @@ export async function currentPosition(conn: mysql.Connection, info: ServerInfo):
       'SOURCE_SERVER_MISCONFIGURED',
       'The server reports no binlog position (is log_bin on?)',
     );
-  const file = String(row.File);
-  const pos = Number(row.Position);
-  return { file, pos, ...(await gtidsAt(conn, info, file, pos, row.Executed_Gtid_Set)) };
+  return row;
+}
+
+/**
+ * Binlog bytes from `from` to `to`: the rest of `from`'s file, every file between, and `to`'s offset (pure).
+ * Files are ordered by name, as the server numbers them.
+ */
+export function binlogDistance(
+  logs: readonly { name: string; size: number }[],
+  from: { file: string; pos: number },
+  to: { file: string; pos: number },
+): number {
+  if (from.file === to.file) return Math.max(0, to.pos - from.pos);
+  if (from.file > to.file) return 0;
+  let bytes = to.pos;
+  for (const log of logs) {
+    if (log.name === from.file) bytes += Math.max(0, log.size - from.pos);
+    else if (log.name > from.file && log.name < to.file) bytes += log.size;
+  }
+  return bytes;
 }
 
 /** GTIDs executed up to file/pos: MariaDB's BINLOG_GTID_POS, MySQL's executed set (when GTIDs are on). */

@@ -8,8 +8,10 @@ import {
 import type mysql from 'mysql2/promise';
 import type { MySqlSourceConfig } from './config.ts';
 import type { CaptureFilter } from './filters.ts';
-import { toSourceOffset } from './offsets.ts';
+import { type BinlogOffset, toSourceOffset } from './offsets.ts';
 import { rowToValues } from './row-values.ts';
+import { type SchemaChange, schemaChangeRecord } from './schema-change.ts';
+import type { SchemaHistory } from './schema-history.ts';
 import { type BinlogPosition, gtidsAt, type ServerInfo } from './server.ts';
 import { mysqlSourceStruct } from './source-info.ts';
 import type { CapturedTable, TableSchemaCache } from './table-schema.ts';
@@ -34,6 +36,7 @@ export async function runSnapshot(options: {
   config: MySqlSourceConfig;
   filter: CaptureFilter;
   cache: TableSchemaCache;
+  history: SchemaHistory;
   sink: SnapshotSink;
   logger: Logger;
   signal: AbortSignal;
@@ -71,9 +74,7 @@ export async function runSnapshot(options: {
   }
   logger.info({ file: position.file, pos: position.pos, gtids: position.gtids }, 'snapshot started');
 
-  const [tableRows] = (await conn.query(
-    "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME",
-  )) as [{ db: string; tbl: string }[], unknown];
+  const tableRows = await baseTables(conn);
   const tables: CapturedTable[] = [];
   for (const t of tableRows) {
     if (!filter.includesTable(t.db, t.tbl)) continue;
@@ -92,6 +93,8 @@ export async function runSnapshot(options: {
     row: 0,
     server_id: 0,
   };
+  // Only the final row's offset marks the snapshot complete; the statements before the rows are part of it.
+  await snapshotSchema({ ...options, position, tableRows, offset: { ...baseOffset, snapshot: true } });
   let count = 0;
   const markers = new SnapshotMarkers<{ table: CapturedTable; values: Record<string, unknown> }>(
     tables.length,
@@ -148,4 +151,168 @@ export async function runSnapshot(options: {
   await conn.query('COMMIT');
   logger.info({ records: count, tables: tables.length }, 'snapshot completed');
   return position;
+}
+
+/** Every base table of the server, ordered as Debezium's snapshot reads them. */
+async function baseTables(conn: mysql.Connection): Promise<{ db: string; tbl: string }[]> {
+  const [rows] = (await conn.query(
+    "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME",
+  )) as [{ db: string; tbl: string }[], unknown];
+  return rows;
+}
+
+/**
+ * `snapshot.mode=no_data` on a first start: Debezium's schema-only snapshot, the statements a snapshot
+ * starts with (into the schema history and, with `include.schema.changes`, published) and no rows, at the
+ * position streaming then starts from. Their offset is that position: a restart streams from there.
+ */
+export async function runSchemaSnapshot(options: {
+  conn: mysql.Connection;
+  config: MySqlSourceConfig;
+  filter: CaptureFilter;
+  cache: TableSchemaCache;
+  history: SchemaHistory;
+  sink: SnapshotSink;
+  signal: AbortSignal;
+  from: BinlogOffset;
+}): Promise<void> {
+  const position = {
+    file: options.from.file,
+    pos: options.from.pos,
+    ...(options.from.gtids === undefined ? {} : { gtids: options.from.gtids }),
+  };
+  await snapshotSchema({
+    ...options,
+    position,
+    tableRows: await baseTables(options.conn),
+    offset: options.from,
+  });
+}
+
+/** One snapshot statement's source block: where the snapshot stands in the binlog. */
+function snapshotSource(
+  config: MySqlSourceConfig,
+  position: BinlogPosition,
+  db: string,
+  table: string | null,
+) {
+  return mysqlSourceStruct({
+    connector: config.connector,
+    serverName: config.topicPrefix,
+    tsMs: Date.now(),
+    snapshot: 'true',
+    db,
+    table,
+    serverId: 0,
+    gtid: null,
+    file: position.file,
+    pos: position.pos,
+    row: 0,
+    thread: null,
+    query: null,
+  });
+}
+
+const quoteName = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+/**
+ * The statements that recreate the captured databases' tables as they are at the snapshot, the way
+ * Debezium's snapshot writes them: the server's character set, a DROP TABLE for every table, then per
+ * database DROP DATABASE, CREATE DATABASE, USE and each table's CREATE TABLE. They start the schema history
+ * and, with `include.schema.changes`, are published before the rows. Tables of the captured databases are
+ * all described (`schema.history.internal.store.only.captured.tables.ddl=false`, the default), the
+ * captured ones only otherwise.
+ */
+async function snapshotSchema(options: {
+  conn: mysql.Connection;
+  config: MySqlSourceConfig;
+  filter: CaptureFilter;
+  cache: TableSchemaCache;
+  history: SchemaHistory;
+  sink: SnapshotSink;
+  signal: AbortSignal;
+  position: BinlogPosition;
+  tableRows: readonly { db: string; tbl: string }[];
+  offset: BinlogOffset;
+}): Promise<void> {
+  const { conn, config, filter, position } = options;
+  const tables = options.tableRows.filter((t) =>
+    config.storeOnlyCapturedTablesDdl ? filter.includesTable(t.db, t.tbl) : filter.includesDatabase(t.db),
+  );
+  const changes: Omit<SchemaChange, 'sourceOffset'>[] = [];
+  const [vars] = (await conn.query(
+    "SHOW VARIABLES WHERE Variable_name IN ('character_set_server', 'collation_server')",
+  )) as [{ Variable_name: string; Value: string }[], unknown];
+  const variable = (name: string) => vars.find((v) => v.Variable_name === name)?.Value;
+  changes.push({
+    databaseName: '',
+    ddl: `SET character_set_server=${variable('character_set_server')}, collation_server=${variable('collation_server')}`,
+    changes: [],
+    source: snapshotSource(config, position, '', null),
+  });
+  for (const t of tables)
+    changes.push({
+      databaseName: t.db,
+      ddl: `DROP TABLE IF EXISTS ${quoteName(t.db)}.${quoteName(t.tbl)}`,
+      changes: [{ type: 'DROP', db: t.db, table: t.tbl, definition: null }],
+      source: snapshotSource(config, position, t.db, t.tbl),
+    });
+  const databases = [...new Set(tables.map((t) => t.db))];
+  for (const db of databases) {
+    if (options.signal.aborted) return;
+    const [schemata] = (await conn.query(
+      'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [db],
+    )) as [{ cs: string; co: string }[], unknown];
+    const charset = schemata[0] === undefined ? '' : ` CHARSET ${schemata[0].cs} COLLATE ${schemata[0].co}`;
+    for (const ddl of [
+      `DROP DATABASE IF EXISTS ${quoteName(db)}`,
+      `CREATE DATABASE ${quoteName(db)}${charset}`,
+      `USE ${quoteName(db)}`,
+    ])
+      changes.push({
+        databaseName: db,
+        ddl,
+        changes: [],
+        source: snapshotSource(config, position, db, null),
+      });
+    for (const t of tables.filter((t) => t.db === db)) {
+      const described = await options.cache.get(conn, t.db, t.tbl);
+      if (described?.definition === undefined) continue;
+      const [created] = (await conn.query(`SHOW CREATE TABLE ${quoteName(t.db)}.${quoteName(t.tbl)}`)) as [
+        Record<string, string>[],
+        unknown,
+      ];
+      changes.push({
+        databaseName: db,
+        ddl: String(created[0]?.['Create Table'] ?? ''),
+        changes: [{ type: 'CREATE', db: t.db, table: t.tbl, definition: described.definition }],
+        source: snapshotSource(config, position, t.db, t.tbl),
+      });
+    }
+  }
+  const offset = toSourceOffset(options.offset);
+  await options.history.append(
+    changes.map((c) => ({
+      source: { server: config.topicPrefix },
+      position: offset,
+      ts_ms: Date.now(),
+      databaseName: c.databaseName,
+      ddl: c.ddl,
+      tableChanges: c.changes,
+    })),
+  );
+  if (!config.includeSchemaChanges) return;
+  for (const change of changes) {
+    if (options.signal.aborted) return;
+    await options.sink.push(
+      schemaChangeRecord({
+        connector: config.connector,
+        topicPrefix: config.topicPrefix,
+        change: { ...change, sourceOffset: offset },
+        processedAtMs: Date.now(),
+        headers: config.contextHeaders,
+      }),
+    );
+  }
 }

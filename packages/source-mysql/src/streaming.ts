@@ -13,10 +13,13 @@ import type { AnyBinlogEvent } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import { BinlogClient, type ReceivedEvent } from './binlog-client.ts';
 import type { MySqlSourceConfig } from './config.ts';
+import { isSchemaStatement, parseDdl, withDeclaredTypes } from './ddl.ts';
 import { toRelayError } from './errors.ts';
 import type { CaptureFilter } from './filters.ts';
 import { type BinlogOffset, positionOffset, TransactionCursor, toSourceOffset } from './offsets.ts';
 import { rowMatchesTable, rowToValues } from './row-values.ts';
+import { type SchemaChange, schemaChangeRecord, type TableChange } from './schema-change.ts';
+import type { SchemaHistory } from './schema-history.ts';
 import { connectionOptions, type ServerInfo } from './server.ts';
 import { mysqlSourceStruct } from './source-info.ts';
 import type { CapturedTable, TableSchemaCache } from './table-schema.ts';
@@ -40,6 +43,7 @@ export class BinlogStreamer {
   readonly #conn: mysql.Connection;
   readonly #filter: CaptureFilter;
   readonly #cache: TableSchemaCache;
+  readonly #history: SchemaHistory;
   readonly #queue: RecordQueue;
   readonly #logger: Logger;
   readonly #partition: Record<string, unknown>;
@@ -53,6 +57,8 @@ export class BinlogStreamer {
   #position: StreamPosition | null = null;
   #thread: number | null = null;
   #pendingTxPos: number | null = null;
+  /** The GTID of the event group being read (MariaDB's GTID event, MySQL's GTID event). */
+  #groupGtid: string | null = null;
 
   constructor(options: {
     config: MySqlSourceConfig;
@@ -60,6 +66,7 @@ export class BinlogStreamer {
     conn: mysql.Connection;
     filter: CaptureFilter;
     cache: TableSchemaCache;
+    history: SchemaHistory;
     queue: RecordQueue;
     logger: Logger;
     from: BinlogOffset;
@@ -69,6 +76,7 @@ export class BinlogStreamer {
     this.#conn = options.conn;
     this.#filter = options.filter;
     this.#cache = options.cache;
+    this.#history = options.history;
     this.#queue = options.queue;
     this.#logger = options.logger;
     this.#partition = { server: options.config.topicPrefix };
@@ -156,10 +164,12 @@ export class BinlogStreamer {
       case 'gtid':
       case 'anonymousgtid':
         this.#pendingTxPos = received.pos;
+        this.#groupGtid = (event as { gtid?: string }).gtid ?? null;
         break;
       case 'mariadbgtid': {
         const e = event as Extract<AnyBinlogEvent, { getEventName(): 'mariadbgtid' }>;
         this.#thread = e.threadId ?? null;
+        this.#groupGtid = e.gtid ?? null;
         if (!e.standalone) this.#begin(received, received.pos, tsSec);
         break;
       }
@@ -173,9 +183,20 @@ export class BinlogStreamer {
           this.#commit(received, boundary);
         } else {
           // DDL (its own transaction): table shapes may have changed.
-          if (/^(ALTER|CREATE|DROP|RENAME|TRUNCATE)\b/.test(sql)) this.#cache.invalidate(e.schema);
-          if (/^(ALTER|DROP|RENAME)\b/.test(sql)) this.#cacheInvalidateAll();
+          const change = isSchemaStatement(e.query)
+            ? await this.#schemaChange(received, e.query, e.schema, tsSec)
+            : null;
           if (!this.#cursor.inTransaction) this.#commit(received, boundary);
+          if (change !== null && this.#position !== null)
+            this.#queue.offer(
+              schemaChangeRecord({
+                connector: this.#config.connector,
+                topicPrefix: this.#config.topicPrefix,
+                change: { ...change, sourceOffset: toSourceOffset(this.#position.offset) },
+                processedAtMs: Date.now(),
+                headers: this.#config.contextHeaders,
+              }),
+            );
         }
         break;
       }
@@ -190,6 +211,88 @@ export class BinlogStreamer {
       default:
         if (!this.#cursor.inTransaction && received.safePos > 0) this.#advance(positionOffset(boundary));
     }
+  }
+
+  /**
+   * A DDL statement: puts the tables it created or altered in force as information_schema describes them now
+   * (rows keep decoding by their table maps when it has changed again since), keeps the statement in the
+   * schema history, and returns the schema-change record to publish, if any (`include.schema.changes`, a
+   * captured database).
+   */
+  async #schemaChange(
+    received: ReceivedEvent,
+    ddl: string,
+    currentDb: string,
+    tsSec: number,
+  ): Promise<Omit<SchemaChange, 'sourceOffset'> | null> {
+    const parsed = parseDdl(ddl, currentDb);
+    if (parsed.kind === 'other') {
+      // A table statement of a form this reader does not follow: read tables again when next met. (Users,
+      // views, triggers, … change no table, and leave recovered definitions in force.)
+      if (/\bTABLES?\b/i.test(ddl)) {
+        this.#cache.invalidate(currentDb);
+        this.#cacheInvalidateAll();
+      }
+      return null;
+    }
+    const changes: TableChange[] = [];
+    const db = parsed.kind === 'database' ? parsed.db : (parsed.targets[0]?.db ?? currentDb);
+    if (parsed.kind === 'database') {
+      if (/^\s*DROP/i.test(ddl)) this.#cache.invalidate(parsed.db);
+    } else {
+      for (const target of parsed.targets) {
+        if (target.type === 'DROP') {
+          this.#cache.set(target.db, target.table, null);
+          changes.push({ ...target, definition: null });
+          continue;
+        }
+        const loaded = await this.#cache.load(this.#conn, target.db, target.table);
+        if (loaded === null || loaded.definition === undefined) {
+          // Gone since (the relay is behind): its rows, if any, decode by their table maps.
+          this.#cache.invalidate(target.db, target.table);
+          continue;
+        }
+        const definition = withDeclaredTypes(loaded.definition, ddl);
+        this.#cache.set(target.db, target.table, { ...loaded, definition });
+        changes.push({ ...target, definition });
+      }
+    }
+    const tables = parsed.kind === 'tables' ? parsed.targets.map((t) => t.table) : [];
+    const offset = positionOffset({
+      file: received.file,
+      pos: received.safePos,
+      ...(received.gtids === undefined ? {} : { gtids: received.gtids }),
+      tsSec,
+      serverId: this.#info.serverId,
+    });
+    if (this.#history.keeps(db, tables))
+      await this.#history.append([
+        {
+          source: this.#partition,
+          position: toSourceOffset(offset),
+          ts_ms: Date.now(),
+          databaseName: db,
+          ddl,
+          tableChanges: changes,
+        },
+      ]);
+    if (!this.#config.includeSchemaChanges || !this.#filter.includesDatabase(db)) return null;
+    const source = mysqlSourceStruct({
+      connector: this.#config.connector,
+      serverName: this.#config.topicPrefix,
+      tsMs: (received.event as { timestamp: number }).timestamp,
+      snapshot: 'false',
+      db,
+      table: tables.length === 0 ? null : [...new Set(tables)].join(','),
+      serverId: this.#info.serverId,
+      gtid: (received.event as { gtid?: string }).gtid ?? this.#groupGtid,
+      file: received.file,
+      pos: received.pos,
+      row: 0,
+      thread: null,
+      query: null,
+    });
+    return { databaseName: db, ddl, changes, source };
   }
 
   #cacheInvalidateAll(): void {

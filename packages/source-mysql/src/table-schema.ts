@@ -8,6 +8,12 @@ import {
   valueKindOf,
 } from './column-types.ts';
 import type { CaptureFilter } from './filters.ts';
+import {
+  type ColumnDefinition,
+  columnDefinition,
+  columnMetaFromDefinition,
+  type TableDefinition,
+} from './schema-change.ts';
 import { mysqlSourceSchema } from './source-info.ts';
 import { type WrittenColumn, writtenColumns } from './written-table.ts';
 
@@ -25,6 +31,8 @@ export interface CapturedTable {
   /** Emitted columns (without `column.exclude.list` matches) with their conversions. */
   readonly emitted: readonly { readonly meta: ColumnMeta; readonly kind: ValueKind }[];
   readonly schemas: TableEnvelopeSchemas;
+  /** Debezium's description of the table, for the schema history (absent for a table map's description). */
+  readonly definition?: TableDefinition;
 }
 
 /** A row of information_schema.COLUMNS as selected below. */
@@ -39,6 +47,8 @@ export interface ColumnRow {
   NUMERIC_SCALE: number | string | null;
   DATETIME_PRECISION: number | string | null;
   CHARACTER_MAXIMUM_LENGTH: number | string | null;
+  CHARACTER_SET_NAME?: string | null;
+  COLUMN_COMMENT?: string | null;
 }
 
 /**
@@ -93,6 +103,7 @@ export function describeTable(options: {
   keyColumns: readonly string[];
   filter: CaptureFilter;
   modes: TypeModes;
+  definition?: TableDefinition;
 }): CapturedTable {
   const emittedMeta = options.columns.filter((c) =>
     options.filter.includesColumn(options.db, options.table, c.name),
@@ -106,7 +117,14 @@ export function describeTable(options: {
     keyColumns: options.keyColumns.filter((k) => emittedMeta.some((c) => c.name === k)),
     sourceSchema: mysqlSourceSchema(options.connector),
   });
-  return { db: options.db, table: options.table, columns: options.columns, emitted, schemas };
+  return {
+    db: options.db,
+    table: options.table,
+    columns: options.columns,
+    emitted,
+    schemas,
+    ...(options.definition === undefined ? {} : { definition: options.definition }),
+  };
 }
 
 /**
@@ -198,6 +216,24 @@ export class TableSchemaCache {
 
   readonly #written = new Map<string, { current: CapturedTable | null; table: CapturedTable }>();
 
+  /** Puts a description in force (after DDL, or recovered from the schema history); null: the table is gone. */
+  set(db: string, table: string, described: CapturedTable | null): void {
+    this.#cache.set(key(db, table), described);
+  }
+
+  /** The captured-table description of a definition recovered from the schema history. */
+  fromDefinition(db: string, table: string, definition: TableDefinition): CapturedTable {
+    const json = (c: ColumnDefinition) => c.typeName.toUpperCase() === 'JSON';
+    return describeTable({
+      ...this.#options,
+      db,
+      table,
+      columns: definition.columns.map((c) => columnMetaFromDefinition(c, json(c))),
+      keyColumns: definition.primaryKeyColumnNames,
+      definition,
+    });
+  }
+
   /** Forgets every table of `db` (after DDL), or one table. */
   invalidate(db: string, table?: string): void {
     if (table !== undefined) {
@@ -210,7 +246,7 @@ export class TableSchemaCache {
   async load(conn: Queryable, db: string, table: string): Promise<CapturedTable | null> {
     const [rows] = (await conn.query(
       `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, NUMERIC_PRECISION,
-              NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_MAXIMUM_LENGTH
+              NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME, COLUMN_COMMENT
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
       [db, table],
     )) as [ColumnRow[], unknown];
@@ -231,13 +267,27 @@ export class TableSchemaCache {
       jsonColumns = jsonColumnsFromChecks(checks.map((c) => String(c.CHECK_CLAUSE)));
     }
     const columns = rows.map((r) => columnMetaFromRow(r, this.#options.mariadb, jsonColumns));
-    return describeTable({
-      ...this.#options,
-      db,
-      table,
-      columns,
-      keyColumns: keys.map((k) => k.COLUMN_NAME),
-    });
+    const [tableRows] = (await conn.query(
+      'SELECT TABLE_COLLATION, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      [db, table],
+    )) as [{ TABLE_COLLATION: string | null; TABLE_COMMENT: string | null }[], unknown];
+    const collation = tableRows[0]?.TABLE_COLLATION ?? null;
+    const comment = tableRows[0]?.TABLE_COMMENT ?? null;
+    const keyColumns = keys.map((k) => k.COLUMN_NAME);
+    const definition: TableDefinition = {
+      // A collation's name starts with its character set's: utf8mb4_general_ci.
+      defaultCharsetName: collation === null ? null : (collation.split('_')[0] ?? null),
+      primaryKeyColumnNames: keyColumns,
+      columns: columns.map((meta, i) =>
+        columnDefinition(meta, i + 1, {
+          charsetName: rows[i]!.CHARACTER_SET_NAME ?? null,
+          extra: rows[i]!.EXTRA,
+          comment: rows[i]!.COLUMN_COMMENT ?? null,
+        }),
+      ),
+      comment: comment === null || comment === '' ? null : comment,
+    };
+    return describeTable({ ...this.#options, db, table, columns, keyColumns, definition });
   }
 }
 

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '@outflow/relay-core';
 import {
   acceptsDriverProperty,
+  acceptsMySqlProperty,
+  historyClientProperty,
   mysqlConfigDef,
   toMySqlSourceConfig,
   validateMySqlConfig,
@@ -48,6 +50,87 @@ describe('MySQL connector configuration', () => {
     assert.equal(config.tombstonesOnDelete, true);
     assert.equal(config.decimalHandlingMode, 'precise');
     assert.deepEqual(validateMySqlConfig(parsed.values), []);
+  });
+
+  it('reads the schema history properties, and wants both of the Kafka ones or neither', () => {
+    const history = {
+      ...seedConfig,
+      'database.history.kafka.topic': 'dbserver1.history',
+      'schema.history.internal.store.only.captured.tables.ddl': 'true',
+      'include.schema.changes': 'false',
+    };
+    const parsed = mysqlConfigDef.parse(history, { allowUnknown: acceptsDriverProperty });
+    const config = toMySqlSourceConfig(parsed.values, 'mariadb');
+    assert.deepEqual(config.schemaHistoryKafka, {
+      bootstrapServers: 'kafka:9092',
+      topic: 'dbserver1.history',
+      clientProperties: {},
+    });
+    assert.equal(config.storeOnlyCapturedTablesDdl, true);
+    assert.equal(config.storeOnlyCapturedDatabasesDdl, false);
+    assert.equal(config.includeSchemaChanges, false);
+    const { 'database.history.kafka.topic': _topic, ...withoutTopic } = history;
+    const half = mysqlConfigDef.parse(withoutTopic, { allowUnknown: acceptsDriverProperty });
+    assert.deepEqual(validateMySqlConfig(half.values), [
+      {
+        property: 'schema.history.internal.kafka.topic',
+        message:
+          'is required with schema.history.internal.kafka.bootstrap.servers: the schema history needs both',
+      },
+    ]);
+    const none = toMySqlSourceConfig(
+      mysqlConfigDef.parse(
+        { ...withoutTopic, 'database.history.kafka.bootstrap.servers': '' },
+        { allowUnknown: acceptsDriverProperty },
+      ).values,
+      'mysql',
+    );
+    assert.equal(none.schemaHistoryKafka, null);
+    const seed = mysqlConfigDef.parse(seedConfig, { allowUnknown: acceptsDriverProperty });
+    assert.equal(toMySqlSourceConfig(seed.values, 'mysql').includeSchemaChanges, true, "Debezium's default");
+  });
+
+  it("takes the history clients' security from schema.history.internal.producer.*/consumer.*", () => {
+    assert.equal(
+      historyClientProperty('schema.history.internal.producer.sasl.jaas.config'),
+      'sasl.jaas.config',
+    );
+    assert.equal(
+      historyClientProperty('schema.history.internal.consumer.security.protocol'),
+      'security.protocol',
+    );
+    assert.equal(historyClientProperty('schema.history.internal.producer.acks'), null);
+    assert.equal(acceptsMySqlProperty('schema.history.internal.consumer.ssl.truststore.type'), true);
+    assert.equal(acceptsMySqlProperty('schema.history.internal.producer.linger.ms'), false);
+    const props = {
+      ...seedConfig,
+      'schema.history.internal.producer.security.protocol': 'SASL_PLAINTEXT',
+      'schema.history.internal.producer.sasl.mechanism': 'PLAIN',
+      'schema.history.internal.producer.sasl.jaas.config':
+        'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";',
+      'schema.history.internal.consumer.security.protocol': 'SASL_PLAINTEXT',
+    };
+    // The worker hands the plugin its parsed properties and the accepted undeclared ones as given.
+    const given = (p: Record<string, string>) => ({
+      ...mysqlConfigDef.parse(p, { allowUnknown: acceptsMySqlProperty }).values,
+      ...Object.fromEntries(Object.entries(p).filter(([k]) => acceptsMySqlProperty(k))),
+    });
+    assert.deepEqual(validateMySqlConfig(given(props)), []);
+    assert.deepEqual(toMySqlSourceConfig(given(props), 'mysql').schemaHistoryKafka?.clientProperties, {
+      'security.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism': 'PLAIN',
+      'sasl.jaas.config': props['schema.history.internal.producer.sasl.jaas.config'],
+    });
+    const conflicting = given({ ...props, 'schema.history.internal.consumer.security.protocol': 'SASL_SSL' });
+    assert.deepEqual(
+      validateMySqlConfig(conflicting).map((p) => p.property),
+      ['schema.history.internal.consumer.security.protocol'],
+    );
+    const broken = given({ ...seedConfig, 'schema.history.internal.producer.security.protocol': 'KERBEROS' });
+    assert.deepEqual(
+      validateMySqlConfig(broken).map((p) => p.property),
+      ['schema.history.internal.producer.*'],
+    );
   });
 
   it('registers both Debezium class names and accepts database.* pass-through properties', () => {

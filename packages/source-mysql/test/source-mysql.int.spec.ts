@@ -26,6 +26,8 @@ function makeTask(overrides: Record<string, string> = {}, connector: 'mysql' | '
     'topic.prefix': 'dbserver1',
     'database.include.list': db.name,
     'poll.interval.ms': '100',
+    // These tests count row records; schema-change records are tested in schema-history.int.spec.ts.
+    'include.schema.changes': 'false',
     ...overrides,
   });
   return new MySqlSourceTask(toMySqlSourceConfig(values, connector), silentLogger);
@@ -273,6 +275,48 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
     }
   });
 
+  it('reports what it holds and how far the binlog end is: behind while paused, 0 once read through', async () => {
+    await conn.query('CREATE TABLE lagging (id INT PRIMARY KEY, v VARCHAR(100))');
+    await conn.query('CREATE TABLE elsewhere (id INT PRIMARY KEY)');
+    const task = makeTask({
+      'snapshot.mode': 'no_data',
+      'table.include.list': `${db.name}\\.lagging`,
+      'max.queue.size': '100',
+      'max.batch.size': '100',
+    });
+    const eventually = async (what: string, check: () => Promise<boolean>) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`not within 10 s: ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await startTask(task);
+      await eventually('the reader reaches the log end', async () => (await task.backlog())?.bytes === 0);
+      const before = Date.now();
+      for (let t = 0; t < 20; t++) {
+        const rows = Array.from({ length: 100 }, (_, i) => `(${t * 100 + i}, '${'x'.repeat(50)}')`);
+        await conn.query(`INSERT INTO lagging VALUES ${rows.join(',')}`);
+      }
+      // Nothing polls: the queue fills, the reader pauses, and the rest stays in the binlog.
+      await eventually('the queue fills', async () => task.pending().records >= 100);
+      const pending = task.pending();
+      assert.ok(pending.oldestSourceTsMs !== undefined && pending.oldestSourceTsMs >= before - 1000);
+      const behind = await task.backlog();
+      assert.ok(behind?.exact === true && behind.bytes > 50_000, `backlog ${JSON.stringify(behind)}`);
+
+      assert.equal((await pollUntil(task, 2000)).length, 2000);
+      await eventually('the backlog is read through', async () => (await task.backlog())?.bytes === 0);
+      assert.equal(task.pending().records, 0);
+      // Writes to a table the task does not capture move the log end, and the reader past them.
+      await conn.query('INSERT INTO elsewhere VALUES (1), (2)');
+      await eventually('uncaptured writes are read past', async () => (await task.backlog())?.bytes === 0);
+    } finally {
+      await task.stop();
+    }
+  });
+
   it('resumes from an offset stored mid-transaction without losing or repeating rows', async () => {
     await conn.query('CREATE TABLE resume (id INT PRIMARY KEY)');
     const first = makeTask({ 'snapshot.mode': 'no_data', 'table.include.list': `${db.name}\\.resume` });
@@ -327,10 +371,14 @@ describe('MySQL/MariaDB source against the project MariaDB', () => {
       'ALTER TABLE altered ADD COLUMN d INT NOT NULL DEFAULT 7, DROP COLUMN b, MODIFY c VARCHAR(20)',
     );
     await conn.query("INSERT INTO altered VALUES (3, 3, 'thirty', 8)");
-    const second = makeTask(include);
+    const second = makeTask({ ...include, 'include.schema.changes': 'true' });
     try {
       await startTask(second, stored);
-      const [old, current] = await pollUntil(second, 2);
+      const [old, alter, current] = await pollUntil(second, 3);
+      // Between them, the ALTER as a schema-change record on the <topic.prefix> topic.
+      assert.equal(alter!.topic, 'dbserver1');
+      assert.deepEqual(alter!.key, { databaseName: db.name });
+      assert.match(String((alter!.value as { ddl: string }).ddl), /^ALTER TABLE altered ADD COLUMN d/);
       assert.deepEqual((old!.value as { after: unknown }).after, { id: 2, a: 2, b: 'y', c: 20 });
       const oldFields = old!.valueSchema!.fields![1]!.schema.fields!;
       assert.deepEqual(

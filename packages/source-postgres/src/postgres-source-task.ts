@@ -7,16 +7,19 @@ import {
   positionLostError,
   RecordQueue,
   RelayError,
+  type SourceBacklog,
   type SourceOffset,
   type SourcePartition,
+  type SourcePending,
   SourcePoller,
   type SourceRecord,
   type SourceTask,
   type SourceTaskContext,
+  sourceTimestamp,
 } from '@outflow/relay-core';
 import type pg from 'pg';
 import type { PostgresSourceConfig } from './config.ts';
-import { formatLsn, type Lsn, type ReplicationMessage } from './decoder/copy-data.ts';
+import { formatLsn, type Lsn, parseLsn, type ReplicationMessage } from './decoder/copy-data.ts';
 import { decodePgOutput } from './decoder/pgoutput.ts';
 import { toRelayError } from './errors.ts';
 import { TableFilter } from './filters.ts';
@@ -160,6 +163,26 @@ export class PostgresSourceTask implements SourceTask {
 
   poll(signal: AbortSignal): Promise<SourceRecord[]> {
     return this.#poller.poll(signal);
+  }
+
+  pending(): SourcePending {
+    const first = this.#queue.peek();
+    const ts = first === undefined ? undefined : sourceTimestamp(first);
+    return { records: this.#queue.size, ...(ts === undefined ? {} : { oldestSourceTsMs: ts }) };
+  }
+
+  /**
+   * WAL bytes between what the walsender decoded for this slot and `pg_current_wal_lsn()`. Not exact: the WAL
+   * is shared by every database of the server, and an idle stream learns how far the walsender got only at
+   * its next keepalive.
+   */
+  async backlog(): Promise<SourceBacklog | undefined> {
+    const meta = this.#meta;
+    const read = this.#stream?.read ?? 0n;
+    if (meta === null || read === 0n) return undefined;
+    const result = await meta.query('SELECT pg_current_wal_lsn()::text AS lsn');
+    const end = parseLsn(String(result.rows[0]?.lsn));
+    return { bytes: end > read ? Number(end - read) : 0, exact: false };
   }
 
   /** Confirms the slot up to what `offset` covers (called once Kafka acknowledged it and it is stored). */

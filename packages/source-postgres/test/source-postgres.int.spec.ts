@@ -97,6 +97,34 @@ describe('PostgreSQL source (real server)', () => {
     assert.equal(first.lsn, first.lsn_commit, 'an inner record confirms only up to its transaction');
   });
 
+  it('reports the records it holds and WAL bytes to the server end, marked inexact', async () => {
+    const slot = newSlot();
+    const h = await open({
+      'slot.name': slot,
+      'publication.name': `pub_${slot}`,
+      'snapshot.mode': 'no_data',
+      'table.include.list': 'public.outbox',
+    });
+    await waitStreaming(slot);
+    const before = Date.now();
+    await sql(
+      db.name,
+      `INSERT INTO outbox VALUES ('0d4c0b5e-8a57-4c4e-9f55-3d1e2a7b6c01', 'Course', 'c-9', 'CourseCreated', '{}', now())`,
+    );
+    const deadline = Date.now() + 10_000;
+    while (h.task.pending().records === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const pending = h.task.pending();
+    assert.equal(pending.records, 1);
+    assert.ok(pending.oldestSourceTsMs !== undefined && pending.oldestSourceTsMs >= before - 1000);
+    const backlog = await h.task.backlog();
+    assert.ok(backlog !== undefined, 'the stream has read something, so the distance is known');
+    assert.equal(backlog.exact, false);
+    assert.ok(Number.isSafeInteger(backlog.bytes) && backlog.bytes >= 0);
+    await h.pollUntil(1);
+    assert.equal(h.task.pending().records, 0);
+  });
+
   it('round-trips every mapped column type', async () => {
     await sql(
       db.name,

@@ -9,7 +9,9 @@ export {
 } from './outbox/event-router-config.ts';
 export type { JsonNullBehavior } from './outbox/json-payload.ts';
 export { compileTopicRouter, type TopicRouter } from './outbox/topic-router.ts';
+export { ActivateTracingSpan, parseJavaProperties, type TracingOptions } from './outbox/tracing.ts';
 export {
+  activateTracingSpanPlugin,
   eventRouterPlugin,
   findTransformPlugin,
   requireTransformPlugin,

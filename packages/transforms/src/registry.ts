@@ -1,6 +1,13 @@
-import { ConfigError, type Logger, type Transform, type TransformPlugin } from '@outflow/relay-core';
+import {
+  ConfigDef,
+  ConfigError,
+  type Logger,
+  type Transform,
+  type TransformPlugin,
+} from '@outflow/relay-core';
 import { EventRouter } from './outbox/event-router.ts';
 import { eventRouterConfigDef, toEventRouterConfig } from './outbox/event-router-config.ts';
+import { ActivateTracingSpan, TRACING_CONFIG_KEYS, toTracingOptions } from './outbox/tracing.ts';
 
 /** Debezium's Outbox Event Router as a transform plugin (`transforms.<name>.type`). */
 export const eventRouterPlugin: TransformPlugin = {
@@ -21,8 +28,19 @@ export const eventRouterPlugin: TransformPlugin = {
   },
 };
 
+/** Debezium's tracing transform for change events the Event Router does not route. */
+export const activateTracingSpanPlugin: TransformPlugin = {
+  classNames: ['io.debezium.transforms.tracing.ActivateTracingSpan'],
+  version: '0.1.0',
+  configDef: new ConfigDef(TRACING_CONFIG_KEYS),
+  validate: () => [],
+  create(values: Readonly<Record<string, unknown>>): Transform {
+    return new ActivateTracingSpan(toTracingOptions(values));
+  },
+};
+
 /** Every transform Outflow supports. Any other class is rejected, never skipped. */
-export const transformPlugins: readonly TransformPlugin[] = [eventRouterPlugin];
+export const transformPlugins: readonly TransformPlugin[] = [eventRouterPlugin, activateTracingSpanPlugin];
 
 /** The plugin registered under `className`, or undefined when Outflow does not support that transform. */
 export function findTransformPlugin(className: string): TransformPlugin | undefined {

@@ -95,6 +95,11 @@ describe('EventRouter options', () => {
       routeTombstoneOnEmptyPayload: true,
       expandJsonPayload: true,
       jsonPayloadNullBehavior: 'optional_bytes',
+      tracing: {
+        spanContextField: 'tracingspancontext',
+        operationName: 'debezium-read',
+        withContextFieldOnly: false,
+      },
     });
   });
 
@@ -161,27 +166,30 @@ describe('EventRouter options', () => {
 
   it('rejects Debezium options Outflow does not implement, and accepts their defaults', () => {
     assert.deepEqual(
-      problems(() =>
-        eventRouterConfigDef.parse({
-          'tracing.span.context.field': 'span',
-          'tracing.operation.name': 'read',
-          'tracing.with.context.field.only': 'true',
-          'field.name.adjustment.mode': 'avro',
-        }),
-      ),
-      [
-        'field.name.adjustment.mode: is not supported by Outflow yet',
-        'tracing.span.context.field: is not supported by Outflow yet',
-        'tracing.operation.name: is not supported by Outflow yet',
-        'tracing.with.context.field.only: is not supported by Outflow yet',
-      ],
+      problems(() => eventRouterConfigDef.parse({ 'field.name.adjustment.mode': 'avro' })),
+      ['field.name.adjustment.mode: is not supported by Outflow yet'],
     );
-    assert.doesNotThrow(() =>
+    assert.doesNotThrow(() => eventRouterConfigDef.parse({ 'field.name.adjustment.mode': 'none' }));
+  });
+
+  it('takes the tracing options, checking the column and span names', () => {
+    const config = toEventRouterConfig(
       eventRouterConfigDef.parse({
-        'tracing.span.context.field': 'tracingspancontext',
-        'tracing.with.context.field.only': 'false',
-        'field.name.adjustment.mode': 'none',
-      }),
+        'tracing.span.context.field': 'span',
+        'tracing.operation.name': 'relay-read',
+        'tracing.with.context.field.only': 'true',
+      }).values,
+    );
+    assert.deepEqual(config.tracing, {
+      spanContextField: 'span',
+      operationName: 'relay-read',
+      withContextFieldOnly: true,
+    });
+    assert.deepEqual(
+      problems(() =>
+        eventRouterConfigDef.parse({ 'tracing.span.context.field': ' ', 'tracing.operation.name': '' }),
+      ),
+      ['tracing.span.context.field: must name a column', 'tracing.operation.name: must not be empty'],
     );
   });
 
@@ -214,7 +222,7 @@ describe('transform registry', () => {
     assert.equal(requireTransformPlugin(' io.debezium.transforms.outbox.EventRouter '), eventRouterPlugin);
     assert.deepEqual(
       transformPlugins.flatMap((p) => p.classNames),
-      ['io.debezium.transforms.outbox.EventRouter'],
+      ['io.debezium.transforms.outbox.EventRouter', 'io.debezium.transforms.tracing.ActivateTracingSpan'],
     );
   });
 
@@ -229,7 +237,7 @@ describe('transform registry', () => {
       assert.equal(err.problems[0]?.property, 'transforms.add.type');
       assert.match(
         err.message,
-        /InsertField\$Value' is not supported by Outflow \(supported: io\.debezium\.transforms\.outbox\.EventRouter\)/,
+        /InsertField\$Value' is not supported by Outflow \(supported: io\.debezium\.transforms\.outbox\.EventRouter, io\.debezium\.transforms\.tracing\.ActivateTracingSpan\)/,
       );
     }
   });

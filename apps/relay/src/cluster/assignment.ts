@@ -26,6 +26,19 @@ export interface ClusterMember {
   readonly connectors: readonly string[];
 }
 
+/** The cluster as this worker last learnt it. */
+export interface ClusterView {
+  readonly groupId: string;
+  readonly generation: number;
+  readonly memberId: string;
+  readonly leaderId: string;
+  readonly leaderUrl: string;
+  readonly isLeader: boolean;
+  readonly members: readonly ClusterMember[];
+  /** False while (re)joining or after the membership was lost. */
+  readonly joined: boolean;
+}
+
 /** What the leader hands one worker. */
 export interface WorkerAssignment {
   /** Set when the worker cannot take part (its config topic differs): it runs nothing and says why. */

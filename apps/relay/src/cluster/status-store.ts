@@ -12,6 +12,8 @@ export interface StoredStatus {
 /** Connect's keys: `status-connector-<name>` and `status-task-<name>-<id>`. */
 const CONNECTOR_KEY = 'status-connector-';
 const TASK_KEY = 'status-task-';
+/** Connect's active-topic records: `topic-<topic>-<connector>` → `{"topic":{"name","connector",…}}`. */
+const TOPIC_KEY = 'topic-';
 
 /**
  * Connector and task states shared through the status topic (Connect's `KafkaStatusBackingStore`): the
@@ -51,6 +53,41 @@ export class StatusStore {
 
   putTask(name: string, id: number, status: StoredStatus): void {
     this.#write(`${TASK_KEY}${name}-${id}`, status);
+  }
+
+  /** Records that `connector` produced to `topic` (Connect's active topics, KIP-558). */
+  putTopic(connector: string, topic: string): void {
+    const value = { topic: { name: topic, connector, task: 0, discoverTimestamp: Date.now() } };
+    void this.#kv
+      .set([{ key: `${TOPIC_KEY}${topic}-${connector}`, value: Buffer.from(JSON.stringify(value)) }])
+      .catch((error: unknown) =>
+        this.#logger.warn({ err: error, connector }, 'could not record an active topic'),
+      );
+  }
+
+  /** The topics any worker recorded for `connector`. */
+  topics(connector: string): string[] {
+    const out: string[] = [];
+    for (const [key, value] of this.#kv.entries()) {
+      if (!key.startsWith(TOPIC_KEY) || !key.endsWith(`-${connector}`)) continue;
+      try {
+        const t = (JSON.parse(value.toString('utf8')) as { topic?: { name?: unknown; connector?: unknown } })
+          .topic;
+        if (t?.connector === connector && typeof t.name === 'string') out.push(t.name);
+      } catch {
+        // Not a record of ours.
+      }
+    }
+    return out;
+  }
+
+  /** Forgets the connector's active topics (`PUT …/topics/reset`). */
+  resetTopics(connector: string): void {
+    const writes = this.topics(connector).map((t) => ({ key: `${TOPIC_KEY}${t}-${connector}`, value: null }));
+    if (writes.length > 0)
+      void this.#kv
+        .set(writes)
+        .catch((error: unknown) => this.#logger.warn({ err: error }, 'could not reset topics'));
   }
 
   /** Forgets a deleted connector's statuses. */

@@ -5,6 +5,7 @@ import {
   assign,
   CLUSTER_PROTOCOL,
   type ClusterMember,
+  type ClusterView,
   decodeJson,
   encodeJson,
   type WorkerAssignment,
@@ -38,25 +39,12 @@ export interface WorkerGroupOptions {
   readonly logger: Logger;
 }
 
-/** The cluster as this worker last learnt it. */
-export interface ClusterView {
-  readonly groupId: string;
-  readonly generation: number;
-  readonly memberId: string;
-  readonly leaderId: string;
-  readonly leaderUrl: string;
-  readonly isLeader: boolean;
-  readonly members: readonly ClusterMember[];
-  /** False while (re)joining or after the membership was lost. */
-  readonly joined: boolean;
-}
-
 /**
  * This worker's membership of the relay cluster, on Kafka's group protocol as Connect's distributed
  * herder: join, let the leader assign connectors, heartbeat, rejoin on every rebalance. Tasks keep running
- * through a rebalance unless revoked. A worker that cannot reach the coordinator for longer than
- * `session.timeout.ms` has been evicted and its connectors given away: it stops them then, not only once it
- * hears so, and exactly-once fencing covers the moments before.
+ * through a rebalance unless revoked, and through a Kafka outage (they retry and report it, as in Connect).
+ * A worker told that it is no longer a member (its session expired while it was frozen or cut off) stops
+ * its tasks at once: they already run elsewhere, and exactly-once fencing covers the moments before.
  */
 export class WorkerGroup {
   readonly #o: WorkerGroupOptions;
@@ -67,10 +55,6 @@ export class WorkerGroup {
   #rejoinRequested = false;
   #loop: Promise<void> | undefined;
   #firstAssignment: { resolve: () => void; promise: Promise<void> };
-  #lastContact = Date.now();
-  /** While a JoinGroup waits for the rebalance to complete, the coordinator keeps the member. */
-  #joining = false;
-  #watchdog: NodeJS.Timeout | undefined;
   /** Leader only: when each connector's worker left, to hold it for `scheduled.rebalance.max.delay.ms`. */
   readonly #departed = new Map<string, number>();
   #previous = new Map<string, string>();
@@ -102,8 +86,6 @@ export class WorkerGroup {
   /** Starts the membership loop; resolves once this worker has its first assignment. */
   async start(): Promise<void> {
     this.#loop = this.#run();
-    this.#watchdog = setInterval(() => this.#checkSession(), Math.max(100, this.#o.heartbeatIntervalMs / 2));
-    this.#watchdog.unref();
     await this.#firstAssignment.promise;
   }
 
@@ -121,7 +103,6 @@ export class WorkerGroup {
   /** Leaves the group (its connectors move at once instead of after the session timeout). */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#watchdog);
     clearTimeout(this.#delayTimer);
     this.#rejoin?.();
     await this.#loop;
@@ -174,21 +155,12 @@ export class WorkerGroup {
       configTopic: this.#o.configTopic,
       owned: this.#o.worker.owned(),
     };
-    this.#joining = true;
-    this.#lastContact = Date.now();
-    let joined: JoinedGroup;
-    try {
-      joined = await this.#o.client.join(this.#memberId, [
-        { name: CLUSTER_PROTOCOL, metadata: encodeJson(metadata) },
-      ]);
-    } finally {
-      this.#joining = false;
-    }
+    const joined = await this.#o.client.join(this.#memberId, [
+      { name: CLUSTER_PROTOCOL, metadata: encodeJson(metadata) },
+    ]);
     this.#memberId = joined.memberId;
-    this.#lastContact = Date.now();
     const assignments = joined.leaderId === joined.memberId ? await this.#lead(joined) : [];
     const bytes = await this.#o.client.sync(joined, assignments);
-    this.#lastContact = Date.now();
     const assignment = decodeJson<WorkerAssignment>(bytes);
     if (assignment === undefined)
       throw new GroupCallError('unreadable assignment', 'rejoin', undefined, null);
@@ -235,16 +207,27 @@ export class WorkerGroup {
   }
 
   async #heartbeats(joined: JoinedGroup): Promise<void> {
+    let failingSince: number | undefined;
     while (!this.#closed && !this.#rejoinRequested) {
       await this.#pause(this.#o.heartbeatIntervalMs);
       if (this.#closed || this.#rejoinRequested) return;
       try {
         await this.#o.client.heartbeat(joined.generationId, joined.memberId);
-        this.#lastContact = Date.now();
+        if (failingSince !== undefined)
+          this.#o.logger.info(
+            { unreachableMs: Date.now() - failingSince },
+            'the relay group coordinator answers again',
+          );
+        failingSince = undefined;
       } catch (error) {
         if (error instanceof GroupCallError && error.failure === 'coordinator') {
-          // Keep trying: the session may still be alive once the coordinator answers again.
-          this.#o.logger.warn({ err: error }, 'relay group heartbeat failed; retrying');
+          // Keep trying: the session may still be alive once the coordinator answers again. Said once.
+          if (failingSince === undefined)
+            this.#o.logger.warn(
+              { err: error },
+              'relay group heartbeat failed; the tasks keep running, retrying',
+            );
+          failingSince ??= Date.now();
           continue;
         }
         throw error;
@@ -307,19 +290,6 @@ export class WorkerGroup {
     this.#view = { ...this.#view, joined: false, members: [] };
     const owned = this.#o.worker.owned();
     if (owned.length > 0) await this.#o.worker.revoke(owned);
-  }
-
-  #checkSession(): void {
-    if (this.#closed || this.#joining || Date.now() - this.#lastContact <= this.#o.sessionTimeoutMs) return;
-    const owned = this.#o.worker.owned();
-    if (owned.length === 0) return;
-    this.#o.logger.error(
-      { sessionTimeoutMs: this.#o.sessionTimeoutMs, connectors: owned },
-      'no contact with the relay group coordinator for longer than session.timeout.ms: this worker has been ' +
-        'evicted and its connectors reassigned; stopping their tasks',
-    );
-    this.#lastContact = Date.now();
-    void this.#loseAssignment();
   }
 
   /** Resolves true once this worker is a joined member (at once if it is), false after `timeoutMs`. */

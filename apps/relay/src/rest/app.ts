@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { ClusterView } from '../cluster/worker-group.ts';
+import type { ClusterView } from '../cluster/assignment.ts';
+import { type RelayConsole, registerConsoleRoutes } from '../console/console.ts';
 import { rebalanceInProgress, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
@@ -31,6 +32,8 @@ export interface AppOptions {
   readonly security?: RestSecurity;
   /** Set when the relay is one worker of a cluster: `GET /cluster` and request forwarding. */
   readonly cluster?: { readonly view: () => ClusterView; readonly workerId: () => string };
+  /** The web console at `/console/` (absent: no console). */
+  readonly console?: RelayConsole;
 }
 
 const OPEN: RestSecurity = { https: null, credentials: null, allowOrigins: [], allowMethods: [] };
@@ -104,6 +107,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerConnectorRoutes(app, options.herder);
   registerConnectorControlRoutes(app, options.herder);
   registerPluginRoutes(app, options.plugins, options.herder);
+  if (options.console !== undefined) registerConsoleRoutes(app, options.console);
   return app;
 }
 

@@ -25,6 +25,11 @@ export interface ConfigStore {
    * call, per connector (null: deleted).
    */
   changes?(): Promise<Map<string, StoredConnector | null>>;
+  /**
+   * Shared stores only: the connector as the store holds it now (its own writes included), for changes read
+   * before a local write and applied after it.
+   */
+  current?(name: string): StoredConnector | null;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  CLOUDEVENTS_CONVERTER,
   type Converter,
+  createCloudEventsConverter,
   createJsonConverter,
   type Logger,
   type OffsetStore,
@@ -195,6 +197,13 @@ export class ConnectorRunner {
 function converterFor(config: ValidatedConnectorConfig, side: 'key' | 'value'): Converter {
   const f = config.framework;
   if (f[`${side}.converter`] === STRING_CONVERTER) return stringConverter;
+  if (f[`${side}.converter`] === CLOUDEVENTS_CONVERTER)
+    return createCloudEventsConverter({
+      dataSchemasEnable: f['value.converter.json.schemas.enable'] !== false,
+      extensionAttributes: f['value.converter.extension.attributes.enable'] !== false,
+      decimalFormat: f['value.converter.json.decimal.format'] === 'NUMERIC' ? 'NUMERIC' : 'BASE64',
+      replaceNullWithDefault: f['value.converter.json.replace.null.with.default'] !== false,
+    });
   return createJsonConverter({
     schemasEnable: f[`${side}.converter.schemas.enable`] !== false,
     decimalFormat: f[`${side}.converter.decimal.format`] === 'NUMERIC' ? 'NUMERIC' : 'BASE64',

@@ -1,4 +1,6 @@
 import {
+  CLOUDEVENTS_CONVERTER,
+  CLOUDEVENTS_CONVERTER_KEYS,
   ConfigDef,
   ConfigError,
   type ConfigKey,
@@ -20,8 +22,11 @@ const converterKeys = (side: 'key' | 'value'): ConfigKey[] => [
     name: `${side}.converter`,
     type: 'class',
     default: JSON_CONVERTER,
-    oneOf: [JSON_CONVERTER, STRING_CONVERTER],
-    description: `Serialises record ${side}s. \`StringConverter\` writes a string ${side} as its text (an outbox payload as the JSON it holds), anything else as JSON.`,
+    oneOf:
+      side === 'value'
+        ? [JSON_CONVERTER, STRING_CONVERTER, CLOUDEVENTS_CONVERTER]
+        : [JSON_CONVERTER, STRING_CONVERTER],
+    description: `Serialises record ${side}s. \`StringConverter\` writes a string ${side} as its text (an outbox payload as the JSON it holds), anything else as JSON.${side === 'value' ? ' `CloudEventsConverter` writes each change event as a CloudEvent (Debezium’s structured mode).' : ''}`,
   },
   {
     name: `${side}.converter.schemas.enable`,
@@ -42,6 +47,9 @@ const converterKeys = (side: 'key' | 'value'): ConfigKey[] => [
     default: true,
     description: 'JsonConverter: write a null field that has a schema default as that default.',
   },
+  ...(side === 'value'
+    ? CLOUDEVENTS_CONVERTER_KEYS.map((key) => ({ ...key, name: `value.converter.${key.name}` }))
+    : []),
 ];
 
 /**
@@ -240,11 +248,22 @@ export function analyseConnectorConfig(
   let values: Readonly<Record<string, unknown>> | undefined;
   if (plugin !== undefined) {
     for (const key of plugin.configDef.keys.values()) keys.push({ group: 'Connector', key });
-    values = collect(problems, warnings, () =>
-      plugin.configDef.parse(props, {
+    values = collect(problems, warnings, () => {
+      const parsed = plugin.configDef.parse(props, {
         allowUnknown: (name) => isFrameworkProperty(name) || plugin.acceptsProperty?.(name) === true,
-      }),
-    );
+      });
+      // What the plugin accepts besides its declared properties (driver settings, its own Kafka clients'
+      // security) reaches it as given.
+      const passed: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(props))
+        if (
+          !plugin.configDef.has(name) &&
+          !isFrameworkProperty(name) &&
+          plugin.acceptsProperty?.(name) === true
+        )
+          passed[name] = value;
+      return { values: { ...parsed.values, ...passed }, warnings: parsed.warnings };
+    });
     if (values !== undefined) problems.push(...(plugin.validate?.(values) ?? []));
   }
   const result =

@@ -1,12 +1,12 @@
 import { ConfigError, type ConfigProblem, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
+import type { ClusterView } from '../cluster/assignment.ts';
 import type { StatusStore } from '../cluster/status-store.ts';
-import type { ClusterView } from '../cluster/worker-group.ts';
 import { connectorNotFound, rebalanceInProgress, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
 import type { ConfigProviders } from './config-providers.ts';
-import type { ConfigStore, TargetState } from './config-store.ts';
+import type { ConfigStore, StoredConnector, TargetState } from './config-store.ts';
 import { ConnectorRunner, formatTrace } from './connector-runner.ts';
 import {
   invalidConnectorConfig,
@@ -117,6 +117,8 @@ export class Herder {
   /** The connectors this worker runs, in a cluster (standalone: null, every connector). */
   #assigned: Set<string> | null;
   #generation = 0;
+  /** Set by `stop`: a late assignment (the group still leaving) starts nothing. */
+  #stopped = false;
 
   constructor(options: HerderOptions) {
     this.#o = options;
@@ -133,8 +135,9 @@ export class Herder {
    * running, new ones start from the offsets stored in Kafka.
    */
   async assign(connectors: readonly string[], generation: number): Promise<void> {
+    const changes = await this.#o.configStore.changes?.();
     await this.#serial(async () => {
-      await this.#syncLocked();
+      await this.#applyChanges(changes);
       this.#generation = generation;
       const next = new Set(connectors);
       const leaving = [...(this.#assigned ?? [])].filter((c) => !next.has(c));
@@ -173,8 +176,10 @@ export class Herder {
 
   /** Reads the other workers' configuration changes and applies them; returns the connectors, sorted. */
   async sync(): Promise<string[]> {
+    // Read outside the queue: a hung Kafka must not hold up stopping the tasks.
+    const changes = await this.#o.configStore.changes?.();
     return this.#serial(async () => {
-      await this.#syncLocked();
+      await this.#applyChanges(changes);
       return this.connectors();
     });
   }
@@ -209,6 +214,7 @@ export class Herder {
 
   /** Stops every task (offsets flushed, sinks closed). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     await this.#serial(async () => {
       await Promise.all([...this.#entries.values()].map((e) => e.runner?.stop()));
     });
@@ -325,26 +331,35 @@ export class Herder {
       await this.#o.configStore.put(name, null, entry.target);
       this.#entries.delete(name);
       this.#o.metrics.remove(name);
+      this.#o.cluster?.statuses.resetTopics(name);
       this.#o.cluster?.statuses.remove(name);
       this.#o.cluster?.requestRebalance();
       this.#o.logger.info({ connector: name }, 'connector deleted (offsets kept)');
     });
   }
 
-  /** The connector's and its task's states, with the failure trace (secrets removed) when FAILED. */
+  /**
+   * The connector's and its task's states, with the failure trace (secrets removed) when FAILED. In a
+   * cluster, a task run by another worker is reported as that worker wrote it to the status topic.
+   */
   status(name: string): ConnectorStatus {
     const entry = this.#get(name);
-    if (!this.#runsHere(name)) return this.#remoteStatus(name, entry);
-    const worker_id = this.#o.workerId();
+    const task = this.#runsHere(name)
+      ? {
+          worker_id: this.#o.workerId(),
+          state: entry.runner?.state ?? 'UNASSIGNED',
+          trace: entry.runner?.trace,
+        }
+      : this.#reportedTask(name);
+    const worker_id = task.worker_id;
     const connector =
       entry.invalid !== undefined
         ? { state: 'FAILED', worker_id, trace: this.#o.scrubber.scrub(entry.invalid) }
         : { state: connectorState(entry.target), worker_id };
     const tasks: ConnectorStatus['tasks'] = [];
     if (entry.target !== 'STOPPED') {
-      const runner = entry.runner;
-      const state = entry.target === 'PAUSED' ? 'PAUSED' : (runner?.state ?? 'UNASSIGNED');
-      const trace = runner?.trace;
+      const state = entry.target === 'PAUSED' ? 'PAUSED' : task.state;
+      const trace = entry.target === 'PAUSED' ? undefined : task.trace;
       tasks.push(trace === undefined ? { id: 0, state, worker_id } : { id: 0, state, worker_id, trace });
     }
     return { name, connector, tasks, type: 'source' };
@@ -407,11 +422,14 @@ export class Herder {
 
   /** The topics the connector produced to since it was created or its topics were reset. */
   topics(name: string): string[] {
-    return [...this.#get(name).topics].sort();
+    const local = this.#get(name).topics;
+    const shared = this.#o.cluster?.statuses.topics(name) ?? [];
+    return [...new Set([...local, ...shared])].sort();
   }
 
   resetTopics(name: string): void {
     this.#get(name).topics.clear();
+    this.#o.cluster?.statuses.resetTopics(name);
   }
 
   /** The connector's stored offsets (Connect allows reading them in any state). */
@@ -497,30 +515,28 @@ export class Herder {
     throw new WorkerError('FORWARD', "the task's worker restarts it", { forwardTo: owner.url });
   }
 
-  /** The status a connector run by another worker reported through the status topic. */
-  #remoteStatus(name: string, entry: Entry): ConnectorStatus {
+  /**
+   * The task state another worker reported through the status topic; UNASSIGNED until the worker the
+   * group gave the task to has reported (an older record may be its previous worker's).
+   */
+  #reportedTask(name: string): { worker_id: string; state: string; trace: string | undefined } {
     const cluster = this.#o.cluster!;
     const owner = cluster.view().members.find((m) => m.connectors.includes(name));
     const reported = cluster.statuses.task(name, 0);
     const current = owner !== undefined && reported !== undefined && reported.worker_id === owner.workerId;
-    const worker_id = owner?.workerId ?? reported?.worker_id ?? this.#o.workerId();
-    const connector =
-      entry.invalid !== undefined
-        ? { state: 'FAILED', worker_id, trace: this.#o.scrubber.scrub(entry.invalid) }
-        : { state: connectorState(entry.target), worker_id };
-    const tasks: ConnectorStatus['tasks'] = [];
-    if (entry.target !== 'STOPPED') {
-      const state = entry.target === 'PAUSED' ? 'PAUSED' : current ? reported.state : 'UNASSIGNED';
-      const trace = current && reported.trace !== null ? reported.trace : undefined;
-      tasks.push(trace === undefined ? { id: 0, state, worker_id } : { id: 0, state, worker_id, trace });
-    }
-    return { name, connector, tasks, type: 'source' };
+    return {
+      worker_id: owner?.workerId ?? reported?.worker_id ?? this.#o.workerId(),
+      state: current ? reported.state : 'UNASSIGNED',
+      trace: current && reported.trace !== null ? reported.trace : undefined,
+    };
   }
 
   /** Applies what other workers wrote to the config topic (caller holds the queue). */
-  async #syncLocked(): Promise<void> {
-    const changes = await this.#o.configStore.changes?.();
-    for (const [name, stored] of changes ?? []) {
+  async #applyChanges(changes: ReadonlyMap<string, StoredConnector | null> | undefined): Promise<void> {
+    for (const [name, read] of changes ?? []) {
+      // Read outside the queue: a write of this worker may have come in between, and the store holds it.
+      const current = this.#o.configStore.current?.(name);
+      const stored = current === undefined ? read : current;
       const existing = this.#entries.get(name);
       if (stored === null) {
         if (existing === undefined) continue;
@@ -588,7 +604,7 @@ export class Herder {
 
   /** Brings the running task in line with the target state. */
   async #apply(name: string, entry: Entry): Promise<void> {
-    if (!this.#runsHere(name)) {
+    if (!this.#runsHere(name) || this.#stopped) {
       await entry.runner?.stop();
       entry.runner = undefined;
       return;
@@ -636,7 +652,11 @@ export class Herder {
           prepare: async () => sink.prepare?.(),
           send: async (records) => {
             await sink.send(records);
-            for (const r of records) if (!internal.has(r.topic)) entry.topics.add(r.topic);
+            for (const r of records) {
+              if (internal.has(r.topic) || entry.topics.has(r.topic)) continue;
+              entry.topics.add(r.topic);
+              this.#o.cluster?.statuses.putTopic(name, r.topic);
+            }
           },
           close: () => sink.close(),
         };

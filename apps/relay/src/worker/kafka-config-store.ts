@@ -61,6 +61,7 @@ export function createKafkaConfigStore(kv: KafkaKvStore): ConfigStore {
       }
       return out;
     },
+    current: read,
     async changes() {
       const out = new Map<string, StoredConnector | null>();
       for (const key of await kv.catchUp()) {

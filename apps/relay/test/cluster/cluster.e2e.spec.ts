@@ -22,6 +22,7 @@ import {
 } from '@outflow/testing';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { readCommitted } from '../support/committed-reader.ts';
 import {
   eventRouterConfig,
   mysqlSourceConfig,
@@ -267,14 +268,31 @@ async function failoverRound(t: TestContext, killed: string, frozen: string): Pr
     );
     failovers.push(`${how}: ${label(connector)} task running again on another worker after ${took} ms`);
   };
+  // Where a task runs, once every live worker agrees (a rebalance for the other fault may be under way).
+  const ownerOf = async (connector: string) => {
+    let seen = '';
+    await until(
+      async () => {
+        seen = JSON.stringify(
+          await Promise.all(
+            live().map(async (w) => [w.url, (await getJson(`${w.url}/connectors/${connector}/status`)).body]),
+          ),
+        );
+        return (await runningOn(connector)) !== undefined;
+      },
+      30_000,
+      () => `statuses: ${seen}\n${outputs()}`,
+    );
+    return (await runningOn(connector))!;
+  };
   const kill = async () => {
-    const owner = (await runningOn(killed))!;
+    const owner = await ownerOf(killed);
     await owner.kill();
     dead.add(owner);
     await moved(killed, owner, 'SIGKILL');
   };
   const freeze = async () => {
-    const owner = (await runningOn(frozen))!;
+    const owner = await ownerOf(frozen);
     owner.freeze();
     sleeper = owner;
     frozenSet.add(owner);
@@ -325,9 +343,12 @@ async function failoverRound(t: TestContext, killed: string, frozen: string): Pr
       timeoutMs: 120_000,
       describe: () => `${label(connector)}: ${seen()} of ${written.length}\n${outputs()}`,
     });
+    // The verdict reads the topic again with Kafka's read_committed algorithm (see readCommitted).
     const report = judgeDelivery(
       written,
-      collector.records.filter((r) => r.headers.id === undefined || ids.has(r.headers.id)),
+      (await readCommitted(collector === myCollector ? myTopic : pgTopic)).filter(
+        (r) => r.headers.id === undefined || ids.has(r.headers.id),
+      ),
     );
     t.diagnostic(
       `${label(connector)}: ${report.distinct} of ${report.written} delivered, ${report.duplicates} duplicates`,
@@ -378,6 +399,35 @@ test('pause, resume, a configuration change and a deletion through any worker ta
   await everywhere('PAUSED');
   assert.equal(await send('PUT', `${via.url}/connectors/${my}/resume`), '202');
   await everywhere('RUNNING');
+  // Active topics, recorded by the worker that produced to them, answered by any worker.
+  const topics = (await getJson<Record<string, { topics: string[] }>>(`${via.url}/connectors/${my}/topics`))
+    .body;
+  assert.ok(topics[my]?.topics.includes(myTopic), `topics seen by another worker: ${JSON.stringify(topics)}`);
+  // A restart sent to a worker that does not run the task is carried out by the one that does.
+  assert.equal(await send('POST', `${via.url}/connectors/${my}/restart`), '204');
+  await everywhere('RUNNING');
+
+  // The seed's create (POST /connectors) through a worker that is not the leader, seen by every worker.
+  const leader = (await getJson<Cluster>(`${via.url}/cluster`)).body.leader;
+  const follower = live().find((w) => w.url !== `http://${leader}`)!;
+  const extra = `${name}-extra`;
+  const created = await send('POST', `${follower.url}/connectors`, {
+    name: extra,
+    config: { ...mysqlSourceConfig({ database: mariadb.name, onlyDatabase: true }), 'topic.prefix': extra },
+  });
+  assert.equal(created, '201');
+  await until(
+    async () => {
+      for (const w of live()) {
+        const { body } = await getJson<Status>(`${w.url}/connectors/${extra}/status`);
+        if (body.tasks?.[0]?.state !== 'RUNNING') return false;
+      }
+      return true;
+    },
+    30_000,
+    () => `the created connector does not run\n${outputs()}`,
+  );
+  assert.equal(await send('DELETE', `${follower.url}/connectors/${extra}`), '204');
 
   // A new route, sent to a worker that runs nothing of it: new events go to the new topic.
   const newTopic = `${myTopic}.v2`;

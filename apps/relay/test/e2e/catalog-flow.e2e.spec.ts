@@ -5,80 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type StartedCatalogService, startCatalogService } from '@outflow/catalog-service';
-import { buildApp, connectDatabase, type Database, migrate } from '@outflow/course-service';
-import { createOutbox } from '@outflow/outbox';
-import { createMariaDbDatabase, kafkaBootstrap, type TestDatabase, uniqueName } from '@outflow/testing';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { type RunningRelay, startRelay } from '../../src/index.ts';
-import {
-  eventRouterConfig,
-  mysqlSourceConfig,
-  stringConverters,
-  workerConfig,
-} from '../support/connectors.ts';
-import { waitForRunning } from '../support/wait-for-running.ts';
+import { uniqueName } from '@outflow/testing';
+import { startWholeFlow, type WholeFlow } from '../support/whole-flow.ts';
 
 const TEACHER = '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd';
 const prefix = uniqueName('system');
-const topic = `${prefix}.Course`;
 
-let courseDb: TestDatabase;
-let catalogDb: TestDatabase;
-let db: Database;
-let courses: FastifyInstance;
-let catalog: StartedCatalogService;
-let relay: RunningRelay;
+let flow: WholeFlow;
 
 before(async () => {
-  courseDb = await createMariaDbDatabase('system_course');
-  catalogDb = await createMariaDbDatabase('system_catalog');
-  db = connectDatabase(courseDb.url);
-  const outbox = createOutbox({ dialect: 'mysql', mode: 'insert-then-delete' });
-  await migrate(db, outbox);
-  courses = await buildApp({ db, outbox });
-  relay = await startRelay({
-    workerProperties: workerConfig(prefix, { 'rest.port': '0', 'offset.storage.partitions': '1' }),
-    env: {},
-    connectors: [
-      {
-        name: prefix,
-        config: {
-          ...mysqlSourceConfig({ database: courseDb.name }),
-          'topic.prefix': prefix,
-          ...stringConverters,
-          ...eventRouterConfig(`${prefix}.\${routedByValue}`, {
-            'transforms.outbox.table.fields.additional.placement': 'type:header:eventType',
-          }),
-        },
-      },
-    ],
-  });
-  // RUNNING means the task holds its binlog position: a course posted before that would not be read.
-  await waitForRunning(relay.url, prefix);
-  catalog = await startCatalogService(
-    {
-      databaseUrl: catalogDb.url,
-      port: 0,
-      host: '127.0.0.1',
-      kafkaBootstrapServers: [kafkaBootstrap],
-      kafkaClientProperties: {},
-      groupId: `${prefix}-catalog`,
-      topic,
-      logLevel: 'warn',
-    },
-    { logger: pino({ level: 'warn' }) },
-  );
+  flow = await startWholeFlow(prefix);
 });
 
 after(async () => {
-  await catalog?.close();
-  await relay?.close();
-  await courses?.close();
-  await db?.close();
-  await courseDb?.drop();
-  await catalogDb?.drop();
+  await flow?.close();
 });
 
 /** Polls the catalog until `accept` holds; returns how long it took (ms). */
@@ -89,7 +29,7 @@ async function catalogReaches(
   const began = Date.now();
   let last = '';
   while (Date.now() - began < 15_000) {
-    const res = await fetch(`${catalog.url}/catalog/courses/${courseId}`);
+    const res = await fetch(`${flow.catalog.url}/catalog/courses/${courseId}`);
     const body = (await res.json()) as Record<string, unknown>;
     last = `${res.status} ${JSON.stringify(body)}`;
     if (accept(res.status, body)) return Date.now() - began;
@@ -99,7 +39,7 @@ async function catalogReaches(
 }
 
 async function course(method: 'POST' | 'GET', url: string, payload?: object) {
-  const res = await courses.inject({ method, url, ...(payload === undefined ? {} : { payload }) });
+  const res = await flow.courses.inject({ method, url, ...(payload === undefined ? {} : { payload }) });
   assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
   return res.json();
 }
@@ -114,11 +54,11 @@ describe('course service → relay → catalog service', () => {
     });
     await course('POST', `/courses/${courseId}/post`);
     const appeared = await catalogReaches(courseId, (status) => status === 200);
-    const listed = (await (await fetch(`${catalog.url}/catalog/courses`)).json()) as {
+    const listed = (await (await fetch(`${flow.catalog.url}/catalog/courses`)).json()) as {
       items: { courseId: string }[];
     };
     assert.ok(listed.items.some((c) => c.courseId === courseId));
-    const shown = (await (await fetch(`${catalog.url}/catalog/courses/${courseId}`)).json()) as Record<
+    const shown = (await (await fetch(`${flow.catalog.url}/catalog/courses/${courseId}`)).json()) as Record<
       string,
       unknown
     >;
@@ -128,13 +68,13 @@ describe('course service → relay → catalog service', () => {
 
     await course('POST', `/courses/${courseId}/unpost`);
     const left = await catalogReaches(courseId, (status) => status === 404);
-    const after = (await (await fetch(`${catalog.url}/catalog/courses`)).json()) as {
+    const after = (await (await fetch(`${flow.catalog.url}/catalog/courses`)).json()) as {
       items: { courseId: string }[];
     };
     assert.ok(!after.items.some((c) => c.courseId === courseId));
     t.diagnostic(`catalog followed the post in ${appeared} ms and the unpost in ${left} ms`);
 
-    const stats = catalog.consumer.stats();
+    const stats = flow.catalog.consumer.stats();
     t.diagnostic(`inbox: ${JSON.stringify(stats)}`);
   });
 

@@ -7,7 +7,13 @@
 export async function waitForRunning(
   url: string,
   connector: string,
-  options: { timeoutMs?: number; ready?: () => Promise<boolean>; context?: () => string } = {},
+  options: {
+    timeoutMs?: number;
+    ready?: () => Promise<boolean>;
+    context?: () => string;
+    /** Sent with each status request (e.g. `authorization` for a relay with basic authentication). */
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const until = Date.now() + timeoutMs;
@@ -15,7 +21,7 @@ export async function waitForRunning(
   while (Date.now() < until) {
     let task: { state: string; trace?: string } | undefined;
     try {
-      const res = await fetch(`${url}/connectors/${connector}/status`);
+      const res = await fetch(`${url}/connectors/${connector}/status`, { headers: options.headers ?? {} });
       last = await res.text();
       task = (JSON.parse(last) as { tasks?: { state: string; trace?: string }[] }).tasks?.[0];
     } catch {

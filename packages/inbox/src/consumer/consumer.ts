@@ -7,6 +7,7 @@ import {
   type OutflowConsumer,
   type OutflowProducer,
 } from '@outflow/kafka';
+import type { Registry } from 'prom-client';
 import { InboxError } from '../errors.ts';
 import { BatchScheduler, type Schedulable } from './batch-scheduler.ts';
 import {
@@ -54,7 +55,12 @@ export interface InboxConsumer {
    * The histograms since start (handler, transaction, offsetCommit, endToEnd in milliseconds; batchRecords in
    * records): count, sum, and p50/p99 as the upper bound of their bucket.
    */
-  timings(): Readonly<Record<InboxHistogram, TimingSummary>>;
+  timings(): Promise<Readonly<Record<InboxHistogram, TimingSummary>>>;
+  /**
+   * The consumer's own metrics (without Node's runtime ones, which `metrics()` adds): merge it into an
+   * application's registry with `Registry.merge` to serve one `/metrics` for several consumers.
+   */
+  readonly registry: Registry;
   /** Runs one cleanup pass now (outside any handler transaction); resolves with the rows deleted. */
   cleanup(): Promise<number>;
 }
@@ -92,7 +98,7 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
 ): InboxConsumer {
   const o: ResolvedConsumerOptions = resolveConsumerOptions(options as unknown as InboxConsumerOptions);
   const { logger } = o;
-  const metrics = new InboxMetrics();
+  const metrics = new InboxMetrics({ group: o.groupId, topics: o.topics });
   const abort = new AbortController();
   let consumer: OutflowConsumer | undefined;
   let producer: OutflowProducer | undefined;
@@ -343,8 +349,9 @@ export function createInboxConsumer<TEvents extends Record<string, unknown> = Re
     },
     stats: () => metrics.stats(),
     timings: () => metrics.timings(),
+    registry: metrics.registry,
     async metrics() {
-      return metrics.render(await lag(), { group: o.groupId });
+      return metrics.render(await lag());
     },
     cleanup,
   };

@@ -7,6 +7,7 @@ import { InboxConfigError } from '../errors.ts';
 import { checkFunction } from '../options.ts';
 import type { BatchHandler, Handler, InboxEvent, SqlExecutor } from '../types.ts';
 import type { InboxMetrics } from './metrics.ts';
+import { inHandlerSpan } from './tracing.ts';
 
 /** A handler as the consumer runs it: always over a list of events (one, for a per-event handler). */
 export interface ResolvedHandler {
@@ -78,8 +79,9 @@ export async function runHandlers(
     let end = i + 1;
     if (handler.batch) while (end < events.length && find(events[end] as InboxEvent) === handler) end++;
     const started = performance.now();
+    const taken = end === i + 1 ? [event] : events.slice(i, end);
     try {
-      await handler.run(tx, end === i + 1 ? [event] : events.slice(i, end));
+      await inHandlerSpan(taken, () => handler.run(tx, taken));
     } catch (error) {
       throw new HandlerFailure(error);
     }

@@ -13,15 +13,25 @@ export interface SqlDialect {
   ddl(table: string, columns: Readonly<OutboxColumns>): string[];
   /**
    * A multi-row INSERT of `rowCount` events; parameters are, per row, id, aggregateType, aggregateId, type,
-   * payload (JSON text). The timestamp column is left to its default.
+   * payload (JSON text), and the span context when `tracing`. The timestamp column is left to its default.
    */
-  insertSql(table: string, columns: Readonly<OutboxColumns>, rowCount: number): string;
+  insertSql(table: string, columns: Readonly<OutboxColumns>, rowCount: number, tracing: boolean): string;
+  /**
+   * Adds the span context column to a table created before it existed. PostgreSQL skips an existing column
+   * (`IF NOT EXISTS`); MySQL has no such clause, so its "duplicate column" error means done.
+   */
+  addTracingColumnSql(table: string, columns: Readonly<OutboxColumns>): string;
   /** A DELETE of `idCount` events by id; one parameter per id. */
   deleteSql(table: string, columns: Readonly<OutboxColumns>, idCount: number): string;
 }
 
 /** Columns an INSERT fills, in parameter order. */
 export const INSERT_FIELDS = ['id', 'aggregateType', 'aggregateId', 'type', 'payload'] as const;
+
+/** The columns an INSERT names: the span context last, and only when tracing (older tables lack it). */
+export function insertFields(tracing: boolean): readonly (keyof OutboxColumns)[] {
+  return tracing ? [...INSERT_FIELDS, 'tracingSpanContext'] : INSERT_FIELDS;
+}
 
 /** Builds `count` groups of `width` placeholders, e.g. `(?, ?), (?, ?)`, numbering them from 1 if asked. */
 export function placeholderRows(count: number, width: number, placeholder: (n: number) => string): string {

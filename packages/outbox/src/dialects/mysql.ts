@@ -1,5 +1,5 @@
 import type { OutboxColumns } from '../types.ts';
-import { INSERT_FIELDS, placeholderRows, type SqlDialect } from './dialect.ts';
+import { insertFields, placeholderRows, type SqlDialect } from './dialect.ts';
 
 /** Quotes a MySQL/MariaDB identifier (or `schema.table`) with backticks. */
 export function quote(name: string): string {
@@ -23,6 +23,7 @@ export function ddl(table: string, c: Readonly<OutboxColumns>): string[] {
       `  ${quote(c.type)} VARCHAR(255) NOT NULL,`,
       `  ${quote(c.payload)} JSON NOT NULL,`,
       `  ${quote(c.timestamp)} TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),`,
+      `  ${quote(c.tracingSpanContext)} TEXT NULL,`,
       `  PRIMARY KEY (${quote(c.id)})`,
       ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
     ].join('\n'),
@@ -30,9 +31,15 @@ export function ddl(table: string, c: Readonly<OutboxColumns>): string[] {
 }
 
 /** `INSERT INTO t (id, …) VALUES (?, ?, ?, ?, ?), …` */
-export function insertSql(table: string, c: Readonly<OutboxColumns>, rowCount: number): string {
-  const names = INSERT_FIELDS.map((field) => quote(c[field])).join(', ');
-  const values = placeholderRows(rowCount, INSERT_FIELDS.length, () => '?');
+export function insertSql(
+  table: string,
+  c: Readonly<OutboxColumns>,
+  rowCount: number,
+  tracing: boolean,
+): string {
+  const fields = insertFields(tracing);
+  const names = fields.map((field) => quote(c[field])).join(', ');
+  const values = placeholderRows(rowCount, fields.length, () => '?');
   return `INSERT INTO ${quote(table)} (${names}) VALUES ${values}`;
 }
 
@@ -41,5 +48,17 @@ export function deleteSql(table: string, c: Readonly<OutboxColumns>, idCount: nu
   return `DELETE FROM ${quote(table)} WHERE ${quote(c.id)} IN ${placeholderRows(1, idCount, () => '?')}`;
 }
 
+/** `ALTER TABLE t ADD COLUMN tracingspancontext TEXT NULL` (fails with ER_DUP_FIELDNAME when present). */
+export function addTracingColumnSql(table: string, c: Readonly<OutboxColumns>): string {
+  return `ALTER TABLE ${quote(table)} ADD COLUMN ${quote(c.tracingSpanContext)} TEXT NULL`;
+}
+
 /** The MySQL/MariaDB dialect. */
-export const mysqlDialect: SqlDialect = { name: 'mysql', quote, ddl, insertSql, deleteSql };
+export const mysqlDialect: SqlDialect = {
+  name: 'mysql',
+  quote,
+  ddl,
+  insertSql,
+  deleteSql,
+  addTracingColumnSql,
+};

@@ -1,5 +1,5 @@
 import type { OutboxColumns } from '../types.ts';
-import { INSERT_FIELDS, placeholderRows, type SqlDialect } from './dialect.ts';
+import { insertFields, placeholderRows, type SqlDialect } from './dialect.ts';
 
 /** Quotes a PostgreSQL identifier (or `schema.table`) with double quotes; case is then preserved. */
 export function quote(name: string): string {
@@ -22,16 +22,23 @@ export function ddl(table: string, c: Readonly<OutboxColumns>): string[] {
       `  ${quote(c.aggregateId)} varchar(255) NOT NULL,`,
       `  ${quote(c.type)} varchar(255) NOT NULL,`,
       `  ${quote(c.payload)} jsonb NOT NULL,`,
-      `  ${quote(c.timestamp)} timestamptz NOT NULL DEFAULT now()`,
+      `  ${quote(c.timestamp)} timestamptz NOT NULL DEFAULT now(),`,
+      `  ${quote(c.tracingSpanContext)} text NULL`,
       ')',
     ].join('\n'),
   ];
 }
 
 /** `INSERT INTO t (id, …) VALUES ($1, $2, $3, $4, $5), …` */
-export function insertSql(table: string, c: Readonly<OutboxColumns>, rowCount: number): string {
-  const names = INSERT_FIELDS.map((field) => quote(c[field])).join(', ');
-  const values = placeholderRows(rowCount, INSERT_FIELDS.length, (n) => `$${n}`);
+export function insertSql(
+  table: string,
+  c: Readonly<OutboxColumns>,
+  rowCount: number,
+  tracing: boolean,
+): string {
+  const fields = insertFields(tracing);
+  const names = fields.map((field) => quote(c[field])).join(', ');
+  const values = placeholderRows(rowCount, fields.length, (n) => `$${n}`);
   return `INSERT INTO ${quote(table)} (${names}) VALUES ${values}`;
 }
 
@@ -40,5 +47,17 @@ export function deleteSql(table: string, c: Readonly<OutboxColumns>, idCount: nu
   return `DELETE FROM ${quote(table)} WHERE ${quote(c.id)} IN ${placeholderRows(1, idCount, (n) => `$${n}`)}`;
 }
 
+/** `ALTER TABLE t ADD COLUMN IF NOT EXISTS tracingspancontext text NULL` */
+export function addTracingColumnSql(table: string, c: Readonly<OutboxColumns>): string {
+  return `ALTER TABLE ${quote(table)} ADD COLUMN IF NOT EXISTS ${quote(c.tracingSpanContext)} text NULL`;
+}
+
 /** The PostgreSQL dialect. */
-export const postgresDialect: SqlDialect = { name: 'postgres', quote, ddl, insertSql, deleteSql };
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  quote,
+  ddl,
+  insertSql,
+  deleteSql,
+  addTracingColumnSql,
+};

@@ -23,6 +23,11 @@ export class RecordQueue {
     return this.#items.length - this.#head;
   }
 
+  /** The record `take` would return first, left in place. */
+  peek(): SourceRecord | undefined {
+    return this.#items[this.#head];
+  }
+
   get full(): boolean {
     return this.size >= this.capacity;
   }

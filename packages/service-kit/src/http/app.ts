@@ -18,6 +18,7 @@ import {
   problem,
   ServiceError,
 } from '../errors.ts';
+import { traceRequests } from '../tracing.ts';
 import type { ProblemResponses } from './schemas.ts';
 import { refuseNonUtf8Json, requestValidatorFactory } from './validation.ts';
 
@@ -71,6 +72,7 @@ export async function createServiceApp<C extends string>(
   });
   const { catalogue } = options;
   refuseNonUtf8Json(app);
+  traceRequests(app);
 
   for (const schema of options.schemas) app.addSchema(schema);
   await app.register(swagger, {

@@ -40,6 +40,7 @@ export class ReplicationStream {
   readonly #statusIntervalMs: number;
   #confirmed: Lsn;
   #received: Lsn = 0n;
+  #read: Lsn = 0n;
   #timer: NodeJS.Timeout | null = null;
   #paused = false;
   #stopped = false;
@@ -49,6 +50,11 @@ export class ReplicationStream {
     this.#wire = (client as unknown as { connection: WireConnection }).connection;
     this.#confirmed = options.confirmed;
     this.#statusIntervalMs = options.statusIntervalMs;
+  }
+
+  /** The WAL position read up to: the start of the last data received, or the last keepalive's end. */
+  get read(): Lsn {
+    return this.#read;
   }
 
   /** The position the server was last told is safely delivered. */
@@ -84,6 +90,9 @@ export class ReplicationStream {
         return;
       }
       if (message.walEnd > this.#received) this.#received = message.walEnd;
+      // What the walsender has decoded through: a keepalive's walEnd is its sent position, data starts at walStart.
+      const read = message.tag === 'w' ? message.walStart : message.tag === 'k' ? message.walEnd : 0n;
+      if (read > this.#read) this.#read = read;
       if (message.tag === 'k' && message.replyRequested) this.sendStatus();
       handlers.onMessage(message);
     });

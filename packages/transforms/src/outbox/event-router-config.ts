@@ -8,6 +8,7 @@ import {
 } from '@outflow/relay-core';
 import type { JsonNullBehavior } from './json-payload.ts';
 import { compileTopicRouter, type TopicRouter } from './topic-router.ts';
+import { TRACING_CONFIG_KEYS, type TracingOptions, toTracingOptions } from './tracing.ts';
 
 /**
  * Options of Debezium's Outbox Event Router (`io.debezium.transforms.outbox.EventRouter`, Debezium 3.x),
@@ -48,6 +49,7 @@ export interface EventRouterConfig {
   readonly routeTombstoneOnEmptyPayload: boolean;
   readonly expandJsonPayload: boolean;
   readonly jsonPayloadNullBehavior: JsonNullBehavior;
+  readonly tracing: TracingOptions;
 }
 
 const PLACEMENTS: readonly AdditionalFieldPlacement[] = ['header', 'envelope', 'partition'];
@@ -210,29 +212,7 @@ const KEYS: readonly ConfigKey[] = [
     validate: notSupportedUnless('none'),
     description: "How field names of an expanded JSON payload are adjusted. Outflow supports only 'none'.",
   },
-  {
-    name: 'tracing.span.context.field',
-    type: 'string',
-    default: 'tracingspancontext',
-    validate: notSupportedUnless('tracingspancontext'),
-    description:
-      'The column holding a serialized OpenTelemetry span context. Tracing is not supported by Outflow yet.',
-  },
-  {
-    name: 'tracing.operation.name',
-    type: 'string',
-    default: 'debezium-read',
-    validate: notSupportedUnless('debezium-read'),
-    description: 'The name of the tracing span. Tracing is not supported by Outflow yet.',
-  },
-  {
-    name: 'tracing.with.context.field.only',
-    type: 'boolean',
-    default: false,
-    validate: notSupportedUnless(false),
-    description:
-      'Whether only events with a span context are traced. Tracing is not supported by Outflow yet.',
-  },
+  ...TRACING_CONFIG_KEYS,
 ];
 
 /** Every option of the Outbox Event Router, bare (the worker adds the `transforms.<name>.` prefix). */
@@ -283,5 +263,6 @@ export function toEventRouterConfig(values: Readonly<Record<string, unknown>>): 
     routeTombstoneOnEmptyPayload: values['route.tombstone.on.empty.payload'] as boolean,
     expandJsonPayload: values['table.expand.json.payload'] as boolean,
     jsonPayloadNullBehavior: values['table.json.payload.null.behavior'] as JsonNullBehavior,
+    tracing: toTracingOptions(values),
   };
 }

@@ -10,6 +10,7 @@ import {
 } from '@outflow/relay-core';
 import type { EventRouterConfig } from './event-router-config.ts';
 import { expandJsonPayload } from './json-payload.ts';
+import { traceOutboxRow } from './tracing.ts';
 
 /**
  * Debezium's Outbox Event Router (`io.debezium.transforms.outbox.EventRouter`): turns the change events of
@@ -72,8 +73,10 @@ export class EventRouter implements Transform {
     let payload = row[c.fieldPayload] ?? null;
     const timestamp = this.#timestamp(record, envelope, row, rowSchema);
     const idSchema = this.#column(record, rowSchema, c.fieldEventId, 'table.field.event.id');
+    // Debezium adds the trace headers to the change event before routing it, so they precede `id`.
     const headers: Header[] = [
       ...record.headers,
+      ...traceOutboxRow(c.tracing, envelope, row),
       { key: 'id', value: headerValue(row[c.fieldEventId], idSchema) },
     ];
 

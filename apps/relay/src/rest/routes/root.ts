@@ -9,7 +9,7 @@ export function registerRootRoutes(app: FastifyInstance, options: AppOptions): v
     kafka_cluster_id: await options.server.kafkaClusterId(),
   }));
   app.get('/metrics', async (_request, reply) => {
-    void reply.type('text/plain; version=0.0.4; charset=utf-8');
+    void reply.type(options.metrics.contentType);
     return options.metrics.render();
   });
 }

@@ -351,7 +351,7 @@ function outageProblems(
   );
   if (errorKinds.length === 0) problems.push('outflow_errors_total{kind} never counted the failure');
   const lags = metrics.map((m) => m.lagMs).filter((v): v is number => v !== undefined);
-  if (lags.length < 2) problems.push('outflow_source_lag_milliseconds not sampled during the outage');
+  if (lags.length < 2) problems.push('outflow_source_lag_seconds not sampled during the outage');
   else if (!(Math.max(...lags) > lags[0]!))
     problems.push(`lag did not grow during the outage (${lags[0]}→${Math.max(...lags)} ms)`);
   if (!logs.some((l) => l.level === 'warn' && l.time <= faultEnd + 1000))

@@ -63,7 +63,7 @@ export function parseMetrics(body: string, connector: string, at = Date.now()): 
     const value = Number(raw);
     if (name === 'outflow_source_connected') sourceConnected = value;
     else if (name === 'outflow_sink_connected') sinkConnected = value;
-    else if (name === 'outflow_source_lag_milliseconds') lagMs = value;
+    else if (name === 'outflow_source_lag_seconds') lagMs = value * 1000;
     else if (name === 'outflow_errors_total') errors[labels.kind ?? '*'] = value;
   }
   return {
