@@ -1,14 +1,16 @@
 /**
  * Relay benchmark on PostgreSQL → Kafka (pgoutput logical replication); the phases are in `support.ts`.
  *
- * Usage: npm run bench:postgres -- [options of `npm run bench`, bench/relay-mysql.ts, but --against]
- * Needs the local infrastructure (`npm run infra -- up`).
+ * Usage: npm run bench:postgres -- [the options of `npm run bench`, bench/relay-mysql.ts]
+ * Needs the local infrastructure (`npm run infra -- up`); `--against debezium` runs Debezium's PostgresConnector
+ * 3.6.1.Final on Kafka Connect 4.3.0.
  */
 import { createOutbox, migrate } from '@outflow/outbox';
-import { createPostgresDatabase } from '@outflow/testing';
+import { createPostgresDatabase, host, postgresPort } from '@outflow/testing';
 import pg from 'pg';
 import { postgresSourceConfig } from '../apps/relay/test/support/connectors.ts';
 import { dropSlots } from '../apps/relay/test/support/postgres-slots.ts';
+import { DEBEZIUM_RELEASES } from '../parity/connect-worker.ts';
 import { runRelayBench } from './support.ts';
 
 const db = await createPostgresDatabase('bench');
@@ -32,6 +34,34 @@ try {
       const slot = `${name}_slot`;
       if (!slots.includes(slot)) slots.push(slot);
       return postgresSourceConfig({ database: db.name, slot });
+    },
+    debezium: {
+      release: DEBEZIUM_RELEASES.postgres,
+      // The relay's connector as Debezium takes it (the run's own slot and publication), Event Router defaults.
+      connector: (name, topic) => {
+        const slot = `${name}_slot`;
+        if (!slots.includes(slot)) slots.push(slot);
+        return {
+          name,
+          'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+          'tasks.max': '1',
+          'database.hostname': host,
+          'database.port': String(postgresPort),
+          'database.user': 'outflow',
+          'database.password': 'outflow',
+          'database.dbname': db.name,
+          'plugin.name': 'pgoutput',
+          'slot.name': slot,
+          'publication.name': `${slot}_pub`,
+          'publication.autocreate.mode': 'filtered',
+          'topic.prefix': name,
+          'table.include.list': 'public.outbox',
+          'snapshot.mode': 'no_data',
+          transforms: 'outbox',
+          'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
+          'transforms.outbox.route.topic.replacement': topic,
+        };
+      },
     },
     cleanup: (name) => dropSlots([`${name}_slot`]),
     async openWriter() {
