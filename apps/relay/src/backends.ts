@@ -19,7 +19,11 @@ import type { WorkerConfig } from './worker-config.ts';
  * they would bring the Kafka client's own declarations into every user's type check.)
  */
 export interface ClusterBackends extends RelayBackends {
-  readonly cluster?: { readonly statuses: KafkaKvStore; readonly group: GroupClient };
+  readonly cluster?: {
+    readonly statuses: KafkaKvStore;
+    readonly statusWriter: KafkaKvStore;
+    readonly group: GroupClient;
+  };
 }
 
 /**
@@ -68,6 +72,15 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
             clientProperties: config.clientProperties.worker,
             logger: logger.child({ store: 'statuses' }),
           }),
+          statusWriter: createKafkaKvStore({
+            bootstrapServers,
+            topic: config.statusStorageTopic,
+            partitions: config.statusStoragePartitions,
+            replicationFactor: config.statusStorageReplicationFactor,
+            clientId: `${config.groupId}-status-writer`,
+            clientProperties: config.clientProperties.worker,
+            logger: logger.child({ store: 'statuses' }),
+          }),
           group: createGroupClient({
             bootstrapServers,
             clientId: `${config.groupId}-group`,
@@ -106,6 +119,7 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
         offsetStore.close(),
         configStore.close(),
         cluster?.statuses.close(),
+        cluster?.statusWriter.close(),
         cluster?.group.close(),
       ]);
     },

@@ -107,7 +107,11 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
   let statuses: StatusStore | undefined;
   let group: WorkerGroup | undefined;
   if (backends.cluster !== undefined) {
-    statuses = new StatusStore(backends.cluster.statuses, logger.child({ store: 'statuses' }));
+    statuses = new StatusStore(
+      backends.cluster.statuses,
+      backends.cluster.statusWriter,
+      logger.child({ store: 'statuses' }),
+    );
     try {
       await statuses.start();
     } catch (error) {
@@ -309,27 +313,39 @@ async function putFromFile(
   }
 }
 
-/** Reads other workers' config changes and statuses every 250 ms until `signal` aborts. */
+/**
+ * Reads other workers' config changes, and the statuses, every 250 ms until `signal` aborts: two loops, so that
+ * a config read held up (the herder busy stopping a task) does not delay the statuses, nor the reverse.
+ */
 async function followCluster(
   herder: Herder,
   statuses: StatusStore,
   signal: AbortSignal,
   logger: PinoLogger,
 ): Promise<void> {
-  let failing = false;
-  while (!signal.aborted) {
-    try {
+  const follow = async (what: string, step: () => Promise<void>) => {
+    let failing = false;
+    while (!signal.aborted) {
+      try {
+        await step();
+        if (failing) logger.info(`reading the ${what} topic again`);
+        failing = false;
+      } catch (error) {
+        if (!failing) logger.warn({ err: error }, `could not read the ${what} topic; retrying`);
+        failing = true;
+      }
+      await sleep(250, undefined, { signal }).catch(() => undefined);
+    }
+  };
+  await Promise.all([
+    follow('config', async () => {
       await herder.sync();
+    }),
+    follow('status', async () => {
       await statuses.catchUp();
       herder.reassertStatuses();
-      if (failing) logger.info('reading the config and status topics again');
-      failing = false;
-    } catch (error) {
-      if (!failing) logger.warn({ err: error }, 'could not read the config or status topic; retrying');
-      failing = true;
-    }
-    await sleep(250, undefined, { signal }).catch(() => undefined);
-  }
+    }),
+  ]);
 }
 
 function advertisedHost(config: WorkerConfig): string {

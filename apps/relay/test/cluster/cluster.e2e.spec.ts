@@ -159,7 +159,7 @@ async function settled(timeoutMs = 30_000): Promise<void> {
 }
 
 const outputs = () =>
-  workers.map((w, i) => `--- worker ${i} (${w.url})\n${w.output().slice(-3000)}`).join('\n');
+  workers.map((w, i) => `--- worker ${i} (${w.url})\n${w.output().slice(-12000)}`).join('\n');
 
 before(async () => {
   mariadb = await createMariaDbDatabase('cluster');
