@@ -1,20 +1,22 @@
 /**
  * Relay benchmark on PostgreSQL → Kafka (pgoutput logical replication); the phases are in `support.ts`.
  *
- * Usage: npm run bench:postgres -- [--events 100000] [--rate 1000] [--seconds 10]
- * Needs the local infrastructure (`npm run infra -- up`).
+ * Usage: npm run bench:postgres -- [the options of `npm run bench`, bench/relay-mysql.ts]
+ * Needs the local infrastructure (`npm run infra -- up`); `--against debezium` runs Debezium's PostgresConnector
+ * 3.6.1.Final on Kafka Connect 4.3.0.
  */
 import { createOutbox, migrate } from '@outflow/outbox';
-import { createPostgresDatabase, uniqueName } from '@outflow/testing';
+import { createPostgresDatabase, host, postgresPort } from '@outflow/testing';
 import pg from 'pg';
 import { postgresSourceConfig } from '../apps/relay/test/support/connectors.ts';
 import { dropSlots } from '../apps/relay/test/support/postgres-slots.ts';
+import { DEBEZIUM_RELEASES } from '../parity/connect-worker.ts';
 import { runRelayBench } from './support.ts';
 
 const db = await createPostgresDatabase('bench');
 const outbox = createOutbox({ dialect: 'postgres' });
-const name = uniqueName('benchpg');
-const slot = `${name}_slot`;
+// One slot per run: a relay run's slot would otherwise hold its confirmed position for the next run.
+const slots: string[] = [];
 
 async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
@@ -28,8 +30,40 @@ try {
   await setup.end();
   await runRelayBench({
     label: 'PostgreSQL pgoutput',
-    name,
-    connector: postgresSourceConfig({ database: db.name, slot }),
+    relayConnector(name) {
+      const slot = `${name}_slot`;
+      if (!slots.includes(slot)) slots.push(slot);
+      return postgresSourceConfig({ database: db.name, slot });
+    },
+    debezium: {
+      release: DEBEZIUM_RELEASES.postgres,
+      // The relay's connector as Debezium takes it (the run's own slot and publication), Event Router defaults.
+      connector: (name, topic) => {
+        const slot = `${name}_slot`;
+        if (!slots.includes(slot)) slots.push(slot);
+        return {
+          name,
+          'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+          'tasks.max': '1',
+          'database.hostname': host,
+          'database.port': String(postgresPort),
+          'database.user': 'outflow',
+          'database.password': 'outflow',
+          'database.dbname': db.name,
+          'plugin.name': 'pgoutput',
+          'slot.name': slot,
+          'publication.name': `${slot}_pub`,
+          'publication.autocreate.mode': 'filtered',
+          'topic.prefix': name,
+          'table.include.list': 'public.outbox',
+          'snapshot.mode': 'no_data',
+          transforms: 'outbox',
+          'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
+          'transforms.outbox.route.topic.replacement': topic,
+        };
+      },
+    },
+    cleanup: (name) => dropSlots([`${name}_slot`]),
     async openWriter() {
       const client = await connect(db.url);
       return {
@@ -50,6 +84,6 @@ try {
   });
 } finally {
   // The slot outlives the database and would keep WAL for ever.
-  await dropSlots([slot]);
+  await dropSlots(slots);
   await db.drop();
 }

@@ -1,20 +1,28 @@
 /**
- * The relay benchmark, whatever the source database, through the relay's CLI as a user runs it:
- *   1. backlog: N outbox events committed while the relay is stopped, then the relay started; reports the
- *      drain rate (events/s from the first to the last event in Kafka) and the time from process start;
- *   2. steady: events committed one per transaction at a fixed rate while the relay runs; reports the
+ * The relay benchmark, whatever the source database, through the relay's CLI as a user runs it (compiled
+ * JavaScript unless `--relay source`), optionally side by side with the real Debezium in Kafka Connect
+ * (`--against debezium`), in interleaved rounds. Each run of each contender:
+ *   1. backlog: N outbox events committed (100 per transaction, four writers) while the contender is stopped,
+ *      then the contender started; reports the drain rate (events/s from the first to the last event in
+ *      Kafka) and the cold start (process spawn → first event in Kafka);
+ *   2. steady: events committed one per transaction at a fixed rate (1,000/s) while it runs; reports the
  *      commit → consumer latency p50/p99;
- *   3. the relay's peak RSS (VmHWM) over both phases.
- * Each database's script (`relay-mysql.ts`, `relay-postgres.ts`) gives its connector and its writers.
+ *   3. fast: 10,000 events/s (10 per transaction); reports p99;
+ *   4. the process's RSS at the end of the steady phase and its peak (VmHWM) over all phases.
+ * Medians per contender are printed and appended to BENCHMARKS.md with the commit and the load average of
+ * every round. Each database's script (`relay-mysql.ts`, `relay-postgres.ts`) gives its connectors and writers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Outboxable } from '@outflow/outbox';
-import { collectTopics } from '@outflow/testing';
+import { collectTopics, kafkaBootstrap, type TopicCollector, uniqueName } from '@outflow/testing';
 import { eventRouterConfig, workerConfig } from '../apps/relay/test/support/connectors.ts';
 import { freePort, startRelayProcess } from '../apps/relay/test/support/relay-process.ts';
+import { waitForRunning } from '../apps/relay/test/support/wait-for-running.ts';
+import { type ConnectRelease, fetchConnect, startConnect } from '../parity/connect-worker.ts';
 
 /** One connection that commits outbox events, one transaction per call. */
 export interface BenchWriter {
@@ -27,31 +35,89 @@ export interface BenchWriter {
 export interface BenchSource {
   /** Row label, e.g. `MariaDB binlog`. */
   readonly label: string;
-  /** A unique name for the connector, its topics (and a slot, where the database has them). */
-  readonly name: string;
-  /** The connector's source properties; the Event Router routing to the bench topic is added. */
-  readonly connector: Readonly<Record<string, string>>;
+  /** The relay connector's source properties for a run named `name`; the Event Router is added. */
+  relayConnector(name: string): Readonly<Record<string, string>>;
+  /** Debezium's connector (with `name`, routing with the Event Router's defaults to `topic`) and its release. */
+  readonly debezium?: {
+    readonly release: ConnectRelease;
+    connector(name: string, topic: string): Record<string, string>;
+  };
   openWriter(): Promise<BenchWriter>;
+  /** Frees what a run left behind in the database (e.g. a replication slot). */
+  cleanup?(name: string): Promise<void>;
 }
 
-/** `--events`, `--rate`, `--seconds`, `--exactly-once enabled|disabled` from the command line. */
-export function benchArgs(): { backlog: number; rate: number; seconds: number; exactlyOnce: string } {
+/** The command line: `--events`, `--rate`, `--seconds`, `--fast-rate`, `--fast-seconds`, … */
+export interface BenchArgs {
+  readonly backlog: number;
+  readonly rate: number;
+  readonly seconds: number;
+  readonly fastRate: number;
+  readonly fastSeconds: number;
+  /** `enabled`, `disabled`, or `both` (two relay contenders). */
+  readonly exactlyOnce: 'enabled' | 'disabled' | 'both';
+  readonly against: readonly ('debezium' | 'debezium-poll10')[];
+  readonly rounds: number;
+  readonly relay: 'compiled' | 'source';
+  /** Appends the result rows to BENCHMARKS.md. */
+  readonly record: boolean;
+  readonly note: string;
+  /**
+   * Node.js flags for the relay process, one relay contender per set: `--relay-node-flags=";--max-semi-space-size=4"`
+   * compares the defaults (the empty set) with a smaller young generation.
+   */
+  readonly relayNodeFlags: readonly (readonly string[])[];
+}
+
+export function benchArgs(): BenchArgs {
   const { values } = parseArgs({
     options: {
       events: { type: 'string', default: '100000' },
       rate: { type: 'string', default: '1000' },
-      seconds: { type: 'string', default: '10' },
+      seconds: { type: 'string', default: '60' },
+      'fast-rate': { type: 'string', default: '10000' },
+      'fast-seconds': { type: 'string', default: '10' },
       'exactly-once': { type: 'string', default: 'enabled' },
+      against: { type: 'string', default: '' },
+      rounds: { type: 'string' },
+      relay: { type: 'string', default: 'compiled' },
+      'no-record': { type: 'boolean', default: false },
+      note: { type: 'string', default: '' },
+      'relay-node-flags': { type: 'string', default: '' },
     },
   });
   const exactlyOnce = values['exactly-once'];
-  if (exactlyOnce !== 'enabled' && exactlyOnce !== 'disabled')
-    throw new Error(`--exactly-once: expected enabled or disabled, got ${exactlyOnce}`);
+  if (exactlyOnce !== 'enabled' && exactlyOnce !== 'disabled' && exactlyOnce !== 'both')
+    throw new Error(`--exactly-once: expected enabled, disabled or both, got ${exactlyOnce}`);
+  // `debezium` alone means both Debezium configurations: its defaults, and poll.interval.ms=10.
+  const against = values.against
+    .split(',')
+    .filter((a) => a !== '')
+    .flatMap((a) => (a === 'debezium' ? ['debezium', 'debezium-poll10'] : [a]));
+  for (const a of against)
+    if (a !== 'debezium' && a !== 'debezium-poll10' && a !== 'debezium-default')
+      throw new Error(`--against: expected debezium, debezium-default or debezium-poll10, got ${a}`);
+  const relay = values.relay;
+  if (relay !== 'compiled' && relay !== 'source')
+    throw new Error(`--relay: expected compiled or source, got ${relay}`);
   return {
     backlog: Number(values.events),
     rate: Number(values.rate),
     seconds: Number(values.seconds),
+    fastRate: Number(values['fast-rate']),
+    fastSeconds: Number(values['fast-seconds']),
     exactlyOnce,
+    against: [...new Set(against.map((a) => (a === 'debezium-default' ? 'debezium' : a)))] as (
+      | 'debezium'
+      | 'debezium-poll10'
+    )[],
+    rounds: Number(values.rounds ?? (against.length > 0 ? 3 : 1)),
+    relay,
+    record: !values['no-record'],
+    note: values.note,
+    relayNodeFlags: values['relay-node-flags']
+      .split(';')
+      .map((set) => set.split(' ').filter((f) => f !== '')),
   };
 }
 
@@ -79,6 +145,23 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+function median(xs: readonly number[]): number {
+  const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A field of `/proc/<pid>/status` in kB (`VmRSS`, `VmHWM`), undefined once the process is gone. */
+function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const payload = {
   name: 'MSA 파헤치기',
   description: 'MSA의 모든 것을 가르쳐 드립니다.',
@@ -87,126 +170,348 @@ const payload = {
   posted: true,
 };
 
-/** Runs both phases against `source` and prints the result row (Markdown table). */
-export async function runRelayBench(source: BenchSource): Promise<void> {
-  const { backlog, rate, seconds, exactlyOnce } = benchArgs();
-  const dir = mkdtempSync(join(tmpdir(), 'outflow-bench-'));
-  const { name } = source;
-  const topic = `${name}.events`;
-  const collector = await collectTopics([topic]);
-  const options = {
-    dir,
-    restPort: await freePort(),
-    worker: workerConfig(name, { 'exactly.once.source.support': exactlyOnce }),
-    connector: { name, config: { ...source.connector, 'topic.prefix': name, ...eventRouterConfig(topic) } },
-  };
-  try {
-    say('starting the relay once to record its starting position');
-    let relay = await startRelayProcess(options);
-    await relay.waitForRunning(name);
-    const warm = await source.openWriter();
-    await commit(warm, [{ aggregateType: 'Course', aggregateId: 'warmup', type: 'Warmup', payload }]);
-    await warm.end();
-    await collector.waitFor((r) => r.length >= 1);
-    await relay.stop();
+/** A process under test: the relay, or Kafka Connect running Debezium. */
+interface Contender {
+  readonly label: string;
+  /** Starts it for the run `name`, whose connector routes every event to `topic`; resolves once its REST API answers. */
+  start(name: string, topic: string, dir: string): Promise<ContenderProcess>;
+}
 
-    say(`writing a backlog of ${backlog} events (100 per transaction) while the relay is stopped…`);
+interface ContenderProcess {
+  readonly pid: number;
+  readonly url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function relayContender(
+  source: BenchSource,
+  args: BenchArgs,
+  exactlyOnce: 'enabled' | 'disabled',
+  nodeFlags: readonly string[],
+): Contender {
+  return {
+    label: `Outflow relay (${args.relay === 'compiled' ? 'dist' : 'src'}, exactly-once ${exactlyOnce === 'enabled' ? 'on' : 'off'}${nodeFlags.length > 0 ? `, ${nodeFlags.join(' ')}` : ''})`,
+    async start(name, topic, dir) {
+      const relay = await startRelayProcess({
+        dir,
+        restPort: await freePort(),
+        worker: workerConfig(name, { 'exactly.once.source.support': exactlyOnce }),
+        connector: {
+          name,
+          config: { ...source.relayConnector(name), 'topic.prefix': name, ...eventRouterConfig(topic) },
+        },
+        compiled: args.relay === 'compiled',
+        nodeFlags,
+      });
+      return {
+        pid: relay.pid,
+        url: relay.url,
+        output: relay.output,
+        async stop() {
+          await relay.stop();
+        },
+      };
+    },
+  };
+}
+
+function debeziumContender(source: BenchSource, libs: string, poll10: boolean): Contender {
+  const debezium = source.debezium!;
+  return {
+    label: `Debezium ${debezium.release.debeziumVersion} on Connect ${debezium.release.connectVersion}, -Xmx512m${poll10 ? ', poll.interval.ms=10' : ''}`,
+    async start(name, topic, dir) {
+      const connect = await startConnect({
+        libs,
+        dir,
+        bootstrap: kafkaBootstrap,
+        restPort: await freePort(),
+        connectors: [{ ...debezium.connector(name, topic), ...(poll10 ? { 'poll.interval.ms': '10' } : {}) }],
+      });
+      return { pid: connect.pid, url: connect.url, output: connect.output, stop: () => connect.stop() };
+    },
+  };
+}
+
+/** What one run of one contender measured. */
+interface RunResult {
+  readonly contender: string;
+  readonly round: number;
+  /** Backlog writing, events/s (all four writers; the database's ceiling for this workload). */
+  readonly writeRate: number;
+  readonly drainRate: number;
+  readonly coldStartMs: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly achieved: number;
+  readonly fastP99: number;
+  readonly fastAchieved: number;
+  readonly steadyRssMb: number;
+  readonly peakRssMb: number;
+  readonly load: number;
+}
+
+/** Commits `rate` events/s for `seconds` (`perTx` per transaction) over 8 connections; returns each id's commit time. */
+async function steadyLoad(
+  source: BenchSource,
+  rate: number,
+  seconds: number,
+  perTx: number,
+  seqBase: number,
+): Promise<{ committedAt: Map<string, number>; achieved: number }> {
+  const committedAt = new Map<string, number>();
+  const transactions = Math.ceil((rate * seconds) / perTx);
+  const interval = (1000 * perTx) / rate;
+  const idle: BenchWriter[] = await Promise.all(Array.from({ length: 8 }, () => source.openWriter()));
+  const all = [...idle];
+  const waiting: ((writer: BenchWriter) => void)[] = [];
+  const acquire = async () => idle.pop() ?? new Promise<BenchWriter>((resolve) => waiting.push(resolve));
+  const release = (writer: BenchWriter) => {
+    const next = waiting.shift();
+    if (next) next(writer);
+    else idle.push(writer);
+  };
+  const inFlight: Promise<void>[] = [];
+  const start = Date.now();
+  for (let t = 0; t < transactions; t++) {
+    const due = start + t * interval;
+    const wait = due - Date.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(
+      (async () => {
+        const writer = await acquire();
+        try {
+          const rows = await commit(
+            writer,
+            Array.from({ length: perTx }, (_, j) => ({
+              aggregateType: 'Course',
+              aggregateId: `course-${(t * perTx + j) % 1000}`,
+              type: 'CoursePostedEvent',
+              payload: { ...payload, seq: seqBase + t * perTx + j },
+            })),
+          );
+          const now = Date.now();
+          for (const row of rows) committedAt.set(row.id, now);
+        } finally {
+          release(writer);
+        }
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  const achieved = Math.round((transactions * perTx) / ((Date.now() - start) / 1000));
+  await Promise.all(all.map((writer) => writer.end()));
+  return { committedAt, achieved };
+}
+
+function latencies(
+  collector: TopicCollector,
+  from: number,
+  committedAt: ReadonlyMap<string, number>,
+): number[] {
+  return collector.records
+    .slice(from)
+    .map((r) => r.receivedAt - (committedAt.get(r.headers.id ?? '') ?? Number.NaN))
+    .filter((n) => !Number.isNaN(n))
+    .sort((a, b) => a - b);
+}
+
+async function runOnce(
+  source: BenchSource,
+  contender: Contender,
+  args: BenchArgs,
+  round: number,
+): Promise<RunResult> {
+  const { backlog, rate, seconds, fastRate, fastSeconds } = args;
+  const name = uniqueName('bench');
+  const topic = `${name}.events`;
+  const dir = mkdtempSync(join(tmpdir(), 'outflow-bench-'));
+  const collector = await collectTopics([topic]);
+  let proc: ContenderProcess | undefined;
+  try {
+    say(`[${contender.label}, round ${round}] starting once to record the starting position`);
+    proc = await contender.start(name, topic, dir);
+    await waitForRunning(proc.url, name, { timeoutMs: 180_000, context: proc.output });
+    // A source may report RUNNING before it reads the log (Debezium records its position after the task
+    // starts), so warm-up events are written until one arrives.
+    const warm = await source.openWriter();
+    const warmUntil = Date.now() + 180_000;
+    while (collector.records.length === 0) {
+      if (Date.now() > warmUntil)
+        throw new Error(`no warm-up event in Kafka after 180 s:\n${proc.output().slice(-5000)}`);
+      await commit(warm, [{ aggregateType: 'Course', aggregateId: 'warmup', type: 'Warmup', payload }]);
+      await collector.waitFor((r) => r.length >= 1, { timeoutMs: 2_000 }).catch(() => {});
+    }
+    await warm.end();
+    await proc.stop();
+    proc = undefined;
+    // Warm-up events still on their way are counted before the backlog is written.
+    let base = -1;
+    while (base !== collector.records.length) {
+      base = collector.records.length;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+
+    say(`  writing a backlog of ${backlog} events (100 per transaction) while it is stopped…`);
     const writers = 4;
-    let written = 0;
-    let lastReport = Date.now();
+    const writeStart = Date.now();
     await Promise.all(
       Array.from({ length: writers }, async (_, w) => {
         const writer = await source.openWriter();
         for (let i = w * 100; i < backlog; i += writers * 100) {
-          const events = Array.from({ length: Math.min(100, backlog - i) }, (_, j) => ({
-            aggregateType: 'Course',
-            aggregateId: `course-${(i + j) % 1000}`,
-            type: 'CoursePostedEvent',
-            payload: { ...payload, seq: i + j },
-          }));
-          await commit(writer, events);
-          written += events.length;
-          if (Date.now() - lastReport > 2000) {
-            say(`  ${written} written`);
-            lastReport = Date.now();
-          }
+          await commit(
+            writer,
+            Array.from({ length: Math.min(100, backlog - i) }, (_, j) => ({
+              aggregateType: 'Course',
+              aggregateId: `course-${(i + j) % 1000}`,
+              type: 'CoursePostedEvent',
+              payload: { ...payload, seq: i + j },
+            })),
+          );
         }
         await writer.end();
       }),
     );
+    const writeRate = Math.round(backlog / ((Date.now() - writeStart) / 1000));
 
-    say('starting the relay on the backlog…');
+    say(`  starting on the backlog (written at ${writeRate} events/s)…`);
     const startedAt = Date.now();
-    relay = await startRelayProcess(options);
-    const target = 1 + backlog;
+    proc = await contender.start(name, topic, dir);
+    const target = base + backlog;
     await collector.waitFor((r) => r.length >= target, {
-      timeoutMs: 600_000,
-      onProgress: (r) => say(`  ${r.length - 1} of ${backlog} in Kafka`),
+      timeoutMs: 900_000,
+      onProgress: (r) => say(`  ${r.length - base} of ${backlog} in Kafka`),
+      describe: (r) => `${r.length - base} of ${backlog}:\n${proc?.output().slice(-5000)}`,
     });
-    const drained = collector.records.slice(1, target);
+    const drained = collector.records.slice(base, target);
     const first = drained[0]!.receivedAt;
     const last = drained[drained.length - 1]!.receivedAt;
     const drainRate = Math.round(backlog / ((last - first) / 1000));
-    const fromStart = Math.round(backlog / ((last - startedAt) / 1000));
+    const coldStartMs = first - startedAt;
 
-    say(`steady load: ${rate} events/s for ${seconds} s, one event per transaction…`);
-    const committedAt = new Map<string, number>();
-    const interval = 1000 / rate;
-    const idle: BenchWriter[] = await Promise.all(Array.from({ length: 8 }, () => source.openWriter()));
-    const steadyStart = Date.now();
-    const all = [...idle];
-    const waiting: ((writer: BenchWriter) => void)[] = [];
-    const acquire = async () => idle.pop() ?? new Promise<BenchWriter>((resolve) => waiting.push(resolve));
-    const release = (writer: BenchWriter) => {
-      const next = waiting.shift();
-      if (next) next(writer);
-      else idle.push(writer);
-    };
-    const inFlight: Promise<void>[] = [];
-    for (let i = 0; i < rate * seconds; i++) {
-      const due = steadyStart + i * interval;
-      const wait = due - Date.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      inFlight.push(
-        (async () => {
-          const writer = await acquire();
-          try {
-            const [row] = await commit(writer, [
-              {
-                aggregateType: 'Course',
-                aggregateId: `course-${i % 1000}`,
-                type: 'CoursePostedEvent',
-                payload: { ...payload, seq: i },
-              },
-            ]);
-            committedAt.set(row!.id, Date.now());
-          } finally {
-            release(writer);
-          }
-        })(),
-      );
+    say(`  steady: ${rate} events/s for ${seconds} s, one event per transaction…`);
+    const steady = await steadyLoad(source, rate, seconds, 1, backlog);
+    const steadyEnd = target + rate * seconds;
+    await collector.waitFor((r) => r.length >= steadyEnd, { timeoutMs: 300_000 });
+    const steadyRssMb = Math.round((procStatusKb(proc.pid, 'VmRSS') ?? 0) / 1024);
+    const steadyLatencies = latencies(collector, target, steady.committedAt);
+
+    let fastP99 = Number.NaN;
+    let fastAchieved = Number.NaN;
+    if (fastSeconds > 0) {
+      const perTx = Math.max(1, Math.ceil(fastRate / 1000));
+      say(`  fast: ${fastRate} events/s for ${fastSeconds} s, ${perTx} per transaction…`);
+      const fast = await steadyLoad(source, fastRate, fastSeconds, perTx, backlog + rate * seconds);
+      await collector.waitFor((r) => r.length >= steadyEnd + fast.committedAt.size, { timeoutMs: 300_000 });
+      fastP99 = percentile(latencies(collector, steadyEnd, fast.committedAt), 99);
+      fastAchieved = fast.achieved;
     }
-    await Promise.all(inFlight);
-    const achieved = Math.round((rate * seconds) / ((Date.now() - steadyStart) / 1000));
-    await collector.waitFor((r) => r.length >= target + rate * seconds, { timeoutMs: 120_000 });
-    await Promise.all(all.map((writer) => writer.end()));
-    const latencies = collector.records
-      .slice(target)
-      .map((r) => r.receivedAt - (committedAt.get(r.headers.id ?? '') ?? Number.NaN))
-      .filter((n) => !Number.isNaN(n))
-      .sort((a, b) => a - b);
-    const peakMb = Math.round((relay.peakRssKb() ?? 0) / 1024);
-    await relay.stop();
-
-    console.log(
-      '\n| source | backlog | drain (events/s) | incl. start-up (events/s) | steady rate (achieved) | p50 ms | p99 ms | peak RSS MB |',
-    );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-    console.log(
-      `| ${source.label}${exactlyOnce === 'enabled' ? ', exactly-once' : ', at-least-once'} | ${backlog} | ${drainRate} | ${fromStart} | ${rate}/s (${achieved}/s) | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} | ${peakMb} |`,
-    );
+    const peakRssMb = Math.round((procStatusKb(proc.pid, 'VmHWM') ?? 0) / 1024);
+    const result: RunResult = {
+      contender: contender.label,
+      round,
+      writeRate,
+      drainRate,
+      coldStartMs,
+      p50: percentile(steadyLatencies, 50),
+      p99: percentile(steadyLatencies, 99),
+      achieved: steady.achieved,
+      fastP99,
+      fastAchieved,
+      steadyRssMb,
+      peakRssMb,
+      load: Math.round(loadavg()[0]! * 10) / 10,
+    };
+    say(`  ${JSON.stringify(result)}`);
+    return result;
   } finally {
+    await proc?.stop().catch(() => {});
     await collector.close();
+    await source.cleanup?.(name).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const root = new URL('..', import.meta.url).pathname;
+
+function commitLabel(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    return dirty === '' ? head : `${head}+changes`;
+  } catch {
+    return '?';
+  }
+}
+
+/** The table rows are inserted before this line of BENCHMARKS.md. */
+const ROWS_MARKER = '<!-- bench rows: `npm run bench` inserts its rows above this line -->';
+
+/** Runs every contender `rounds` times, interleaved, and prints (and records) the medians. */
+export async function runRelayBench(source: BenchSource): Promise<void> {
+  const args = benchArgs();
+  const contenders: Contender[] = (
+    args.exactlyOnce === 'both' ? (['enabled', 'disabled'] as const) : [args.exactlyOnce]
+  ).flatMap((eo) => args.relayNodeFlags.map((flags) => relayContender(source, args, eo, flags)));
+  if (args.against.length > 0) {
+    if (source.debezium === undefined)
+      throw new Error(`--against debezium: not available for ${source.label}`);
+    const libs = join(
+      process.env.OUTFLOW_DATA_DIR ?? join(root, '.data'),
+      'parity',
+      `${source.debezium.release.debeziumArtifact}-${source.debezium.release.debeziumVersion}-libs`,
+    );
+    mkdirSync(join(libs, '..'), { recursive: true });
+    fetchConnect(source.debezium.release, libs, say);
+    for (const a of args.against) contenders.push(debeziumContender(source, libs, a === 'debezium-poll10'));
+  }
+  if (args.relay === 'compiled') {
+    say('building the compiled relay (tsc -b tsconfig.build.json)…');
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
+  }
+  const results: RunResult[] = [];
+  for (let round = 1; round <= args.rounds; round++) {
+    // Rotate the order each round, so no contender always runs first on a fresh binlog or a cooler machine.
+    const order = contenders.map((_, i) => contenders[(i + round - 1) % contenders.length]!);
+    for (const contender of order) results.push(await runOnce(source, contender, args, round));
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const commitId = commitLabel();
+  const rows = contenders.map((contender) => {
+    const runs = results.filter((r) => r.contender === contender.label);
+    const m = (f: (r: RunResult) => number) => median(runs.map(f));
+    const fmt = (n: number, digits = 0) => (Number.isNaN(n) ? '–' : n.toFixed(digits));
+    return `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${runs.length} | ${fmt(m((r) => r.drainRate))} | ${fmt(m((r) => r.coldStartMs) / 1000, 2)} | ${fmt(m((r) => r.p50))} / ${fmt(m((r) => r.p99))} (${args.rate}/s, ${fmt(m((r) => r.achieved))} achieved) | ${fmt(m((r) => r.fastP99))} (${args.fastRate}/s, ${fmt(m((r) => r.fastAchieved))} achieved) | ${fmt(m((r) => r.steadyRssMb))} / ${fmt(m((r) => r.peakRssMb))} | ${fmt(m((r) => r.writeRate))} | ${runs.map((r) => r.load.toFixed(1)).join(', ')} |`;
+  });
+  console.log(
+    `\n| date | commit | source | contender | rounds | drain (events/s) | cold start → first event (s) | commit → consumer p50 / p99 ms | p99 ms fast | RSS steady / peak MB | backlog written (events/s) | load (1 min, per round) |`,
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const row of rows) console.log(row);
+  const relays = results.filter((r) => r.contender.startsWith('Outflow'));
+  const dbz = results.filter((r) => r.contender.startsWith('Debezium') && !r.contender.includes('poll'));
+  if (relays.length > 0 && dbz.length > 0)
+    console.log(
+      `\nrelay / Debezium (medians): drain ×${(median(relays.map((r) => r.drainRate)) / median(dbz.map((r) => r.drainRate))).toFixed(2)}, peak RSS ×${(median(relays.map((r) => r.peakRssMb)) / median(dbz.map((r) => r.peakRssMb))).toFixed(2)}`,
+    );
+  if (args.record) {
+    const file = join(root, 'BENCHMARKS.md');
+    const text = readFileSync(file, 'utf8');
+    if (!text.includes(ROWS_MARKER)) throw new Error(`BENCHMARKS.md has no line ${ROWS_MARKER}`);
+    writeFileSync(file, text.replace(ROWS_MARKER, `${rows.join('\n')}\n${ROWS_MARKER}`));
+    say('rows added to BENCHMARKS.md');
   }
 }

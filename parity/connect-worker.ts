@@ -13,6 +13,23 @@ export interface ConnectRelease {
   readonly debeziumVersion: string;
 }
 
+/**
+ * The Debezium releases Outflow is compared with (parity and `npm run bench -- --against debezium`): Debezium
+ * 3.6's MySQL connector refuses MariaDB, hence the MariaDB connector of 3.5 on Connect 4.1.
+ */
+export const DEBEZIUM_RELEASES: Record<'mariadb' | 'postgres', ConnectRelease> = {
+  mariadb: {
+    connectVersion: '4.1.1',
+    debeziumArtifact: 'debezium-connector-mariadb',
+    debeziumVersion: '3.5.0.Final',
+  },
+  postgres: {
+    connectVersion: '4.3.0',
+    debeziumArtifact: 'debezium-connector-postgres',
+    debeziumVersion: '3.6.1.Final',
+  },
+};
+
 const POM = new URL('./connect/pom.xml', import.meta.url).pathname;
 
 /** Fetches the jars of `release` into `libs` unless they are there; throws with Maven's reason. */
@@ -53,6 +70,8 @@ export function fetchConnect(release: ConnectRelease, libs: string, log: (line: 
 /** A running Connect standalone worker. */
 export interface ConnectWorker {
   readonly url: string;
+  /** The JVM's process id (for its RSS). */
+  readonly pid: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -139,6 +158,7 @@ export async function startConnect(options: {
   }
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     async stop() {
       if (child.exitCode !== null) return;

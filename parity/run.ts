@@ -20,24 +20,11 @@ import {
   type TopicCollector,
 } from '@outflow/testing';
 import pg from 'pg';
-import { type ConnectRelease, fetchConnect, startConnect } from './connect-worker.ts';
+import { DEBEZIUM_RELEASES, fetchConnect, startConnect } from './connect-worker.ts';
 import { type ComparedRecord, compareRecords } from './diff.ts';
 import { startRelay } from './relay-worker.ts';
 import { renderMarkdown, renderSummary, type TargetResult } from './report.ts';
 import { MODES, mariadbWorkload, postgresWorkload, type Workload } from './workloads.ts';
-
-const RELEASES: Record<'mariadb' | 'postgres', ConnectRelease> = {
-  mariadb: {
-    connectVersion: '4.1.1',
-    debeziumArtifact: 'debezium-connector-mariadb',
-    debeziumVersion: '3.5.0.Final',
-  },
-  postgres: {
-    connectVersion: '4.3.0',
-    debeziumArtifact: 'debezium-connector-postgres',
-    debeziumVersion: '3.6.1.Final',
-  },
-};
 
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = process.env.OUTFLOW_DATA_DIR ?? join(root, '.data');
@@ -48,7 +35,7 @@ const relayPort = Number(process.env.OUTFLOW_RELAY_REST_PORT ?? 8083);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function runTarget(target: 'mariadb' | 'postgres'): Promise<TargetResult> {
-  const release = RELEASES[target];
+  const release = DEBEZIUM_RELEASES[target];
   const libs = join(dataDir, 'parity', `${target}-libs`);
   fetchConnect(release, libs, log);
   const run = randomBytes(3).toString('hex');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { waitForRunning } from './wait-for-running.ts';
 
 const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
+const compiledCli = new URL('../../dist/cli.js', import.meta.url).pathname;
 
 /** A free TCP port on the loopback interface. */
 export async function freePort(): Promise<number> {
@@ -47,6 +48,13 @@ export async function startRelayProcess(options: {
   restPort: number;
   worker: Record<string, string>;
   connector: { name: string; config: Record<string, string> };
+  /**
+   * Runs the compiled `dist/cli.js` (built beforehand) resolving the workspace packages to their `dist/`, as an
+   * installed relay runs, instead of the TypeScript sources through type stripping.
+   */
+  compiled?: boolean;
+  /** Node.js flags for the relay process (e.g. V8 heap settings being compared). */
+  nodeFlags?: readonly string[];
 }): Promise<RelayProcess> {
   const workerFile = join(options.dir, 'worker.properties');
   const connectorFile = join(options.dir, 'connector.json');
@@ -58,15 +66,24 @@ export async function startRelayProcess(options: {
       .join('\n'),
   );
   writeFileSync(connectorFile, JSON.stringify(options.connector));
-  const child: ChildProcess = spawn(process.execPath, [cli, workerFile, connectorFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // The worker file says everything: an OUTFLOW_RELAY_* variable of the test's shell (e.g. the developer's
-    // OUTFLOW_RELAY_REST_PORT) would override it.
-    env: {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OUTFLOW_RELAY_'))),
-      OUTFLOW_RELAY_LOG_LEVEL: process.env.OUTFLOW_RELAY_LOG_LEVEL ?? 'warn',
+  const compiled = options.compiled === true;
+  const nodeOptions = compiled
+    ? (process.env.NODE_OPTIONS ?? '').replace('--conditions=outflow-source', '').trim()
+    : process.env.NODE_OPTIONS;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), compiled ? compiledCli : cli, workerFile, connectorFile],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // The worker file says everything: an OUTFLOW_RELAY_* variable of the test's shell (e.g. the developer's
+      // OUTFLOW_RELAY_REST_PORT) would override it.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OUTFLOW_RELAY_'))),
+        NODE_OPTIONS: nodeOptions,
+        OUTFLOW_RELAY_LOG_LEVEL: process.env.OUTFLOW_RELAY_LOG_LEVEL ?? 'warn',
+      },
     },
-  });
+  );
   let output = '';
   const keep = (chunk: Buffer) => {
     output += chunk.toString('utf8');
