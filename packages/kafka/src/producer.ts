@@ -1,4 +1,4 @@
-import { ProduceAcks, Producer } from '@platformatic/kafka';
+import { findErrorBy, ProduceAcks, Producer } from '@platformatic/kafka';
 import { baseOptions, type ClientOptions } from './config.ts';
 import { invalidOption } from './errors.ts';
 
@@ -26,6 +26,36 @@ export interface ProducerOptions extends ClientOptions {
    * fences the previous one (a zombie can no longer write). Requires the idempotent producer.
    */
   transactionalId?: string;
+}
+
+/** The client's own pause between attempts of a failed request (its default, kept for every other error). */
+const RETRY_DELAY_MS = 1000;
+
+/**
+ * The pause before retrying a request refused with CONCURRENT_TRANSACTIONS. The broker answers so to the
+ * first AddPartitionsToTxn of a transaction while it still writes the previous one's commit markers, which is
+ * the common case for a producer committing transaction after transaction: with the client's 1 s pause every
+ * transaction but the first waited ~1 s (commit → consumer p50 ~500 ms, p99 ~1.1 s at 1,000 events/s). Java's
+ * producer retries this error after 20 ms for the same reason (KAFKA-5477).
+ */
+const CONCURRENT_TRANSACTIONS_RETRY_MS = 20;
+
+/** The transactional producer's `retryDelay` (exported for its unit test). */
+export function retryDelay(
+  _client: unknown,
+  _operation: string,
+  attempt: number,
+  retries: number,
+  error: Error,
+): number {
+  if (findErrorBy(error, 'apiId', 'CONCURRENT_TRANSACTIONS') === null) return RETRY_DELAY_MS;
+  // 20, 100, 500 ms…: the markers usually take milliseconds. The last retry makes up the rest of the client's
+  // usual budget (retries × 1 s), so a slow coordinator fails a transaction no sooner than before.
+  const pause = (n: number) => Math.min(RETRY_DELAY_MS, CONCURRENT_TRANSACTIONS_RETRY_MS * 5 ** (n - 1));
+  if (attempt < retries) return pause(attempt);
+  let spent = 0;
+  for (let n = 1; n < attempt; n++) spent += pause(n);
+  return Math.max(pause(attempt), retries * RETRY_DELAY_MS - spent);
 }
 
 const acksValues: Record<Acks, number> = {
@@ -66,7 +96,9 @@ export function createProducer(options: ProducerOptions): OutflowProducer {
   return new Producer<Bytes, Bytes, string, Bytes>({
     ...baseOptions(options),
     idempotent,
-    ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+    ...(options.transactionalId === undefined
+      ? {}
+      : { transactionalId: options.transactionalId, retryDelay }),
     acks: acksValues[acks],
     serializers: { key: toBuffer, value: toBuffer, headerKey, headerValue: toBuffer },
   });
