@@ -39,6 +39,11 @@ export interface ClusterView {
   readonly joined: boolean;
 }
 
+/** The worker that runs `connector` in `view`, if any does. */
+export function ownerOf(view: ClusterView, connector: string): ClusterMember | undefined {
+  return view.members.find((m) => m.connectors.includes(connector));
+}
+
 /** What the leader hands one worker. */
 export interface WorkerAssignment {
   /** Set when the worker cannot take part (its config topic differs): it runs nothing and says why. */

@@ -45,16 +45,8 @@ export class StatusStore {
     await this.#kv.catchUp();
   }
 
-  connector(name: string): StoredStatus | undefined {
-    return parse(this.#get(CONNECTOR_KEY + name));
-  }
-
   task(name: string, id: number): StoredStatus | undefined {
     return parse(this.#get(`${TASK_KEY}${name}-${id}`));
-  }
-
-  putConnector(name: string, status: StoredStatus): void {
-    this.#put(CONNECTOR_KEY + name, status);
   }
 
   putTask(name: string, id: number, status: StoredStatus): void {

@@ -4,7 +4,6 @@ import type { Logger } from '@outflow/relay-core';
 import {
   assign,
   CLUSTER_PROTOCOL,
-  type ClusterMember,
   type ClusterView,
   decodeJson,
   encodeJson,
@@ -93,11 +92,6 @@ export class WorkerGroup {
   requestRebalance(): void {
     this.#rejoinRequested = true;
     this.#rejoin?.();
-  }
-
-  /** Where the worker running `connector` is, if any worker runs it. */
-  ownerOf(connector: string): ClusterMember | undefined {
-    return this.#view.members.find((m) => m.connectors.includes(connector));
   }
 
   /** Leaves the group (its connectors move at once instead of after the session timeout). */

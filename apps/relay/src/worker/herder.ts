@@ -1,5 +1,5 @@
 import { ConfigError, type ConfigProblem, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
-import type { ClusterView } from '../cluster/assignment.ts';
+import { type ClusterView, ownerOf } from '../cluster/assignment.ts';
 import type { StatusStore } from '../cluster/status-store.ts';
 import { connectorNotFound, rebalanceInProgress, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
@@ -510,7 +510,7 @@ export class Herder {
     if (cluster === undefined || this.#runsHere(name)) return;
     await cluster.joined(REBALANCE_WAIT_MS);
     if (this.#runsHere(name)) return;
-    const owner = cluster.view().members.find((m) => m.connectors.includes(name));
+    const owner = ownerOf(cluster.view(), name);
     if (owner === undefined) throw rebalanceInProgress();
     throw new WorkerError('FORWARD', "the task's worker restarts it", { forwardTo: owner.url });
   }
@@ -521,7 +521,7 @@ export class Herder {
    */
   #reportedTask(name: string): { worker_id: string; state: string; trace: string | undefined } {
     const cluster = this.#o.cluster!;
-    const owner = cluster.view().members.find((m) => m.connectors.includes(name));
+    const owner = ownerOf(cluster.view(), name);
     const reported = cluster.statuses.task(name, 0);
     const current = owner !== undefined && reported !== undefined && reported.worker_id === owner.workerId;
     return {
