@@ -313,6 +313,8 @@ async function putFromFile(
   }
 }
 
+const SLOW_FOLLOW_MS = 5000;
+
 /**
  * Reads other workers' config changes, and the statuses, every 250 ms until `signal` aborts: two loops, so that
  * a config read held up (the herder busy stopping a task) does not delay the statuses, nor the reverse.
@@ -326,8 +328,12 @@ async function followCluster(
   const follow = async (what: string, step: () => Promise<void>) => {
     let failing = false;
     while (!signal.aborted) {
+      const started = performance.now();
       try {
         await step();
+        const ms = Math.round(performance.now() - started);
+        // Every worker's answers about the others lag by this much: worth a line when it is long.
+        if (ms > SLOW_FOLLOW_MS) logger.warn({ ms }, `reading the ${what} topic took ${ms} ms`);
         if (failing) logger.info(`reading the ${what} topic again`);
         failing = false;
       } catch (error) {

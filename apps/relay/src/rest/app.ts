@@ -5,12 +5,12 @@ import { rebalanceInProgress, WorkerError } from '../errors.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { PluginRegistry } from '../plugins.ts';
 import { CONNECTOR_NAME_ROUTE_LENGTH } from '../worker/connector-name.ts';
-import type { Herder } from '../worker/herder.ts';
+import type { ConnectorStatus, Herder } from '../worker/herder.ts';
 import { badRequest, errorHandler, notFoundHandler } from './errors.ts';
 import { FORWARDED_HEADER, forward, relayAnswer } from './forward.ts';
 import { registerGuards } from './guards.ts';
 import type { RestSecurity } from './rest-security-config.ts';
-import { registerConnectorControlRoutes } from './routes/connector-control.ts';
+import { type OwnerStatus, registerConnectorControlRoutes } from './routes/connector-control.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerPluginRoutes } from './routes/plugins.ts';
 import { registerRootRoutes } from './routes/root.ts';
@@ -105,10 +105,38 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const cluster = options.cluster;
   if (cluster !== undefined) app.get('/cluster', async () => clusterAnswer(cluster.view()));
   registerConnectorRoutes(app, options.herder);
-  registerConnectorControlRoutes(app, options.herder);
+  registerConnectorControlRoutes(
+    app,
+    options.herder,
+    cluster === undefined ? undefined : ownerStatus(cluster.workerId, security),
+  );
   registerPluginRoutes(app, options.plugins, options.herder);
   if (options.console !== undefined) registerConsoleRoutes(app, options.console);
   return app;
+}
+
+/** How long a status request waits for the task's worker before answering from the status topic. */
+const OWNER_STATUS_TIMEOUT_MS = 2000;
+
+function ownerStatus(workerId: () => string, security: RestSecurity): OwnerStatus {
+  return async (name, url, request) => {
+    if (request.headers[FORWARDED_HEADER] !== undefined) return undefined;
+    const path = `/connectors/${encodeURIComponent(name)}/status`;
+    try {
+      const answer = await forward(
+        { method: 'GET', url: path, body: undefined, headers: request.headers },
+        url,
+        workerId(),
+        security,
+        OWNER_STATUS_TIMEOUT_MS,
+      );
+      if (answer.status !== 200) return undefined;
+      return JSON.parse(answer.body.toString('utf8')) as ConnectorStatus;
+    } catch (error) {
+      request.log.debug({ err: error, to: url }, "could not ask the task's worker for its status");
+      return undefined;
+    }
+  };
 }
 
 /** `GET /cluster`: the workers of the relay cluster, its leader, generation and assignment. */

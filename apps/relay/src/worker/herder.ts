@@ -365,6 +365,17 @@ export class Herder {
     return { name, connector, tasks, type: 'source' };
   }
 
+  /**
+   * The REST address of the worker the group gave the connector's task to, when that is another worker of
+   * the cluster: it knows the task's state first hand, where the status topic may lag behind.
+   */
+  taskOwner(name: string): { readonly workerId: string; readonly url: string } | undefined {
+    const cluster = this.#o.cluster;
+    if (cluster === undefined || this.#runsHere(name)) return undefined;
+    const owner = ownerOf(cluster.view(), name);
+    return owner === undefined || owner.workerId === this.#o.workerId() ? undefined : owner;
+  }
+
   /** Sets the target state (pause, resume or stop) and applies it; persisted across restarts. */
   async setTargetState(name: string, target: TargetState): Promise<void> {
     await this.#writeHere();

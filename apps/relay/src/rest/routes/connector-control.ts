@@ -1,6 +1,16 @@
-import type { FastifyInstance } from 'fastify';
-import type { Herder } from '../../worker/herder.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ConnectorStatus, Herder } from '../../worker/herder.ts';
 import { badRequest } from '../errors.ts';
+
+/**
+ * Asks the worker at `url` for the connector's status (`GET …/status`); undefined when it cannot answer
+ * at once or the request was itself forwarded.
+ */
+export type OwnerStatus = (
+  name: string,
+  url: string,
+  request: FastifyRequest,
+) => Promise<ConnectorStatus | undefined>;
 
 type NameParams = { Params: { name: string } };
 type TaskParams = { Params: { name: string; task: string } };
@@ -10,8 +20,34 @@ type RestartQuery = { Querystring: { includeTasks?: string; onlyFailed?: string 
  * Connector life cycle and state, as Kafka Connect answers it: status, tasks, restart, pause/resume/stop,
  * active topics and offsets.
  */
-export function registerConnectorControlRoutes(app: FastifyInstance, herder: Herder): void {
-  app.get<NameParams>('/connectors/:name/status', async (request) => herder.status(request.params.name));
+export function registerConnectorControlRoutes(
+  app: FastifyInstance,
+  herder: Herder,
+  ownerStatus?: OwnerStatus,
+): void {
+  /**
+   * In a cluster, a task another worker runs is reported as that worker answers for it; the status topic
+   * (what `herder.status` reads) answers when it cannot be asked.
+   */
+  const statusOf = async (name: string, request: FastifyRequest): Promise<ConnectorStatus> => {
+    const status = herder.status(name);
+    const owner = herder.taskOwner(name);
+    const reported = status.tasks[0];
+    // A pause or stop written here is this worker's to report until the owner has applied it.
+    if (
+      ownerStatus === undefined ||
+      owner === undefined ||
+      reported === undefined ||
+      reported.state === 'PAUSED'
+    )
+      return status;
+    const task = (await ownerStatus(name, owner.url, request))?.tasks.find((t) => t.id === reported.id);
+    // An owner that does not know yet that it runs the task is no better a witness than the status topic.
+    if (task === undefined || task.worker_id !== owner.workerId || task.state === 'PAUSED') return status;
+    return { ...status, tasks: [task] };
+  };
+
+  app.get<NameParams>('/connectors/:name/status', async (request) => statusOf(request.params.name, request));
 
   app.get<NameParams>('/connectors/:name/tasks', async (request) => {
     const info = herder.info(request.params.name);
@@ -19,7 +55,7 @@ export function registerConnectorControlRoutes(app: FastifyInstance, herder: Her
   });
 
   app.get<TaskParams>('/connectors/:name/tasks/:task/status', async (request, reply) => {
-    const status = herder.status(request.params.name);
+    const status = await statusOf(request.params.name, request);
     const id = taskId(request.params.task);
     const task = status.tasks.find((t) => t.id === id);
     if (task === undefined) {
