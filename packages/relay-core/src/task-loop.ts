@@ -216,12 +216,14 @@ async function sendWatched(
   const startedPrecise = performance.now();
   metrics?.sendStarted?.(count, oldestSourceTsMs);
   let stalled = false;
+  // No records: an exactly-once transaction that only moves the stored source position forward.
+  const what = count === 0 ? 'a source position commit (no records)' : `a batch of ${count} records`;
   const timer = setTimeout(() => {
     stalled = true;
     metrics?.sinkConnected(false);
     const trouble = new RelayError(
       'SINK_FAILED',
-      `Kafka has not acknowledged a batch of ${count} records for ${stallMs} ms; still waiting ` +
+      `Kafka has not acknowledged ${what} for ${stallMs} ms; still waiting ` +
         '(the records stay in hand and their offsets are not stored until it does)',
       { retriable: true, details: { records: count, since: new Date(started).toISOString() } },
     );
@@ -236,7 +238,7 @@ async function sendWatched(
     metrics?.sendEnded?.((performance.now() - startedPrecise) / 1000, false);
     metrics?.sinkConnected(false);
     if (error instanceof RelayError) throw error;
-    throw new RelayError('SINK_FAILED', `Kafka did not acknowledge a batch of ${count} records`, {
+    throw new RelayError('SINK_FAILED', `Kafka did not acknowledge ${what}`, {
       cause: error,
       retriable: true,
     });

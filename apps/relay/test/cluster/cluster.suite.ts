@@ -436,6 +436,21 @@ test('pause, resume, a configuration change and a deletion through any worker ta
     30_000,
     () => `the created connector does not run\n${outputs()}`,
   );
+  // The seed's other curls, against any worker: the server, the list, the connector.
+  for (const w of live()) {
+    const root = await getJson<{ version?: string; kafka_cluster_id?: string }>(`${w.url}/`);
+    assert.equal(root.status, 200);
+    assert.ok(root.body.version && root.body.kafka_cluster_id, JSON.stringify(root.body));
+    const list = await getJson<string[]>(`${w.url}/connectors/`);
+    assert.deepEqual([...list.body].sort(), [extra, my, pgc].sort());
+    const info = await getJson<{ name: string; config: Record<string, string>; type: string }>(
+      `${w.url}/connectors/${extra}`,
+    );
+    assert.equal(info.status, 200);
+    assert.equal(info.body.name, extra);
+    assert.equal(info.body.type, 'source');
+    assert.equal(info.body.config['topic.prefix'], extra);
+  }
   assert.equal(await send('DELETE', `${follower.url}/connectors/${extra}`), '204');
 
   // A new route, sent to a worker that runs nothing of it: new events go to the new topic.
