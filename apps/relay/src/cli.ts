@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parseProperties } from './properties.ts';
-import { type ConnectorDefinition, startRelay } from './relay.ts';
-import { startTracing } from './tracing.ts';
+import { importWithLazyValidators } from './lazy-validators.ts';
+import { ENV_PREFIX, parseProperties } from './properties.ts';
+import type { ConnectorDefinition } from './relay.ts';
 import { RELAY_VERSION } from './version.ts';
-import { ENV_PREFIX } from './worker-config.ts';
 
 const USAGE = `Usage: outflow-relay [worker.properties] [connector.json|connector.properties ...]
        outflow-relay --version | --help
@@ -73,6 +72,11 @@ async function main(argv: readonly string[]): Promise<void> {
   const unknownFlag = argv.find((a) => a.startsWith('-'));
   if (unknownFlag !== undefined) throw new Error(`Unknown option ${unknownFlag}\n\n${USAGE}`);
   const { workerProperties, connectors } = await readCommandLine(argv);
+  // Loaded here, not imported above: `--help` and `--version` answer without them, and the Kafka client's
+  // option validators are left uncompiled (lazy-validators.ts).
+  const [{ startRelay }, { startTracing }] = await importWithLazyValidators(() =>
+    Promise.all([import('./relay.ts'), import('./tracing.ts')]),
+  );
   const stopTracing = await startTracing('outflow-relay');
   const relay = await startRelay({ workerProperties, connectors });
   process.stderr.write(`outflow-relay: REST API listening on ${relay.url}\n`);

@@ -13,6 +13,14 @@ export function parseProperties(text: string): Record<string, string> {
   return out;
 }
 
+/** Prefix of the environment variables that override worker properties. */
+export const ENV_PREFIX = 'OUTFLOW_RELAY_';
+
+/** `rest.port` → `OUTFLOW_RELAY_REST_PORT`. */
+export function envName(property: string): string {
+  return ENV_PREFIX + property.toUpperCase().replace(/[.-]/g, '_');
+}
+
 /** Joins continued lines and drops blank and comment lines. */
 function logicalLines(text: string): string[] {
   const physical = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);

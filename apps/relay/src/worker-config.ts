@@ -1,4 +1,5 @@
 import { ConfigDef, ConfigError } from '@outflow/relay-core';
+import { envName } from './properties.ts';
 import { loadRestSecurity, type RestSecurity, restSecurityKeys } from './rest/rest-security-config.ts';
 import { ConfigProviders, configProviderKeys, isProviderProperty } from './worker/config-providers.ts';
 import {
@@ -290,13 +291,7 @@ export interface WorkerConfig {
   readonly warnings: readonly string[];
 }
 
-/** Prefix of the environment variables that override worker properties. */
-export const ENV_PREFIX = 'OUTFLOW_RELAY_';
-
-/** `rest.port` → `OUTFLOW_RELAY_REST_PORT`. */
-export function envName(property: string): string {
-  return ENV_PREFIX + property.toUpperCase().replace(/[.-]/g, '_');
-}
+export { ENV_PREFIX, envName } from './properties.ts';
 
 /**
  * Parses worker properties (from a `.properties` file) with environment overrides

@@ -1,0 +1,58 @@
+import { createRequire } from 'node:module';
+
+type Validate = ((this: unknown, ...args: unknown[]) => unknown) & { errors?: unknown };
+type Compile = (this: unknown, schema: unknown, meta?: boolean) => Validate;
+
+/**
+ * Runs `load` (the relay's module imports) with ajv's `compile` made lazy, then puts it back.
+ *
+ * `@platformatic/kafka` compiles about forty ajv validators for its clients' options while it is imported
+ * (a third of a second of CPU and ~15 MB at start, ADR 0006), and calls them only when a client is created
+ * with `strict: true`, which the relay never sets. A validator compiled during `load` is compiled the first
+ * time it is called instead, and behaves the same from then on. Anything compiled after `load` (Fastify's
+ * route schemas) is compiled at once, as usual.
+ *
+ * The ajv patched is the one the Kafka client resolves. Where it cannot be found or does not look like ajv 8,
+ * the validators are compiled at import as before: only the start-up is slower.
+ */
+export async function importWithLazyValidators<T>(load: () => Promise<T>): Promise<T> {
+  const prototype = ajvPrototype();
+  const eager = prototype?.compile;
+  if (prototype === undefined || eager === undefined) return load();
+  prototype.compile = lazily(eager);
+  try {
+    return await load();
+  } finally {
+    prototype.compile = eager;
+  }
+}
+
+/** A `compile` that defers `eager` until the returned validator is first called. */
+export function lazily(eager: Compile): Compile {
+  return function compile(this: unknown, schema: unknown, meta?: boolean): Validate {
+    const ajv = this;
+    let compiled: Validate | undefined;
+    const validate: Validate = function (this: unknown, ...args: unknown[]) {
+      compiled ??= eager.call(ajv, schema, meta);
+      const valid = compiled.apply(this, args);
+      validate.errors = compiled.errors;
+      return valid;
+    };
+    validate.errors = null;
+    return validate;
+  };
+}
+
+function ajvPrototype(): { compile: Compile } | undefined {
+  try {
+    // Resolved the way the Kafka client's own imports are: from @outflow/kafka to the client, then to ajv.
+    const client = createRequire(import.meta.resolve('@outflow/kafka')).resolve('@platformatic/kafka');
+    const core = createRequire(client)('ajv/dist/core.js') as {
+      default?: { prototype?: { compile?: unknown } };
+    };
+    const prototype = core.default?.prototype;
+    return typeof prototype?.compile === 'function' ? (prototype as { compile: Compile }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
