@@ -9,6 +9,12 @@ export interface SourceTaskContext {
   /** Loads the last committed offset of one of the source's partitions, or null when none was stored. */
   offset(partition: SourcePartition): Promise<SourceOffset | null>;
   readonly logger: Logger;
+  /**
+   * True when the connector's first transform drops every delete change event (the Outbox Event Router): the
+   * source may then skip decoding the rows deleted from captured tables, and their tombstones, as it skips the
+   * rows of tables it does not capture. Nothing they would have produced reaches Kafka either way.
+   */
+  readonly skipDeletes?: boolean;
 }
 
 /**
@@ -61,6 +67,8 @@ export interface SourceBacklog {
  */
 export interface Transform {
   apply(record: SourceRecord): SourceRecord | null;
+  /** True when `apply` returns null for every change event (`…Envelope` value) whose `op` is `d`. */
+  readonly dropsDeletes?: boolean;
 }
 
 /** Serialises a key or value (Kafka Connect's `Converter`). `null` stays `null` (tombstones). */

@@ -104,6 +104,7 @@ export async function runSourceTask(options: TaskLoopOptions): Promise<void> {
       return options.offsetStore.get(options.connector, partition);
     },
     logger,
+    skipDeletes: options.transforms[0]?.dropsDeletes === true,
   });
   options.onStarted?.();
   metrics?.sourceTask?.(task);

@@ -214,6 +214,37 @@ describe('runSourceTask', () => {
     });
     assert.deepEqual(seen, { pos: 42 });
   });
+
+  it('tells the task to skip deletes only when the first transform drops them all', async () => {
+    const hints: (boolean | undefined)[] = [];
+    const dropsDeletes = { apply: (r: SourceRecord) => r, dropsDeletes: true };
+    const keepsAll = { apply: (r: SourceRecord) => r };
+    for (const transforms of [[dropsDeletes], [keepsAll, dropsDeletes], []]) {
+      const controller = new AbortController();
+      await runSourceTask({
+        connector: 'c',
+        task: {
+          async start(ctx) {
+            hints.push(ctx.skipDeletes);
+          },
+          async poll() {
+            controller.abort();
+            return [];
+          },
+          async stop() {},
+        },
+        transforms,
+        keyConverter: stringConverter,
+        valueConverter: stringConverter,
+        sink: recordingSink(),
+        offsetStore: memoryStore(),
+        offsetFlushIntervalMs: 0,
+        logger: silentLogger,
+        signal: controller.signal,
+      });
+    }
+    assert.deepEqual(hints, [true, false, false]);
+  });
 });
 
 describe('task loop: a Kafka that stops answering', () => {

@@ -52,6 +52,7 @@ import { TableSchemaCache } from './table-schema.ts';
 export class MySqlSourceTask implements SourceTask {
   readonly #config: MySqlSourceConfig;
   #logger: Logger;
+  #skipDeletes = false;
   readonly #queue: RecordQueue;
   readonly #filter: CaptureFilter;
   readonly #abort = new AbortController();
@@ -107,6 +108,7 @@ export class MySqlSourceTask implements SourceTask {
 
   async #start(context: SourceTaskContext): Promise<void> {
     this.#logger = context.logger;
+    this.#skipDeletes = context.skipDeletes === true;
     const stopped = this.#abort.signal;
     const stored = parseStoredOffset(await context.offset(this.partition));
     if (stopped.aborted) return;
@@ -256,6 +258,7 @@ export class MySqlSourceTask implements SourceTask {
       queue: this.#queue,
       logger: this.#logger,
       from,
+      skipDeletes: this.#skipDeletes,
     });
     this.#streamer = streamer;
     streamer.start();

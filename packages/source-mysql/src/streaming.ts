@@ -39,6 +39,7 @@ export interface StreamPosition {
  */
 export class BinlogStreamer {
   readonly #config: MySqlSourceConfig;
+  readonly #skipDeletes: boolean;
   readonly #info: ServerInfo;
   readonly #conn: mysql.Connection;
   readonly #filter: CaptureFilter;
@@ -70,11 +71,14 @@ export class BinlogStreamer {
     queue: RecordQueue;
     logger: Logger;
     from: BinlogOffset;
+    /** Deleted rows of captured tables are not decoded (`SourceTaskContext.skipDeletes`). */
+    skipDeletes?: boolean;
   }) {
     this.#config = options.config;
     this.#info = options.info;
     this.#conn = options.conn;
     this.#filter = options.filter;
+    this.#skipDeletes = options.skipDeletes === true;
     this.#cache = options.cache;
     this.#history = options.history;
     this.#queue = options.queue;
@@ -339,6 +343,8 @@ export class BinlogStreamer {
       return;
     }
     const skip = this.#cursor.rowsEvent();
+    // Counted above like any rows event, so resume positions within the transaction stay the same.
+    if (name === 'deleterows' && this.#skipDeletes) return;
     const event = received.event as { rows: unknown[]; timestamp: number; gtid?: string };
     let table = await this.#cache.get(this.#conn, where.db, where.table);
     const sample = firstRowImage(event.rows[0], name);

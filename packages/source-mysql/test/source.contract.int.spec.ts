@@ -36,6 +36,12 @@ sourceContract('MariaDB binlog', async (): Promise<SourceHarness> => {
       for (const id of ids) await conn.query('INSERT INTO items VALUES (?, ?)', [id, `v${id}`]);
       await conn.query('COMMIT');
     },
+    async insertThenDelete(ids) {
+      await conn.query('BEGIN');
+      for (const id of ids) await conn.query('INSERT INTO items VALUES (?, ?)', [id, `v${id}`]);
+      await conn.query('DELETE FROM items WHERE id IN (?)', [ids]);
+      await conn.query('COMMIT');
+    },
     async lostOffset(stored) {
       // Purging the shared server's binlogs would pull them from under concurrent tests; a file the server
       // never had is just as gone (the fault suite purges for real).

@@ -373,7 +373,10 @@ export class PostgresSourceTask implements SourceTask {
       filter: new TableFilter(config.filter),
       modes: config.typeModes,
       tombstonesOnDelete: config.tombstonesOnDelete,
-      skippedOperations: config.skippedOperations,
+      // Deletes the first transform drops anyway are not decoded (as `skipped.operations=d` would).
+      skippedOperations: this.#context?.skipDeletes
+        ? new Set([...config.skippedOperations, 'd'])
+        : config.skippedOperations,
       placeholder: config.unavailableValuePlaceholder,
       headers: config.contextHeaders,
       resumeFrom: stored,

@@ -35,6 +35,14 @@ sourceContract('PostgreSQL logical replication', async (): Promise<SourceHarness
     async insert(ids) {
       await sql(db.name, `INSERT INTO items SELECT id, 'v' || id FROM unnest($1::int[]) AS id`, [ids]);
     },
+    async insertThenDelete(ids) {
+      const list = ids.map((id) => Math.trunc(id)).join(',');
+      await sql(
+        db.name,
+        `BEGIN; INSERT INTO items SELECT id, 'v' || id FROM unnest(ARRAY[${list}]) AS id; ` +
+          `DELETE FROM items WHERE id IN (${list}); COMMIT`,
+      );
+    },
     async lostOffset(stored) {
       await dropSlotIfExists(slot);
       return stored;

@@ -63,6 +63,8 @@ describe('EventRouter: the seed outbox row', () => {
       logger.entries.filter((e) => e.level !== 'debug'),
       [],
     );
+    // What the task tells its source: deleted rows need not be read at all.
+    assert.equal(transform.dropsDeletes, true);
   });
 
   it('routes a snapshot read (op=r) like a create', () => {

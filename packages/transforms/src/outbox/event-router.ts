@@ -39,6 +39,9 @@ export class EventRouter implements Transform {
     this.#hasEnvelopeFields = config.additionalFields.some((f) => f.placement === 'envelope');
   }
 
+  /** Debezium's router ignores deletes: the outbox row's insert is the event. */
+  readonly dropsDeletes = true;
+
   apply(record: SourceRecord): SourceRecord | null {
     if (record.value === null) {
       this.#logger.debug({ key: record.key, topic: record.topic }, 'outbox: tombstone ignored');
