@@ -418,20 +418,24 @@ function bigDecimalToString(unscaled: bigint, scale: number): string {
   return negative ? `-${out}` : out;
 }
 
-const ESCAPES: Record<string, string> = {
-  '"': '\\"',
-  '\\': '\\\\',
-  '\b': '\\b',
-  '\t': '\\t',
-  '\n': '\\n',
-  '\f': '\\f',
-  '\r': '\\r',
-};
+/**
+ * A JSON string as Jackson writes it: only `"`, `\` and control characters escaped, `\u00XX` in upper case.
+ * `JSON.stringify` escapes the same characters the same way but writes `\u00xx` in lower case and escapes lone
+ * surrogates (which Jackson leaves to the UTF-8 encoder, as this converter does): those escapes are rewritten,
+ * and only when there are any, so the usual string costs one native call.
+ */
+export function quote(s: string): string {
+  const json = JSON.stringify(s);
+  return json.includes('\\u') ? json.replace(UNICODE_ESCAPE, jacksonEscape) : json;
+}
 
-/** A JSON string as Jackson writes it: only `"`, `\` and control characters escaped, `\u00XX` in upper case. */
-function quote(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is escaped.
-  return `"${s.replace(/["\\\u0000-\u001f]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`)}"`;
+/** Every escape of `JSON.stringify`'s output, one at a time, so that `\\u` (an escaped `\`) is never misread. */
+const UNICODE_ESCAPE = /\\(?:u([0-9a-f]{4})|[^u])/g;
+
+function jacksonEscape(escape: string, hex: string | undefined): string {
+  if (hex === undefined) return escape;
+  const code = Number.parseInt(hex, 16);
+  return code >= 0xd800 && code <= 0xdfff ? String.fromCharCode(code) : `\\u${hex.toUpperCase()}`;
 }
 
 function describe(value: unknown): string {

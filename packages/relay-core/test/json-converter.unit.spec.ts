@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { createJsonConverter, field, type Schema, Schemas, struct } from '../src/index.ts';
-import { javaFloatingPoint } from '../src/json-converter.ts';
+import { javaFloatingPoint, quote } from '../src/json-converter.ts';
 
 const seedCreate = readFileSync(new URL('./fixtures/seed-create.json', import.meta.url), 'utf8');
 
@@ -271,6 +271,58 @@ describe('JsonConverter', () => {
       text(schemaless.fromConnectData('t', Schemas.string(), 'a"b\\c\n\t\u0001\u001f/é😀')),
       '"a\\"b\\\\c\\n\\t\\u0001\\u001F/é😀"',
     );
+    // An escaped backslash before a `u` stays as it is; a lone surrogate is left to the UTF-8 encoder.
+    assert.equal(quote('\\u00e9 \u007f \u2028'), '"\\\\u00e9 \u007f \u2028"');
+    assert.equal(quote('a\ud800b\udc00'), '"a\ud800b\udc00"');
+    assert.equal(quote('\u000b\\\u000b'), '"\\u000B\\\\\\u000B"');
+  });
+
+  it('escapes any string exactly as the rule says (random strings)', () => {
+    // Jackson's rule, written out: `"` and `\` escaped, \b \t \n \f \r by name, other controls as \u00XX.
+    const named: Record<string, string> = {
+      '"': '\\"',
+      '\\': '\\\\',
+      '\b': '\\b',
+      '\t': '\\t',
+      '\n': '\\n',
+      '\f': '\\f',
+      '\r': '\\r',
+    };
+    const rule = (x: string) =>
+      `"${[...x]
+        .map(
+          (c) =>
+            named[c] ??
+            (c.charCodeAt(0) < 0x20
+              ? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
+              : c),
+        )
+        .join('')}"`;
+    const alphabet = [
+      'a',
+      'u',
+      '0',
+      'e',
+      '"',
+      '\\',
+      '\n',
+      '\u0000',
+      '\u001f',
+      '\ud800',
+      '\udfff',
+      '😀',
+      'é',
+      '\u2028',
+    ];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const x = Array.from({ length: next() % 12 }, () => alphabet[next() % alphabet.length]).join('');
+      assert.equal(quote(x), rule(x), JSON.stringify(x));
+    }
   });
 
   it('writes arrays, maps and schema defaults in Connect order', () => {
