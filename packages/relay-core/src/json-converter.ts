@@ -432,8 +432,8 @@ export function quote(s: string): string {
 /** Every escape of `JSON.stringify`'s output, one at a time, so that `\\u` (an escaped `\`) is never misread. */
 const UNICODE_ESCAPE = /\\(?:u([0-9a-f]{4})|[^u])/g;
 
-function jacksonEscape(escape: string, hex: string | undefined): string {
-  if (hex === undefined) return escape;
+function jacksonEscape(sequence: string, hex: string | undefined): string {
+  if (hex === undefined) return sequence;
   const code = Number.parseInt(hex, 16);
   return code >= 0xd800 && code <= 0xdfff ? String.fromCharCode(code) : `\\u${hex.toUpperCase()}`;
 }
