@@ -219,7 +219,18 @@ async function sendWatched(
   let stalled = false;
   // No records: an exactly-once transaction that only moves the stored source position forward.
   const what = count === 0 ? 'a source position commit (no records)' : `a batch of ${count} records`;
-  const timer = setTimeout(() => {
+  let timer: NodeJS.Timeout;
+  const watch = (armedAt: number) => {
+    timer = setTimeout(() => onStall(armedAt), stallMs);
+    timer.unref();
+  };
+  const onStall = (armedAt: number) => {
+    // A timer that fires far later than asked means this process did not run meanwhile (frozen, or its event
+    // loop blocked), not that Kafka kept it waiting: Kafka is given its full time again from now.
+    if (performance.now() - armedAt > 2 * stallMs) {
+      watch(performance.now());
+      return;
+    }
     stalled = true;
     metrics?.sinkConnected(false);
     const trouble = new RelayError(
@@ -231,8 +242,8 @@ async function sendWatched(
     logger.warn({ records: count, waitingMs: stallMs }, trouble.message);
     metrics?.error(trouble);
     options.onTrouble?.(trouble);
-  }, stallMs);
-  timer.unref();
+  };
+  watch(startedPrecise);
   try {
     await send();
   } catch (error) {
@@ -244,7 +255,7 @@ async function sendWatched(
       retriable: true,
     });
   } finally {
-    clearTimeout(timer);
+    clearTimeout(timer!);
   }
   metrics?.sendEnded?.((performance.now() - startedPrecise) / 1000, true);
   if (stalled) {
