@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { registerConnectorControlRoutes } from '../src/rest/routes/connector-control.ts';
+import { registerConnectorRoutes } from '../src/rest/routes/connectors.ts';
+import { statusReader } from '../src/rest/routes/status-reader.ts';
 import type { ConnectorStatus, Herder } from '../src/worker/herder.ts';
 
 const OWNER = { workerId: 'b:8083', url: 'http://b:8083' };
@@ -20,33 +22,41 @@ async function statusVia(
   local: ConnectorStatus,
   owner: typeof OWNER | undefined,
   answer: ConnectorStatus | undefined,
-): Promise<{ body: ConnectorStatus; asked: number; task: unknown }> {
+): Promise<{ body: ConnectorStatus; asked: number; task: unknown; listed: unknown }> {
   let asked = 0;
-  const herder = { status: () => local, taskOwner: () => owner } as unknown as Herder;
-  const app = Fastify();
-  registerConnectorControlRoutes(app, herder, async (name, url) => {
+  const herder = {
+    status: () => local,
+    taskOwner: () => owner,
+    connectors: () => ['c'],
+  } as unknown as Herder;
+  const statusOf = statusReader(herder, async (name, url) => {
     asked++;
     assert.equal(name, 'c');
     assert.equal(url, OWNER.url);
     return answer;
   });
+  const app = Fastify();
+  registerConnectorRoutes(app, herder, statusOf);
+  registerConnectorControlRoutes(app, herder, statusOf);
   const body = (await app.inject({ url: '/connectors/c/status' })).json() as ConnectorStatus;
   const task = (await app.inject({ url: '/connectors/c/tasks/0/status' })).json();
+  const listed = (await app.inject({ url: '/connectors?expand=status' })).json();
   await app.close();
-  return { body, asked, task };
+  return { body, asked, task, listed };
 }
 
 describe('GET …/status of a task another worker runs (fakes)', () => {
-  it('answers as the worker running the task reports it, on both status routes', async () => {
+  it('answers as the worker running the task reports it, on every status route', async () => {
     const running: ConnectorStatus = {
       ...fromTopic('RUNNING'),
       tasks: [{ id: 0, state: 'RUNNING', worker_id: OWNER.workerId }],
     };
-    const { body, asked, task } = await statusVia(fromTopic(), OWNER, running);
+    const { body, asked, task, listed } = await statusVia(fromTopic(), OWNER, running);
     assert.equal(body.tasks[0]?.state, 'RUNNING');
     assert.equal(body.tasks[0]?.worker_id, OWNER.workerId);
     assert.deepEqual(task, { id: 0, state: 'RUNNING', worker_id: OWNER.workerId });
-    assert.equal(asked, 2);
+    assert.deepEqual((listed as { c: { status: ConnectorStatus } }).c.status, body);
+    assert.equal(asked, 3);
   });
 
   it("keeps the status topic's answer when the owner cannot answer or does not know it runs the task", async () => {

@@ -10,10 +10,11 @@ import { badRequest, errorHandler, notFoundHandler } from './errors.ts';
 import { FORWARDED_HEADER, forward, relayAnswer } from './forward.ts';
 import { registerGuards } from './guards.ts';
 import type { RestSecurity } from './rest-security-config.ts';
-import { type OwnerStatus, registerConnectorControlRoutes } from './routes/connector-control.ts';
+import { registerConnectorControlRoutes } from './routes/connector-control.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerPluginRoutes } from './routes/plugins.ts';
 import { registerRootRoutes } from './routes/root.ts';
+import { type OwnerStatus, statusReader } from './routes/status-reader.ts';
 
 /** What the REST API serves. */
 export interface AppOptions {
@@ -104,12 +105,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerRootRoutes(app, options);
   const cluster = options.cluster;
   if (cluster !== undefined) app.get('/cluster', async () => clusterAnswer(cluster.view()));
-  registerConnectorRoutes(app, options.herder);
-  registerConnectorControlRoutes(
-    app,
+  const statusOf = statusReader(
     options.herder,
     cluster === undefined ? undefined : ownerStatus(cluster.workerId, security),
   );
+  registerConnectorRoutes(app, options.herder, statusOf);
+  registerConnectorControlRoutes(app, options.herder, statusOf);
   registerPluginRoutes(app, options.plugins, options.herder);
   if (options.console !== undefined) registerConsoleRoutes(app, options.console);
   return app;

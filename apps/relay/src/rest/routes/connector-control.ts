@@ -1,16 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ConnectorStatus, Herder } from '../../worker/herder.ts';
+import type { FastifyInstance } from 'fastify';
+import type { Herder } from '../../worker/herder.ts';
 import { badRequest } from '../errors.ts';
-
-/**
- * Asks the worker at `url` for the connector's status (`GET …/status`); undefined when it cannot answer
- * at once or the request was itself forwarded.
- */
-export type OwnerStatus = (
-  name: string,
-  url: string,
-  request: FastifyRequest,
-) => Promise<ConnectorStatus | undefined>;
+import type { StatusReader } from './status-reader.ts';
 
 type NameParams = { Params: { name: string } };
 type TaskParams = { Params: { name: string; task: string } };
@@ -23,30 +14,8 @@ type RestartQuery = { Querystring: { includeTasks?: string; onlyFailed?: string 
 export function registerConnectorControlRoutes(
   app: FastifyInstance,
   herder: Herder,
-  ownerStatus?: OwnerStatus,
+  statusOf: StatusReader,
 ): void {
-  /**
-   * In a cluster, a task another worker runs is reported as that worker answers for it; the status topic
-   * (what `herder.status` reads) answers when it cannot be asked.
-   */
-  const statusOf = async (name: string, request: FastifyRequest): Promise<ConnectorStatus> => {
-    const status = herder.status(name);
-    const owner = herder.taskOwner(name);
-    const reported = status.tasks[0];
-    // A pause or stop written here is this worker's to report until the owner has applied it.
-    if (
-      ownerStatus === undefined ||
-      owner === undefined ||
-      reported === undefined ||
-      reported.state === 'PAUSED'
-    )
-      return status;
-    const task = (await ownerStatus(name, owner.url, request))?.tasks.find((t) => t.id === reported.id);
-    // An owner that does not know yet that it runs the task is no better a witness than the status topic.
-    if (task === undefined || task.worker_id !== owner.workerId || task.state === 'PAUSED') return status;
-    return { ...status, tasks: [task] };
-  };
-
   app.get<NameParams>('/connectors/:name/status', async (request) => statusOf(request.params.name, request));
 
   app.get<NameParams>('/connectors/:name/tasks', async (request) => {

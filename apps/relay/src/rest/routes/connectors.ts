@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TargetState } from '../../worker/config-store.ts';
 import type { Herder } from '../../worker/herder.ts';
 import { badRequest } from '../errors.ts';
+import type { StatusReader } from './status-reader.ts';
 
 type NameParams = { Params: { name: string } };
 
@@ -9,7 +10,7 @@ type NameParams = { Params: { name: string } };
  * Connector CRUD, as Kafka Connect answers it: `GET/POST /connectors`, `GET/DELETE /connectors/{name}`,
  * `GET/PUT /connectors/{name}/config`. Configurations in answers have their secrets masked.
  */
-export function registerConnectorRoutes(app: FastifyInstance, herder: Herder): void {
+export function registerConnectorRoutes(app: FastifyInstance, herder: Herder, statusOf: StatusReader): void {
   app.get<{ Querystring: { expand?: string | string[] } }>('/connectors', async (request) => {
     const raw = request.query.expand;
     const expand = new Set(
@@ -17,13 +18,16 @@ export function registerConnectorRoutes(app: FastifyInstance, herder: Herder): v
     );
     const names = herder.connectors();
     if (!expand.has('status') && !expand.has('info')) return names;
+    const statuses = expand.has('status')
+      ? await Promise.all(names.map((name) => statusOf(name, request)))
+      : [];
     const out: Record<string, Record<string, unknown>> = {};
-    for (const name of names) {
+    names.forEach((name, i) => {
       const item: Record<string, unknown> = {};
-      if (expand.has('status')) item.status = herder.status(name);
+      if (expand.has('status')) item.status = statuses[i];
       if (expand.has('info')) item.info = herder.info(name);
       out[name] = item;
-    }
+    });
     return out;
   });
 
