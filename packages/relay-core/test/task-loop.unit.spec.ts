@@ -84,24 +84,40 @@ function recordingSink(failOnCall?: number): Sink & { sent: ProducerRecord[][] }
   };
 }
 
+/** A loop over `task` with no transforms, string converters, a recording sink and an in-memory store. */
+function loopOptions(
+  task: SourceTask,
+  signal: AbortSignal,
+  overrides: Partial<Parameters<typeof runSourceTask>[0]> = {},
+): Parameters<typeof runSourceTask>[0] {
+  return {
+    connector: 'c',
+    task,
+    transforms: [],
+    keyConverter: stringConverter,
+    valueConverter: stringConverter,
+    sink: recordingSink(),
+    offsetStore: memoryStore(),
+    offsetFlushIntervalMs: 0,
+    logger: silentLogger,
+    signal,
+    ...overrides,
+  };
+}
+
 describe('runSourceTask', () => {
   it('delivers every batch in order and stores the offset of the last acknowledged record', async () => {
     const controller = new AbortController();
     const { task, commits } = scriptedTask([[record(1), record(2)], [record(3)]], controller);
     const sink = recordingSink();
     const store = memoryStore();
-    await runSourceTask({
-      connector: 'c',
-      task,
-      transforms: [],
-      keyConverter: stringConverter,
-      valueConverter: stringConverter,
-      sink,
-      offsetStore: store,
-      offsetFlushIntervalMs: 60_000,
-      logger: silentLogger,
-      signal: controller.signal,
-    });
+    await runSourceTask(
+      loopOptions(task, controller.signal, {
+        sink,
+        offsetStore: store,
+        offsetFlushIntervalMs: 60_000,
+      }),
+    );
     assert.deepEqual(
       sink.sent.flat().map((r) => r.value?.toString()),
       ['{"pos":1}', '{"pos":2}', '{"pos":3}'],
@@ -116,18 +132,13 @@ describe('runSourceTask', () => {
     const { task, commits } = scriptedTask([[record(1)], [record(2)], [record(3)]], controller);
     const store = memoryStore();
     await assert.rejects(
-      runSourceTask({
-        connector: 'c',
-        task,
-        transforms: [],
-        keyConverter: stringConverter,
-        valueConverter: stringConverter,
-        sink: recordingSink(2),
-        offsetStore: store,
-        offsetFlushIntervalMs: 60_000,
-        logger: silentLogger,
-        signal: controller.signal,
-      }),
+      runSourceTask(
+        loopOptions(task, controller.signal, {
+          sink: recordingSink(2),
+          offsetStore: store,
+          offsetFlushIntervalMs: 60_000,
+        }),
+      ),
       (error: unknown) => error instanceof RelayError && error.code === 'SINK_FAILED' && error.retriable,
     );
     assert.deepEqual(await store.get('c', partition), { pos: 1 });
@@ -140,28 +151,24 @@ describe('runSourceTask', () => {
     const sink = recordingSink();
     const store = memoryStore();
     let filtered = 0;
-    await runSourceTask({
-      connector: 'c',
-      task,
-      transforms: [{ apply: (r) => (r.value === null ? null : r) }],
-      keyConverter: stringConverter,
-      valueConverter: stringConverter,
-      sink,
-      offsetStore: store,
-      offsetFlushIntervalMs: 60_000,
-      logger: silentLogger,
-      signal: controller.signal,
-      metrics: {
-        recordsRead() {},
-        recordsPublished() {},
-        recordsFiltered(n) {
-          filtered += n;
+    await runSourceTask(
+      loopOptions(task, controller.signal, {
+        transforms: [{ apply: (r) => (r.value === null ? null : r) }],
+        sink,
+        offsetStore: store,
+        offsetFlushIntervalMs: 60_000,
+        metrics: {
+          recordsRead() {},
+          recordsPublished() {},
+          recordsFiltered(n) {
+            filtered += n;
+          },
+          offsetsCommitted() {},
+          error() {},
+          sinkConnected() {},
         },
-        offsetsCommitted() {},
-        error() {},
-        sinkConnected() {},
-      },
-    });
+      }),
+    );
     assert.equal(sink.sent.flat().length, 2);
     assert.equal(filtered, 1);
     assert.deepEqual(await store.get('c', partition), { pos: 3 });
@@ -171,18 +178,12 @@ describe('runSourceTask', () => {
     const controller = new AbortController();
     const { task } = scriptedTask([[record(1)], [record(2)], [record(3)]], controller);
     const store = memoryStore();
-    await runSourceTask({
-      connector: 'c',
-      task,
-      transforms: [],
-      keyConverter: stringConverter,
-      valueConverter: stringConverter,
-      sink: recordingSink(),
-      offsetStore: store,
-      offsetFlushIntervalMs: 0,
-      logger: silentLogger,
-      signal: controller.signal,
-    });
+    await runSourceTask(
+      loopOptions(task, controller.signal, {
+        sink: recordingSink(),
+        offsetStore: store,
+      }),
+    );
     assert.deepEqual(store.writes, [[{ pos: 1 }], [{ pos: 2 }], [{ pos: 3 }]]);
   });
 
@@ -221,27 +222,17 @@ describe('runSourceTask', () => {
     const keepsAll = { apply: (r: SourceRecord) => r };
     for (const transforms of [[dropsDeletes], [keepsAll, dropsDeletes], []]) {
       const controller = new AbortController();
-      await runSourceTask({
-        connector: 'c',
-        task: {
-          async start(ctx) {
-            hints.push(ctx.skipDeletes);
-          },
-          async poll() {
-            controller.abort();
-            return [];
-          },
-          async stop() {},
+      const task: SourceTask = {
+        async start(ctx) {
+          hints.push(ctx.skipDeletes);
         },
-        transforms,
-        keyConverter: stringConverter,
-        valueConverter: stringConverter,
-        sink: recordingSink(),
-        offsetStore: memoryStore(),
-        offsetFlushIntervalMs: 0,
-        logger: silentLogger,
-        signal: controller.signal,
-      });
+        async poll() {
+          controller.abort();
+          return [];
+        },
+        async stop() {},
+      };
+      await runSourceTask(loopOptions(task, controller.signal, { transforms }));
     }
     assert.deepEqual(hints, [true, false, false]);
   });
@@ -265,28 +256,23 @@ describe('task loop: a Kafka that stops answering', () => {
       warn: (_o: object, msg?: string) => lines.push(`warn ${msg}`),
       info: (_o: object, msg?: string) => lines.push(`info ${msg}`),
     };
-    const loop = runSourceTask({
-      connector: 'c',
-      task,
-      transforms: [],
-      keyConverter: stringConverter,
-      valueConverter: stringConverter,
-      sink,
-      offsetStore: memoryStore(),
-      offsetFlushIntervalMs: 0,
-      logger,
-      signal: controller.signal,
-      sinkStallWarningMs: 20,
-      onTrouble: (t) => troubles.push(t === null ? null : t.code),
-      metrics: {
-        recordsRead() {},
-        recordsPublished() {},
-        recordsFiltered() {},
-        offsetsCommitted() {},
-        error: (e) => errors.push((e as { code?: string }).code),
-        sinkConnected: (c) => connected.push(c),
-      },
-    });
+    const loop = runSourceTask(
+      loopOptions(task, controller.signal, {
+        sink,
+        offsetStore: memoryStore(),
+        logger,
+        sinkStallWarningMs: 20,
+        onTrouble: (t) => troubles.push(t === null ? null : t.code),
+        metrics: {
+          recordsRead() {},
+          recordsPublished() {},
+          recordsFiltered() {},
+          offsetsCommitted() {},
+          error: (e) => errors.push((e as { code?: string }).code),
+          sinkConnected: (c) => connected.push(c),
+        },
+      }),
+    );
     while (troubles.length === 0) await new Promise((r) => setTimeout(r, 5));
     assert.deepEqual(troubles, ['SINK_FAILED']);
     assert.deepEqual(connected, [false]);
@@ -316,20 +302,14 @@ describe('task loop: a Kafka that stops answering', () => {
     };
     const lines: string[] = [];
     const troubles: unknown[] = [];
-    await runSourceTask({
-      connector: 'c',
-      task,
-      transforms: [],
-      keyConverter: stringConverter,
-      valueConverter: stringConverter,
-      sink,
-      offsetStore: memoryStore(),
-      offsetFlushIntervalMs: 0,
-      logger: { ...silentLogger, warn: (_o: object, msg?: string) => lines.push(`warn ${msg}`) },
-      signal: controller.signal,
-      sinkStallWarningMs: 20,
-      onTrouble: (t) => troubles.push(t),
-    });
+    await runSourceTask(
+      loopOptions(task, controller.signal, {
+        sink,
+        logger: { ...silentLogger, warn: (_o: object, msg?: string) => lines.push(`warn ${msg}`) },
+        sinkStallWarningMs: 20,
+        onTrouble: (t) => troubles.push(t),
+      }),
+    );
     assert.deepEqual(lines, []);
     assert.deepEqual(troubles, []);
     assert.deepEqual(commits, [{ pos: 1 }]);
@@ -374,19 +354,13 @@ describe('task loop: exactly-once', () => {
         );
       },
     };
-    await runSourceTask({
-      connector: 'c',
-      task,
-      transforms: [],
-      keyConverter: stringConverter,
-      valueConverter: stringConverter,
-      sink,
-      offsetStore: store,
-      offsetFlushIntervalMs: 0,
-      logger: silentLogger,
-      signal: controller.signal,
-      exactlyOnce: true,
-    });
+    await runSourceTask(
+      loopOptions(task, controller.signal, {
+        sink,
+        offsetStore: store,
+        exactlyOnce: true,
+      }),
+    );
     assert.deepEqual(calls, ['start', 'prepare', 'refresh', 'offset read', 'setAtomically']);
     assert.deepEqual(
       sent.map((batch) => batch.map((r) => r.topic)),
