@@ -5,9 +5,8 @@
  * which Prisma leaves out of a transaction client). Statements run through `$executeRawUnsafe` /
  * `$queryRawUnsafe`, whose placeholders (`$1…` on PostgreSQL, `?` on MySQL) are those the outbox and inbox write.
  *
- * Tested on PostgreSQL. On MySQL/MariaDB Prisma reports a duplicate key as its own error (`P2010`/`P2002`), not
- * as `ER_DUP_ENTRY`, so the inbox would not recognise a redelivered event there: use PostgreSQL, or another
- * adapter, for the inbox.
+ * Tested on PostgreSQL (`@prisma/adapter-pg`) and MariaDB (`@prisma/adapter-mariadb`). Prisma reports a
+ * duplicate key as its own `P2010` error, keeping the database's code in `meta`, where the inbox reads it.
  *
  * @packageDocumentation
  */

@@ -5,6 +5,8 @@ import { deadLetterHeaders } from '../src/consumer/dead-letter.ts';
 import { InboxMetrics } from '../src/consumer/metrics.ts';
 import { resolveConsumerOptions } from '../src/consumer/options.ts';
 import { backoffDelay } from '../src/consumer/retry.ts';
+import { mysqlDialect } from '../src/dialects/mysql.ts';
+import { postgresDialect } from '../src/dialects/postgres.ts';
 import { decodeRecord, type RawRecord } from '../src/envelope.ts';
 import { createInbox, type InboxConsumerOptions, InboxError, isConnectionError } from '../src/index.ts';
 
@@ -265,4 +267,30 @@ test('connection errors are transient, handler errors are not', () => {
   assert.equal(isConnectionError(new Error('wrapped', { cause: { code: '57P01' } })), true);
   assert.equal(isConnectionError(Object.assign(new Error('dup'), { code: 'ER_DUP_ENTRY' })), false);
   assert.equal(isConnectionError(new Error('plain')), false);
+});
+
+test('a duplicate event id is recognised as the driver reports it and under Prisma, other errors are not', () => {
+  // Prisma's raw-query failure, as its driver adapters and its query engine shape it.
+  const prisma = (meta: object) => Object.assign(new Error('Raw query failed'), { code: 'P2010', meta });
+  const adapter = (originalCode: string) =>
+    prisma({ driverAdapterError: { cause: { originalCode, kind: 'UniqueConstraintViolation' } } });
+  const cases: [typeof mysqlDialect, unknown, boolean][] = [
+    [mysqlDialect, Object.assign(new Error('dup'), { code: 'ER_DUP_ENTRY', errno: 1062 }), true],
+    [mysqlDialect, Object.assign(new Error('dup'), { errno: 1062 }), true],
+    [mysqlDialect, adapter('1062'), true],
+    [mysqlDialect, prisma({ code: '1062', message: 'Duplicate entry' }), true],
+    [mysqlDialect, adapter('1213'), false],
+    [mysqlDialect, prisma({ code: 1062 }), false],
+    [mysqlDialect, Object.assign(new Error('x'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 }), false],
+    [postgresDialect, Object.assign(new Error('dup'), { code: '23505' }), true],
+    [postgresDialect, adapter('23505'), true],
+    [postgresDialect, prisma({ code: '23505' }), true],
+    [postgresDialect, adapter('40001'), false],
+    [postgresDialect, prisma({}), false],
+  ];
+  for (const [dialect, error, expected] of cases) {
+    assert.equal(dialect.isDuplicate(error), expected, `${dialect.name}: ${JSON.stringify(error)}`);
+  }
+  assert.equal(mysqlDialect.isDuplicate(null), false);
+  assert.equal(postgresDialect.isDuplicate(undefined), false);
 });

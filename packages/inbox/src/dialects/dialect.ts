@@ -41,6 +41,20 @@ export interface InboxSqlDialect {
   cleanupSql(table: string, batchSize: number): string;
 }
 
+/**
+ * The database's own error code when a data layer wrapped the driver's error without keeping it: Prisma's
+ * raw-query failure (`P2010`) carries it in `meta`, as `driverAdapterError.cause.originalCode` with a driver
+ * adapter (Prisma 7's `@prisma/adapter-mariadb`, `@prisma/adapter-pg`) and as `code` with its query engine.
+ */
+export function wrappedDatabaseCode(error: unknown): string | undefined {
+  const meta = (error as { meta?: unknown } | null)?.meta as
+    | { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } }
+    | undefined;
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const code = meta.driverAdapterError?.cause?.originalCode ?? meta.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** Column names of the inbox table. */
 export const INBOX_COLUMNS = [
   'event_id',

@@ -1,4 +1,4 @@
-import { INSERT_COLUMNS, type InboxSqlDialect } from './dialect.ts';
+import { INSERT_COLUMNS, type InboxSqlDialect, wrappedDatabaseCode } from './dialect.ts';
 
 /** Quotes a MySQL/MariaDB identifier (or `schema.table`) with backticks. */
 export function quote(name: string): string {
@@ -71,10 +71,10 @@ export function insertedRows(result: unknown): number {
   return typeof affected === 'number' ? affected : 0;
 }
 
-/** `ER_DUP_ENTRY` (1062). */
+/** `ER_DUP_ENTRY` (1062), as the driver reports it or as a data layer keeps it ({@link wrappedDatabaseCode}). */
 export function isDuplicate(error: unknown): boolean {
   const e = error as { code?: unknown; errno?: unknown } | null;
-  return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062;
+  return e?.code === 'ER_DUP_ENTRY' || e?.errno === 1062 || wrappedDatabaseCode(error) === '1062';
 }
 
 /** `DELETE … ORDER BY received_at LIMIT n`: short statements that each hold few locks. */

@@ -1,4 +1,4 @@
-import { INSERT_COLUMNS, type InboxSqlDialect } from './dialect.ts';
+import { INSERT_COLUMNS, type InboxSqlDialect, wrappedDatabaseCode } from './dialect.ts';
 
 /** Quotes a PostgreSQL identifier (or `schema.table`) with double quotes. */
 export function quote(name: string): string {
@@ -83,9 +83,12 @@ export function insertedRows(result: unknown): number {
   return typeof count === 'number' ? count : 0;
 }
 
-/** `unique_violation` (23505); not raised by the INSERT above, but a custom executor may. */
+/**
+ * `unique_violation` (23505), as the driver reports it or as a data layer keeps it ({@link wrappedDatabaseCode});
+ * not raised by the INSERT above, but a custom executor may.
+ */
 export function isDuplicate(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23505';
+  return (error as { code?: unknown } | null)?.code === '23505' || wrappedDatabaseCode(error) === '23505';
 }
 
 /** Deletes a batch chosen by `ctid`, since PostgreSQL's DELETE has no LIMIT. */
