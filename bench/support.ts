@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Outboxable } from '@outflow/outbox';
 import { collectTopics, kafkaBootstrap, type TopicCollector, uniqueName } from '@outflow/testing';
+import { buildCli } from '../apps/relay/build-cli.ts';
 import { eventRouterConfig, workerConfig } from '../apps/relay/test/support/connectors.ts';
 import { freePort, startRelayProcess } from '../apps/relay/test/support/relay-process.ts';
 import { waitForRunning } from '../apps/relay/test/support/wait-for-running.ts';
@@ -472,7 +473,9 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
     for (const a of args.against) contenders.push(debeziumContender(source, libs, a === 'debezium-poll10'));
   }
   if (args.relay === 'compiled') {
-    say('building the compiled relay (tsc -b tsconfig.build.json)…');
+    say(
+      'building the relay as installed: tsc -b tsconfig.build.json, then the bundled outflow-relay command…',
+    );
     execFileSync(
       process.execPath,
       [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
@@ -481,6 +484,7 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
         stdio: 'inherit',
       },
     );
+    await buildCli();
   }
   const results: RunResult[] = [];
   for (let round = 1; round <= args.rounds; round++) {

@@ -57,6 +57,8 @@ try {
   });
   step('build the web console (apps/relay/console/build.ts)');
   await run(node, [join(root, 'apps/relay/console/build.ts')], { cwd: root });
+  step('bundle the outflow-relay command (apps/relay/build-cli.ts)');
+  await run(node, [join(root, 'apps/relay/build-cli.ts')], { cwd: root });
 
   step('npm pack');
   const packDir = join(scratch, 'tarballs');

@@ -1,5 +1,6 @@
-import { mysqlConnectorPlugin } from '@outflow/source-mysql';
-import { postgresConnectorPlugin } from '@outflow/source-postgres';
+// The plugins' own entry points: their task modules, and the drivers with them, load when a connector runs.
+import { mysqlConnectorPlugin } from '@outflow/source-mysql/plugin';
+import { postgresConnectorPlugin } from '@outflow/source-postgres/plugin';
 import { transformPlugins } from '@outflow/transforms';
 import { createPluginRegistry, type PluginRegistry } from './plugins.ts';
 

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-
 type Validate = ((this: unknown, ...args: unknown[]) => unknown) & { errors?: unknown };
 type Compile = (this: unknown, schema: unknown, meta?: boolean) => Validate;
 
@@ -12,11 +10,12 @@ type Compile = (this: unknown, schema: unknown, meta?: boolean) => Validate;
  * time it is called instead, and behaves the same from then on. Anything compiled after `load` (Fastify's
  * route schemas) is compiled at once, as usual.
  *
- * The ajv patched is the one the Kafka client resolves. Where it cannot be found or does not look like ajv 8,
- * the validators are compiled at import as before: only the start-up is slower.
+ * The ajv patched is the relay's own, which is the one the Kafka client imports: npm installs one copy for
+ * both (same major version), and the bundled CLI holds one. Where they differ, or ajv does not look like
+ * ajv 8, the validators are compiled at import as before: only the start-up is slower.
  */
 export async function importWithLazyValidators<T>(load: () => Promise<T>): Promise<T> {
-  const prototype = ajvPrototype();
+  const prototype = ajvPrototype(await import('ajv/dist/core.js'));
   const eager = prototype?.compile;
   if (prototype === undefined || eager === undefined) return load();
   prototype.compile = lazily(eager);
@@ -43,16 +42,13 @@ export function lazily(eager: Compile): Compile {
   };
 }
 
-function ajvPrototype(): { compile: Compile } | undefined {
-  try {
-    // Resolved the way the Kafka client's own imports are: from @outflow/kafka to the client, then to ajv.
-    const client = createRequire(import.meta.resolve('@outflow/kafka')).resolve('@platformatic/kafka');
-    const core = createRequire(client)('ajv/dist/core.js') as {
-      default?: { prototype?: { compile?: unknown } };
-    };
-    const prototype = core.default?.prototype;
-    return typeof prototype?.compile === 'function' ? (prototype as { compile: Compile }) : undefined;
-  } catch {
-    return undefined;
+/** The `Ajv` class's prototype in ajv's `dist/core.js`: its `exports.default`, which an import nests once more. */
+function ajvPrototype(core: unknown): { compile: Compile } | undefined {
+  type Module = { default?: Module; prototype?: { compile?: unknown } };
+  const outer = (core as Module).default;
+  for (const candidate of [outer?.default, outer]) {
+    if (typeof candidate?.prototype?.compile === 'function')
+      return candidate.prototype as { compile: Compile };
   }
+  return undefined;
 }

@@ -361,8 +361,13 @@ function advertisedHost(config: WorkerConfig): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The commit the bundled CLI was built from, set by `build-cli.ts`; undeclared anywhere else. */
+declare const OUTFLOW_BUILD_COMMIT: string | undefined;
+
 function gitCommit(): string {
   if (process.env.OUTFLOW_COMMIT) return process.env.OUTFLOW_COMMIT;
+  // Not `git rev-parse` in an installed package: that would name the commit of the project it is installed in.
+  if (typeof OUTFLOW_BUILD_COMMIT === 'string') return OUTFLOW_BUILD_COMMIT;
   try {
     return execFileSync('git', ['rev-parse', '--short=16', 'HEAD'], {
       cwd: import.meta.dirname,

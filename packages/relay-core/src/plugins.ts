@@ -19,8 +19,11 @@ export interface SourceConnectorPlugin {
   acceptsProperty?(name: string): boolean;
   /** Checks properties together, after each was parsed; returns the problems found. */
   validate?(values: Readonly<Record<string, unknown>>): readonly { property: string; message: string }[];
-  /** Creates the (single) task of a connector from its parsed properties. */
-  createTask(values: Readonly<Record<string, unknown>>, logger: Logger): SourceTask;
+  /**
+   * Creates the (single) task of a connector from its parsed properties. It may resolve later: a plugin loads
+   * its database driver only when a connector of its class runs, so a relay does not load drivers it never uses.
+   */
+  createTask(values: Readonly<Record<string, unknown>>, logger: Logger): SourceTask | Promise<SourceTask>;
 }
 
 /** A transform class (`transforms.<name>.type`), e.g. `io.debezium.transforms.outbox.EventRouter`. */

@@ -1,6 +1,5 @@
 import { CONNECTOR_VERSION, type Logger, type SourceConnectorPlugin } from '@outflow/relay-core';
 import { acceptsMySqlProperty, mysqlConfigDef, toMySqlSourceConfig, validateMySqlConfig } from './config.ts';
-import { MySqlSourceTask } from './mysql-source-task.ts';
 
 const MYSQL_CLASS = 'io.debezium.connector.mysql.MySqlConnector';
 const MARIADB_CLASS = 'io.debezium.connector.mariadb.MariaDbConnector';
@@ -15,9 +14,12 @@ export const mysqlConnectorPlugin: SourceConnectorPlugin = {
   configDef: mysqlConfigDef,
   acceptsProperty: acceptsMySqlProperty,
   validate: validateMySqlConfig,
-  createTask(values: Readonly<Record<string, unknown>>, logger: Logger) {
+  async createTask(values: Readonly<Record<string, unknown>>, logger: Logger) {
     const className = values['connector.class'];
     const connector = className === MARIADB_CLASS ? 'mariadb' : 'mysql';
-    return new MySqlSourceTask(toMySqlSourceConfig(values, connector), logger);
+    const config = toMySqlSourceConfig(values, connector);
+    // The binlog client and the MySQL driver load with the first MySQL/MariaDB connector, not with the relay.
+    const { MySqlSourceTask } = await import('./mysql-source-task.ts');
+    return new MySqlSourceTask(config, logger);
   },
 };

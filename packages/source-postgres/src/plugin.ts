@@ -5,7 +5,7 @@ import {
   toPostgresSourceConfig,
   validatePostgresConfig,
 } from './config.ts';
-import { PostgresSourceTask } from './postgres-source-task.ts';
+import type { PostgresSourceTask } from './postgres-source-task.ts';
 
 /** Debezium's PostgreSQL connector class name (`connector.class`). */
 export const POSTGRES_CONNECTOR_CLASS = 'io.debezium.connector.postgresql.PostgresConnector';
@@ -20,7 +20,10 @@ export const postgresConnectorPlugin: SourceConnectorPlugin = {
   configDef: postgresConfigDef,
   acceptsProperty: acceptsDriverProperty,
   validate: validatePostgresConfig,
-  createTask(values: Readonly<Record<string, unknown>>, logger: Logger): PostgresSourceTask {
-    return new PostgresSourceTask(toPostgresSourceConfig(values), logger);
+  async createTask(values: Readonly<Record<string, unknown>>, logger: Logger): Promise<PostgresSourceTask> {
+    const config = toPostgresSourceConfig(values);
+    // The PostgreSQL driver loads with the first PostgreSQL connector, not with the relay.
+    const { PostgresSourceTask } = await import('./postgres-source-task.ts');
+    return new PostgresSourceTask(config, logger);
   },
 };

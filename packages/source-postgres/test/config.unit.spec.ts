@@ -156,8 +156,8 @@ describe('PostgreSQL connector configuration', () => {
     );
   });
 
-  it('creates a task that starts as not standby', () => {
-    const task = postgresConnectorPlugin.createTask(parse(base).values, silentLogger);
+  it('creates a task that starts as not standby', async () => {
+    const task = await postgresConnectorPlugin.createTask(parse(base).values, silentLogger);
     assert.ok(task instanceof PostgresSourceTask);
     assert.equal(task.isStandby(), false);
   });

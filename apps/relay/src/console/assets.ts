@@ -1,11 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
+import { RELAY_PACKAGE_DIR } from '../version.ts';
 
-/**
- * Where the console's bundle is: `dist/console-app` of the relay package, built by `npm run build`. The same
- * path from `src/console` (running from source) and `dist/console` (installed).
- */
-export const CONSOLE_APP_DIR = join(import.meta.dirname, '..', '..', 'dist', 'console-app');
+/** Where the console's bundle is: `dist/console-app` of the relay package, built by `npm run build`. */
+export const CONSOLE_APP_DIR = join(RELAY_PACKAGE_DIR, 'dist', 'console-app');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

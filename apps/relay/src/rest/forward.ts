@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RestSecurity } from './rest-security-config.ts';
 
@@ -51,17 +50,21 @@ export function forward(
       : {}),
   };
   return new Promise((resolve, reject) => {
-    const req = (target.protocol === 'https:' ? https : http).request(target, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const out: Record<string, string> = {};
-        for (const name of ['content-type', 'location'])
-          if (typeof res.headers[name] === 'string') out[name] = res.headers[name];
-        resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
-      });
-    });
+    const req = builtin(target.protocol === 'https:' ? 'node:https' : 'node:http').request(
+      target,
+      options,
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          for (const name of ['content-type', 'location'])
+            if (typeof res.headers[name] === 'string') out[name] = res.headers[name];
+          resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer from ${target.origin} in ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);
@@ -73,4 +76,13 @@ export function relayAnswer(reply: FastifyReply, answer: ForwardedAnswer): Fasti
   void reply.code(answer.status);
   for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
   return reply.send(answer.body.length === 0 ? undefined : answer.body);
+}
+
+/**
+ * `node:http` or `node:https` as CommonJS modules: importing them as ES modules makes Node build their ESM
+ * facade, which reads every export and so loads its bundled fetch implementation (undici) for the `WebSocket`
+ * getter, ~60 ms at every start for a module the relay only asks for `request()`.
+ */
+function builtin(name: 'node:http' | 'node:https'): typeof https {
+  return process.getBuiltinModule(name) as typeof https;
 }

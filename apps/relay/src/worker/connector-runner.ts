@@ -140,10 +140,12 @@ export class ConnectorRunner {
         t.plugin.create(t.values, logger.child({ transform: t.alias })),
       );
       // The plugin learns which of its classes was configured (MySQL or MariaDB) under `connector.class`.
-      task = config.plugin.createTask(
+      task = await config.plugin.createTask(
         { ...config.values, 'connector.class': config.framework['connector.class'], name: config.name },
         logger,
       );
+      // Stopped while the plugin loaded its driver: the task never started, `finally` releases it.
+      if (signal.aborted) return;
       sink = this.#options.createSink();
       this.#inFlight = { task, sink };
       const flushMs = config.framework['offset.flush.interval.ms'];

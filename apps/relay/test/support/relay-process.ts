@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { waitForRunning } from './wait-for-running.ts';
 
 const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
-const compiledCli = new URL('../../dist/cli.js', import.meta.url).pathname;
+const compiledCli = new URL('../../dist/bin/outflow-relay.js', import.meta.url).pathname;
 
 /** A free TCP port on the loopback interface. */
 export async function freePort(): Promise<number> {
@@ -49,8 +49,8 @@ export async function startRelayProcess(options: {
   worker: Record<string, string>;
   connector: { name: string; config: Record<string, string> };
   /**
-   * Runs the compiled `dist/cli.js` (built beforehand) resolving the workspace packages to their `dist/`, as an
-   * installed relay runs, instead of the TypeScript sources through type stripping.
+   * Runs the bundled command `dist/bin/outflow-relay.js` (built beforehand by `npm run build`), as an installed
+   * relay runs, instead of the TypeScript sources through type stripping.
    */
   compiled?: boolean;
   /** Node.js flags for the relay process (e.g. V8 heap settings being compared). */
