@@ -9,7 +9,7 @@
  * Kafka client's WebAssembly) and native bindings.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 
@@ -21,6 +21,13 @@ export const CLI_EXTERNALS = ['@platformatic/wasm-utils', '@node-rs/crc32'];
 
 /** Builds the command into {@link CLI_OUT_DIR} (emptied first); returns the files written, relative to it. */
 export async function buildCli(): Promise<string[]> {
+  const manifest = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const undeclared = CLI_EXTERNALS.filter((name) => manifest.dependencies[name] === undefined);
+  // Resolved from the installed package at run time: only a declared dependency is sure to be there.
+  if (undeclared.length > 0)
+    throw new Error(`apps/relay/package.json must depend on ${undeclared.join(', ')}`);
   rmSync(CLI_OUT_DIR, { recursive: true, force: true });
   const result = await build({
     entryPoints: { 'outflow-relay': join(here, 'src', 'cli.ts') },
