@@ -249,7 +249,39 @@ interface RunResult {
   readonly fastAchieved: number;
   readonly steadyRssMb: number;
   readonly peakRssMb: number;
+  /** `GET /connectors/<name>/status` answered during the drain, every 100 ms: p99 and slowest, ms. */
+  readonly restP99: number;
+  readonly restMax: number;
   readonly load: number;
+}
+
+/**
+ * Asks the contender's REST API for the connector's status every 100 ms until stopped, timing each answer: what
+ * a busy connector costs the API in the same process (the relay) or in another thread (Connect).
+ */
+function probeRest(url: string, name: string): { stop(): Promise<number[]> } {
+  const timings: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const began = performance.now();
+      try {
+        await (await fetch(`${url}/connectors/${encodeURIComponent(name)}/status`)).arrayBuffer();
+        timings.push(performance.now() - began);
+      } catch {
+        // not answering counts as the probe's own timeout below
+        timings.push(performance.now() - began);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return timings.sort((a, b) => a - b);
+    },
+  };
 }
 
 /** Commits `rate` events/s for `seconds` (`perTx` per transaction) over 8 connections; returns each id's commit time. */
@@ -379,11 +411,13 @@ async function runOnce(
     const startedAt = Date.now();
     proc = await contender.start(name, topic, dir);
     const target = base + backlog;
+    const rest = probeRest(proc.url, name);
     await collector.waitFor((r) => r.length >= target, {
       timeoutMs: 900_000,
       onProgress: (r) => say(`  ${r.length - base} of ${backlog} in Kafka`),
       describe: (r) => `${r.length - base} of ${backlog}:\n${proc?.output().slice(-5000)}`,
     });
+    const restTimings = await rest.stop();
     const drained = collector.records.slice(base, target);
     const first = drained[0]!.receivedAt;
     const last = drained[drained.length - 1]!.receivedAt;
@@ -421,6 +455,8 @@ async function runOnce(
       fastAchieved,
       steadyRssMb,
       peakRssMb,
+      restP99: Math.round(percentile(restTimings, 99)),
+      restMax: Math.round(restTimings[restTimings.length - 1] ?? Number.NaN),
       load: Math.round(loadavg()[0]! * 10) / 10,
     };
     say(`  ${JSON.stringify(result)}`);
@@ -498,12 +534,12 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
     const runs = results.filter((r) => r.contender === contender.label);
     const m = (f: (r: RunResult) => number) => median(runs.map(f));
     const fmt = (n: number, digits = 0) => (Number.isNaN(n) ? '–' : n.toFixed(digits));
-    return `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${runs.length} | ${fmt(m((r) => r.drainRate))} | ${fmt(m((r) => r.coldStartMs) / 1000, 2)} | ${fmt(m((r) => r.p50))} / ${fmt(m((r) => r.p99))} (${args.rate}/s, ${fmt(m((r) => r.achieved))} achieved) | ${fmt(m((r) => r.fastP99))} (${args.fastRate}/s, ${fmt(m((r) => r.fastAchieved))} achieved) | ${fmt(m((r) => r.steadyRssMb))} / ${fmt(m((r) => r.peakRssMb))} | ${fmt(m((r) => r.writeRate))} | ${runs.map((r) => r.load.toFixed(1)).join(', ')} |`;
+    return `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${runs.length} | ${fmt(m((r) => r.drainRate))} | ${fmt(m((r) => r.coldStartMs) / 1000, 2)} | ${fmt(m((r) => r.p50))} / ${fmt(m((r) => r.p99))} (${args.rate}/s, ${fmt(m((r) => r.achieved))} achieved) | ${fmt(m((r) => r.fastP99))} (${args.fastRate}/s, ${fmt(m((r) => r.fastAchieved))} achieved) | ${fmt(m((r) => r.steadyRssMb))} / ${fmt(m((r) => r.peakRssMb))} | ${fmt(m((r) => r.writeRate))} | ${runs.map((r) => r.load.toFixed(1)).join(', ')} | ${fmt(m((r) => r.restP99))} / ${fmt(m((r) => r.restMax))} |`;
   });
   console.log(
-    `\n| date | commit | source | contender | rounds | drain (events/s) | cold start → first event (s) | commit → consumer p50 / p99 ms | p99 ms fast | RSS steady / peak MB | backlog written (events/s) | load (1 min, per round) |`,
+    `\n| date | commit | source | contender | rounds | drain (events/s) | cold start → first event (s) | commit → consumer p50 / p99 ms | p99 ms fast | RSS steady / peak MB | backlog written (events/s) | load (1 min, per round) | REST p99 / max during drain (ms) |`,
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
   const relays = results.filter((r) => r.contender.startsWith('Outflow'));
   const dbz = results.filter((r) => r.contender.startsWith('Debezium') && !r.contender.includes('poll'));
