@@ -15,7 +15,7 @@ type Compile = (this: unknown, schema: unknown, meta?: boolean) => Validate;
  * ajv 8, the validators are compiled at import as before: only the start-up is slower.
  */
 export async function importWithLazyValidators<T>(load: () => Promise<T>): Promise<T> {
-  const prototype = ajvPrototype(await import('ajv/dist/core.js'));
+  const prototype = ajvPrototype(await import('ajv/dist/core.js').catch(() => undefined));
   const eager = prototype?.compile;
   if (prototype === undefined || eager === undefined) return load();
   prototype.compile = lazily(eager);
@@ -45,7 +45,7 @@ export function lazily(eager: Compile): Compile {
 /** The `Ajv` class's prototype in ajv's `dist/core.js`: its `exports.default`, which an import nests once more. */
 function ajvPrototype(core: unknown): { compile: Compile } | undefined {
   type Module = { default?: Module; prototype?: { compile?: unknown } };
-  const outer = (core as Module).default;
+  const outer = (core as Module | undefined)?.default;
   for (const candidate of [outer?.default, outer]) {
     if (typeof candidate?.prototype?.compile === 'function')
       return candidate.prototype as { compile: Compile };
