@@ -73,8 +73,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const unknownFlag = argv.find((a) => a.startsWith('-'));
   if (unknownFlag !== undefined) throw new Error(`Unknown option ${unknownFlag}\n\n${USAGE}`);
   const { workerProperties, connectors } = await readCommandLine(argv);
-  // Node's on-disk cache of compiled modules (its recommendation for command-line tools): later starts skip
-  // compiling the relay's ~400 modules again (~80 ms). Without a writable temporary directory it stays off.
+  // Node's on-disk cache of compiled code (its recommendation for command-line tools): later starts skip
+  // compiling the relay again. Without a writable temporary directory it stays off.
   module.enableCompileCache?.();
   // Loaded here, not imported above: `--help` and `--version` answer without them, and the Kafka client's
   // option validators are left uncompiled (lazy-validators.ts).

@@ -291,8 +291,6 @@ export interface WorkerConfig {
   readonly warnings: readonly string[];
 }
 
-export { ENV_PREFIX, envName } from './properties.ts';
-
 /**
  * Parses worker properties (from a `.properties` file) with environment overrides
  * (`OUTFLOW_RELAY_<NAME>`, which win). Throws a ConfigError naming every wrong property.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@outflow/relay-core';
-import { parseProperties } from '../src/properties.ts';
-import { envName, loadWorkerConfig } from '../src/worker-config.ts';
+import { envName, parseProperties } from '../src/properties.ts';
+import { loadWorkerConfig } from '../src/worker-config.ts';
 
 describe('parseProperties (java.util.Properties#load)', () => {
   it('reads =, : and whitespace separators, and skips # and ! comments', () => {

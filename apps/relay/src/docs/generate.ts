@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import type { ConfigDef, ConfigKey } from '@outflow/relay-core';
 import { defaultPlugins } from '../default-plugins.ts';
 import { type MetricSpec, RELAY_METRICS, RUNTIME_METRICS } from '../metrics.ts';
+import { envName } from '../properties.ts';
 import { CONNECTOR_NAME_MAX_LENGTH } from '../worker/connector-name.ts';
 import { frameworkConfigDef } from '../worker/framework-config.ts';
 import { CONFIG_WRITE_MAX_BYTES } from '../worker/kafka-config-store.ts';
-import { envName, workerConfigDef } from '../worker-config.ts';
+import { workerConfigDef } from '../worker-config.ts';
 
 /** Renders the configuration reference from the ConfigDefs (the single source of every property). */
 export function renderConfigurationDoc(): string {
