@@ -5,10 +5,11 @@ import {
   createKafkaOffsetStore,
   type KafkaKvStore,
 } from '@outflow/offset-store';
-import { createKafkaSink } from '@outflow/sink-kafka';
+import { createKafkaSink, type KafkaSinkOptions } from '@outflow/sink-kafka';
 import type { Logger } from 'pino';
 import type { RelayBackends } from './relay.ts';
 import { type ConfigStore, createFileConfigStore } from './worker/config-store.ts';
+import type { SinkTopicOptions } from './worker/herder.ts';
 import { createKafkaConfigStore } from './worker/kafka-config-store.ts';
 import type { AdminOffsetStore } from './worker/offsets.ts';
 import type { WorkerConfig } from './worker-config.ts';
@@ -19,6 +20,8 @@ import type { WorkerConfig } from './worker-config.ts';
  * they would bring the Kafka client's own declarations into every user's type check.)
  */
 export interface ClusterBackends extends RelayBackends {
+  /** The options `createSink` builds its producer from, for a task that builds it in its own thread. */
+  readonly sinkOptions?: (connector: string, topics: SinkTopicOptions) => Omit<KafkaSinkOptions, 'logger'>;
   readonly cluster?: {
     readonly statuses: KafkaKvStore;
     readonly statusWriter: KafkaKvStore;
@@ -91,18 +94,25 @@ export async function createBackends(config: WorkerConfig, logger: Logger): Prom
             clientProperties: config.clientProperties.worker,
           }),
         };
+  const sinkOptions = (
+    connector: string,
+    { clientOverrides, ...topics }: SinkTopicOptions,
+  ): Omit<KafkaSinkOptions, 'logger'> => ({
+    bootstrapServers,
+    clientId: `${config.groupId}-${connector}`,
+    // Connect: the worker's producer.* settings, then the connector's producer.override.* ones.
+    clientProperties: { ...config.clientProperties.producer, ...clientOverrides },
+    ...topics,
+  });
   let clusterId: Promise<string | null> | undefined;
   return {
     configStore,
     offsetStore,
     ...(cluster === undefined ? {} : { cluster }),
-    createSink: (connector, { clientOverrides, ...topics }) =>
+    sinkOptions,
+    createSink: (connector, topics) =>
       createKafkaSink({
-        bootstrapServers,
-        clientId: `${config.groupId}-${connector}`,
-        // Connect: the worker's producer.* settings, then the connector's producer.override.* ones.
-        clientProperties: { ...config.clientProperties.producer, ...clientOverrides },
-        ...topics,
+        ...sinkOptions(connector, topics),
         logger: logger.child({ connector, component: 'sink' }),
       }),
     kafkaClusterId() {

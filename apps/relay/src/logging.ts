@@ -8,7 +8,8 @@ import type { SecretScrubber } from './secrets.ts';
  */
 export function createRelayLogger(options: {
   level: string;
-  scrubber: SecretScrubber;
+  /** Absent in a task thread, whose lines the main thread scrubs. */
+  scrubber?: SecretScrubber;
   destination?: NodeJS.WritableStream;
 }): PinoLogger {
   return pino(
@@ -27,6 +28,8 @@ export function createRelayLogger(options: {
         censor: '********',
       },
     },
-    options.scrubber.stream(options.destination ?? process.stdout),
+    options.scrubber === undefined
+      ? (options.destination ?? process.stdout)
+      : options.scrubber.stream(options.destination ?? process.stdout),
   );
 }

@@ -180,7 +180,7 @@ function runtimeRegistry(): Registry {
 
 interface Connector {
   readonly name: string;
-  task: SourceTask | null;
+  task: Pick<SourceTask, 'pending' | 'backlog'> | null;
   state: string;
   sourceConnected: boolean | undefined;
   sinkConnected: boolean | undefined;

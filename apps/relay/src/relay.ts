@@ -17,7 +17,7 @@ import { forward } from './rest/forward.ts';
 import { SecretScrubber } from './secrets.ts';
 import { RELAY_VERSION } from './version.ts';
 import type { ConfigStore } from './worker/config-store.ts';
-import { Herder, type SinkTopicOptions } from './worker/herder.ts';
+import { Herder, type SinkTopicOptions, type TaskThreadOptions } from './worker/herder.ts';
 import type { AdminOffsetStore } from './worker/offsets.ts';
 import { loadWorkerConfig, type WorkerConfig } from './worker-config.ts';
 
@@ -119,6 +119,18 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
       throw error;
     }
   }
+  // A task thread runs the built-in plugins and builds its own Kafka producer: with plugins or backends of
+  // the caller's (functions a thread cannot be handed), tasks stay on the main thread.
+  const threadLog = scrubber.stream(options.logDestination ?? process.stdout);
+  const taskThreads: TaskThreadOptions | undefined =
+    config.taskIsolation === 'thread' && options.plugins === undefined && backends.sinkOptions !== undefined
+      ? {
+          sinkOptions: backends.sinkOptions,
+          logLevel: config.logLevel,
+          writeLog: (line) => threadLog.write(line),
+          onDelivered: (connector, events, bytes) => relayConsole.rates.add(connector, events, bytes),
+        }
+      : undefined;
   const herder: Herder = new Herder({
     plugins,
     configStore: backends.configStore,
@@ -134,6 +146,7 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.exactlyOnce ? { exactlyOnce: { groupId: config.groupId } } : {}),
     internalTopics,
+    ...(taskThreads === undefined ? {} : { taskThreads }),
     connectorDefaults: config.connectorDefaults,
     configProviders: config.configProviders,
     overridePolicy: config.overridePolicy,

@@ -198,6 +198,16 @@ export const workerConfigDef = new ConfigDef([
       'How long stopping a task (connector deleted, paused or restarted; the relay shutting down) waits for its batch in hand to be acknowledged and its offsets stored. Past it the task is abandoned with an error line naming what was not flushed (those records are published again after the restart), so a hung Kafka cannot keep the relay from exiting.',
   },
   {
+    name: 'task.isolation',
+    type: 'string',
+    default: 'thread',
+    oneOf: ['thread', 'none'],
+    description:
+      "Where each connector's task runs. `thread`: a worker thread of its own, so a busy task slows neither " +
+      'the REST API nor the other connectors, and several connectors use several cores (~15 MB more per ' +
+      'task). `none`: the main thread.',
+  },
+  {
     name: 'key.converter',
     type: 'class',
     default: null,
@@ -271,6 +281,8 @@ export interface WorkerConfig {
   readonly offsetFlushIntervalMs: number;
   /** `task.shutdown.graceful.timeout.ms`. */
   readonly shutdownTimeoutMs: number;
+  /** `task.isolation`. */
+  readonly taskIsolation: 'thread' | 'none';
   /** `exactly.once.source.support=enabled`. */
   readonly exactlyOnce: boolean;
   /** Converter properties connectors inherit when they set none. */
@@ -362,6 +374,7 @@ export function loadWorkerConfig(
     },
     offsetFlushIntervalMs: v['offset.flush.interval.ms'] as number,
     shutdownTimeoutMs: v['task.shutdown.graceful.timeout.ms'] as number,
+    taskIsolation: v['task.isolation'] as 'thread' | 'none',
     exactlyOnce: v['exactly.once.source.support'] === 'enabled',
     connectorDefaults,
     pluginPath: v['plugin.path'] as string[] | null,

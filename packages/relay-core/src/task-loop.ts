@@ -18,7 +18,7 @@ export interface TaskMetrics {
   /** Whether Kafka acknowledges: false while a send is stalled or after it failed, true once one succeeds. */
   sinkConnected(connected: boolean): void;
   /** The running task (null once it ended), whose `pending` and `backlog` the metrics may ask. */
-  sourceTask?(task: SourceTask | null): void;
+  sourceTask?(task: Pick<SourceTask, 'pending' | 'backlog'> | null): void;
   /** A batch of `records` goes to Kafka; the oldest was committed in the database at `oldestSourceTsMs`. */
   sendStarted?(records: number, oldestSourceTsMs: number | undefined): void;
   /** The send ended after `seconds`, acknowledged or not. */

@@ -71,12 +71,8 @@ export class ConsoleRates {
   wrap(connector: string, sink: Sink): Sink {
     const send = async (records: readonly ProducerRecord[]): Promise<void> => {
       await sink.send(records);
-      const totals = this.#of(connector);
-      for (const record of records) {
-        if (this.#internalTopics.has(record.topic)) continue;
-        totals.events++;
-        totals.bytes += recordBytes(record);
-      }
+      const { events, bytes } = delivered(records, this.#internalTopics);
+      this.add(connector, events, bytes);
     };
     return new Proxy(sink, {
       get(target, property) {
@@ -85,6 +81,13 @@ export class ConsoleRates {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
+  }
+
+  /** Counts what was delivered for `connector` by a sink this did not wrap (a task thread's). */
+  add(connector: string, events: number, bytes: number): void {
+    const totals = this.#of(connector);
+    totals.events += events;
+    totals.bytes += bytes;
   }
 
   /** Closes one sample period for every connector (the timer calls it; tests call it directly). */
@@ -136,6 +139,21 @@ export class ConsoleRates {
 }
 
 /** The bytes a record puts on the wire before compression: key, value, header names and values. */
+/** The connector's events among `records` (not the worker's own topics), and their bytes. */
+export function delivered(
+  records: readonly ProducerRecord[],
+  internalTopics: ReadonlySet<string>,
+): { events: number; bytes: number } {
+  let events = 0;
+  let bytes = 0;
+  for (const record of records) {
+    if (internalTopics.has(record.topic)) continue;
+    events++;
+    bytes += recordBytes(record);
+  }
+  return { events, bytes };
+}
+
 function recordBytes(record: ProducerRecord): number {
   let n = (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers) n += Buffer.byteLength(header.key) + (header.value?.length ?? 0);

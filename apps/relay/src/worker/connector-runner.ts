@@ -34,6 +34,16 @@ export interface RunnerOptions {
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Told every state the task reports (and its trace), for the status topic a cluster shares. */
   readonly onStateChange?: (state: TaskState, trace: string | undefined) => void;
+  /** Told when the trace changes while the state does not (a stalled send, and when it clears). */
+  readonly onTrace?: (trace: string | undefined) => void;
+}
+
+/** What the herder holds of a running task: in its own thread (`ThreadedConnectorRunner`) or not. */
+export interface TaskRunner {
+  readonly state: TaskState;
+  readonly trace: string | undefined;
+  start(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -43,7 +53,7 @@ export interface RunnerOptions {
  * failure leaves the task FAILED, with its trace, until the herder restarts it. While the task retries or
  * waits on a stalled Kafka, `trace` carries that condition (Connect shows a retrying task's last error).
  */
-export class ConnectorRunner {
+export class ConnectorRunner implements TaskRunner {
   #state: TaskState = 'UNASSIGNED';
   /** The failure that stopped the task (FAILED) or is being retried. */
   #failure: string | undefined;
@@ -165,6 +175,7 @@ export class ConnectorRunner {
         exactlyOnce: sink.transactional === true,
         onTrouble: (trouble) => {
           this.#trouble = trouble === null ? undefined : this.#options.scrub(formatTrace(trouble));
+          this.#options.onTrace?.(this.trace);
         },
       });
     } finally {

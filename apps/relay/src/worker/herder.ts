@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigProblem, type Logger, SECRET_MASK, type Sink } from '@outflow/relay-core';
+import type { KafkaSinkOptions } from '@outflow/sink-kafka';
 import { type ClusterView, ownerOf } from '../cluster/assignment.ts';
 import type { StatusStore } from '../cluster/status-store.ts';
 import { connectorNotFound, rebalanceInProgress, WorkerError } from '../errors.ts';
@@ -7,7 +8,7 @@ import type { PluginRegistry } from '../plugins.ts';
 import { isSecret, maskConfig, type SecretScrubber } from '../secrets.ts';
 import type { ConfigProviders } from './config-providers.ts';
 import type { ConfigStore, StoredConnector, TargetState } from './config-store.ts';
-import { ConnectorRunner, formatTrace } from './connector-runner.ts';
+import { ConnectorRunner, formatTrace, type TaskRunner, type TaskState } from './connector-runner.ts';
 import {
   invalidConnectorConfig,
   type ValidatedConnectorConfig,
@@ -16,6 +17,7 @@ import {
 import { type OverridePolicy, producerOverrides } from './kafka-client-config.ts';
 import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
 import { checkAgainstRelay } from './relay-checks.ts';
+import { ThreadedConnectorRunner } from './threaded-runner.ts';
 
 /** `GET /connectors/{name}`: the answer shape of Kafka Connect's `ConnectorInfo`. */
 export interface ConnectorInfo {
@@ -43,6 +45,17 @@ export interface SinkTopicOptions {
   transactionalId?: string;
   /** The connector's `producer.override.*` security properties (prefix removed). */
   clientOverrides?: Record<string, string>;
+}
+
+/** How the herder runs tasks in threads of their own. */
+export interface TaskThreadOptions {
+  /** The options of a task's Kafka producer, built in its thread. */
+  readonly sinkOptions: (connector: string, topics: SinkTopicOptions) => Omit<KafkaSinkOptions, 'logger'>;
+  readonly logLevel: string;
+  /** Writes one of a thread's log lines to the relay's log (secrets removed). */
+  readonly writeLog: (line: string) => void;
+  /** Records a thread's task delivered (the console's rates). */
+  readonly onDelivered?: (connector: string, events: number, bytes: number) => void;
 }
 
 /** A relay cluster's view and shared statuses, when the herder is one worker of a cluster. */
@@ -77,6 +90,11 @@ export interface HerderOptions {
   readonly exactlyOnce?: { readonly groupId: string };
   /** The worker's own topics (offsets): written by tasks' transactions but not among their topics. */
   readonly internalTopics?: ReadonlySet<string>;
+  /**
+   * `task.isolation=thread`: each task runs in a worker thread of its own, with a Kafka producer built there
+   * from these options (the plugins are then the built-in ones). Absent: tasks run on the main thread.
+   */
+  readonly taskThreads?: TaskThreadOptions;
   /** Properties connectors inherit when they set none (the worker's converter settings). */
   readonly connectorDefaults?: Readonly<Record<string, string>>;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
@@ -92,7 +110,11 @@ export interface HerderOptions {
 }
 
 /** A validated configuration with its references resolved, and its producer overrides. */
-type ResolvedConfig = ValidatedConnectorConfig & { readonly clientOverrides: Record<string, string> };
+type ResolvedConfig = ValidatedConnectorConfig & {
+  readonly clientOverrides: Record<string, string>;
+  /** What was validated: the worker's defaults and the configuration, references resolved. */
+  readonly input: Readonly<Record<string, string>>;
+};
 
 interface Entry {
   /** As stored and shown: provider references unresolved. */
@@ -101,7 +123,7 @@ interface Entry {
   /** Why a stored configuration no longer validates (connector FAILED). */
   invalid: string | undefined;
   target: TargetState;
-  runner: ConnectorRunner | undefined;
+  runner: TaskRunner | undefined;
   topics: Set<string>;
 }
 
@@ -471,9 +493,11 @@ export class Herder {
     const resolved = this.#o.configProviders?.resolve(config) ?? config;
     const { overrides, problems } = producerOverrides(resolved, this.#o.overridePolicy ?? 'All');
     if (problems.length > 0) throw new ConfigError(problems);
+    const input = { ...this.#o.connectorDefaults, ...resolved };
     const validated = {
-      ...validateConnectorConfig({ ...this.#o.connectorDefaults, ...resolved }, this.#o.plugins),
+      ...validateConnectorConfig(input, this.#o.plugins),
       clientOverrides: overrides,
+      input,
     };
     for (const warning of validated.warnings) this.#o.logger.warn({ connector: name }, warning);
     const tasksMax = validated.framework['tasks.max'];
@@ -647,43 +671,71 @@ export class Herder {
       }
     }
     if (entry.runner === undefined) {
-      const sinkFor = (): Sink => {
-        const f = entry.validated?.framework ?? {};
-        const topics: SinkTopicOptions = { clientOverrides: entry.validated?.clientOverrides ?? {} };
-        const partitions = f['topic.creation.default.partitions'];
-        const replication = f['topic.creation.default.replication.factor'];
-        if (typeof partitions === 'number') topics.topicPartitions = partitions;
-        if (typeof replication === 'number') topics.topicReplicationFactor = replication;
-        if (this.#exactlyOnceAvailable())
-          topics.transactionalId = `${this.#o.exactlyOnce!.groupId}-${name}-0`;
-        const sink = this.#o.createSink(name, topics);
-        const internal = this.#o.internalTopics ?? new Set<string>();
-        return {
-          transactional: sink.transactional === true,
-          prepare: async () => sink.prepare?.(),
-          send: async (records) => {
-            await sink.send(records);
-            for (const r of records) {
-              if (internal.has(r.topic) || entry.topics.has(r.topic)) continue;
-              entry.topics.add(r.topic);
-              this.#o.cluster?.statuses.putTopic(name, r.topic);
-            }
-          },
-          close: () => sink.close(),
-        };
+      const validated = entry.validated;
+      const f = validated.framework;
+      const topics: SinkTopicOptions = { clientOverrides: validated.clientOverrides };
+      const partitions = f['topic.creation.default.partitions'];
+      const replication = f['topic.creation.default.replication.factor'];
+      if (typeof partitions === 'number') topics.topicPartitions = partitions;
+      if (typeof replication === 'number') topics.topicReplicationFactor = replication;
+      if (this.#exactlyOnceAvailable()) topics.transactionalId = `${this.#o.exactlyOnce!.groupId}-${name}-0`;
+      const internal = this.#o.internalTopics ?? new Set<string>();
+      const onTopic = (topic: string): void => {
+        if (internal.has(topic) || entry.topics.has(topic)) return;
+        entry.topics.add(topic);
+        this.#o.cluster?.statuses.putTopic(name, topic);
       };
-      entry.runner = new ConnectorRunner({
-        config: entry.validated,
+      const common = {
         offsetStore: this.#o.offsetStore,
-        createSink: sinkFor,
-        offsetFlushIntervalMs: this.#o.offsetFlushIntervalMs,
-        ...(this.#o.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: this.#o.shutdownTimeoutMs }),
         logger: this.#o.logger.child({ connector: name, task: 0 }),
         metrics,
-        scrub: (text) => this.#o.scrubber.scrub(text),
-        ...(this.#o.backoff === undefined ? {} : { backoff: this.#o.backoff }),
-        onStateChange: (state, trace) => this.#publishTask(name, state, trace),
-      });
+        scrub: (text: string) => this.#o.scrubber.scrub(text),
+        onStateChange: (state: TaskState, trace: string | undefined) => this.#publishTask(name, state, trace),
+      };
+      const threads = this.#o.taskThreads;
+      entry.runner =
+        threads !== undefined
+          ? new ThreadedConnectorRunner({
+              ...common,
+              data: {
+                connector: name,
+                config: validated.input,
+                sink: threads.sinkOptions(name, topics),
+                internalTopics: [...internal],
+                offsetFlushIntervalMs: this.#o.offsetFlushIntervalMs,
+                shutdownTimeoutMs: this.#o.shutdownTimeoutMs,
+                backoff: this.#o.backoff,
+                logLevel: threads.logLevel,
+                offsetStore: {
+                  atomically: this.#o.offsetStore.setAtomically !== undefined,
+                  refresh: this.#o.offsetStore.refresh !== undefined,
+                },
+              },
+              writeLog: threads.writeLog,
+              onDelivered: (events, bytes) => threads.onDelivered?.(name, events, bytes),
+              onTopic,
+            })
+          : new ConnectorRunner({
+              ...common,
+              config: validated,
+              createSink: () => {
+                const sink = this.#o.createSink(name, topics);
+                return {
+                  transactional: sink.transactional === true,
+                  prepare: async () => sink.prepare?.(),
+                  send: async (records) => {
+                    await sink.send(records);
+                    for (const r of records) onTopic(r.topic);
+                  },
+                  close: () => sink.close(),
+                };
+              },
+              offsetFlushIntervalMs: this.#o.offsetFlushIntervalMs,
+              ...(this.#o.shutdownTimeoutMs === undefined
+                ? {}
+                : { shutdownTimeoutMs: this.#o.shutdownTimeoutMs }),
+              ...(this.#o.backoff === undefined ? {} : { backoff: this.#o.backoff }),
+            });
     }
     entry.runner.start();
   }

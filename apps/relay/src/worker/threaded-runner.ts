@@ -1,0 +1,244 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger, OffsetStore, SourceBacklog, SourcePending } from '@outflow/relay-core';
+import type { ConnectorMetrics } from '../metrics.ts';
+import { formatTrace, type TaskRunner, type TaskState } from './connector-runner.ts';
+import {
+  type FromThread,
+  type OffsetCall,
+  PortCalls,
+  type TaskThreadData,
+  type ToThread,
+  toWireError,
+} from './task-thread-protocol.ts';
+
+/** The thread's module, next to this one: `.ts` from the sources, `.js` compiled or bundled. */
+const THREAD_ENTRY = new URL(
+  `./task-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+  import.meta.url,
+);
+
+/** Added to `task.shutdown.graceful.timeout.ms` before a thread that does not answer `stop` is ended. */
+const STOP_MARGIN_MS = 2000;
+
+/** What a {@link ThreadedConnectorRunner} needs besides what it hands the thread. */
+export interface ThreadedRunnerOptions {
+  readonly data: TaskThreadData;
+  readonly offsetStore: OffsetStore;
+  readonly metrics: ConnectorMetrics;
+  /** Where the runner itself reports (the thread's lines come through `writeLog`). */
+  readonly logger: Logger;
+  /** Writes one of the thread's log lines to the relay's log, secrets removed. */
+  readonly writeLog: (line: string) => void;
+  /** Removes secret values from a text (traces). */
+  readonly scrub: (text: string) => string;
+  readonly onStateChange?: (state: TaskState, trace: string | undefined) => void;
+  /** Records delivered for the connector (the console's rates). */
+  readonly onDelivered?: (events: number, bytes: number) => void;
+  /** A topic the task wrote to for the first time in this run. */
+  readonly onTopic?: (topic: string) => void;
+}
+
+/**
+ * Runs a connector's task in a worker thread of its own (`task-thread.ts`), which runs `ConnectorRunner`
+ * there: the herder sees the same `start`, `stop`, `state` and `trace`. The main thread keeps the offset
+ * store (the thread calls it), exports the thread's metrics, writes its log lines and reports its state. A
+ * thread that ends without being stopped (an uncaught error, out of memory) leaves the task FAILED with
+ * the reason as its trace, until the herder restarts it.
+ */
+export class ThreadedConnectorRunner implements TaskRunner {
+  readonly #o: ThreadedRunnerOptions;
+  #worker: Worker | undefined;
+  #state: TaskState = 'UNASSIGNED';
+  #trace: string | undefined;
+  #stopping: Promise<void> | undefined;
+  #stopped: (() => void) | undefined;
+  readonly #calls = new PortCalls();
+  #pending: SourcePending = { records: 0 };
+
+  constructor(options: ThreadedRunnerOptions) {
+    this.#o = options;
+  }
+
+  get state(): TaskState {
+    return this.#state;
+  }
+
+  get trace(): string | undefined {
+    return this.#trace;
+  }
+
+  start(): void {
+    if (this.#stopping !== undefined) return;
+    if (this.#worker !== undefined) {
+      this.#post({ t: 'start' });
+      return;
+    }
+    this.#trace = undefined;
+    const worker = new Worker(THREAD_ENTRY, {
+      workerData: this.#o.data,
+      name: `task ${this.#o.data.connector}-0`,
+    });
+    this.#worker = worker;
+    worker.on('message', (batch: FromThread[]) => {
+      for (const message of batch) this.#receive(worker, message);
+    });
+    worker.on('error', (error) => {
+      if (this.#worker !== worker || this.#stopping !== undefined) return;
+      this.#worker = undefined;
+      this.#o.logger.error({ err: error }, "the task's thread failed");
+      this.#fail(`the task's thread ended on an uncaught error:\n${formatTrace(error)}`);
+    });
+    worker.on('exit', (code) => {
+      this.#stopped?.();
+      if (this.#worker !== worker || this.#stopping !== undefined) return;
+      this.#worker = undefined;
+      this.#o.logger.error({ code }, "the task's thread exited while the task ran");
+      this.#fail(`the task's thread exited with code ${code} while the task ran`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.#worker;
+    if (worker !== undefined) {
+      this.#stopping ??= this.#stopThread(worker);
+      await this.#stopping;
+    }
+    if (this.#state !== 'FAILED') {
+      this.#trace = undefined;
+      this.#setState('UNASSIGNED');
+    }
+  }
+
+  async #stopThread(worker: Worker): Promise<void> {
+    const ended = new Promise<void>((resolve) => {
+      this.#stopped = resolve;
+    });
+    this.#post({ t: 'stop' });
+    const limitMs = (this.#o.data.shutdownTimeoutMs ?? 5000) + STOP_MARGIN_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      ended.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), limitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut)
+      this.#o.logger.error(
+        { timeoutMs: limitMs },
+        `the task's thread did not stop within ${limitMs} ms and is ended; records not yet acknowledged ` +
+          'are published again when the task next starts',
+      );
+    this.#worker = undefined;
+    this.#calls.abandon(new Error('the task thread ended'));
+    this.#o.metrics.sourceTask?.(null);
+    await worker.terminate();
+    this.#stopping = undefined;
+  }
+
+  #receive(worker: Worker, message: FromThread): void {
+    switch (message.t) {
+      case 'log':
+        this.#o.writeLog(message.line);
+        break;
+      case 'state':
+        this.#trace = message.trace === undefined ? undefined : this.#o.scrub(message.trace);
+        this.#setState(message.state);
+        break;
+      case 'trace':
+        this.#trace = message.trace === undefined ? undefined : this.#o.scrub(message.trace);
+        break;
+      case 'metric': {
+        const record = this.#o.metrics[message.name as keyof ConnectorMetrics] as
+          | ((...args: readonly unknown[]) => void)
+          | undefined;
+        record?.(...message.args);
+        break;
+      }
+      case 'pending':
+        this.#pending = message.pending;
+        break;
+      case 'task':
+        this.#pending = { records: 0 };
+        this.#o.metrics.sourceTask?.(
+          message.present
+            ? {
+                pending: () => this.#pending,
+                ...(message.backlog
+                  ? {
+                      backlog: () =>
+                        this.#calls.call<SourceBacklog | undefined>((id) => this.#post({ t: 'backlog', id })),
+                    }
+                  : {}),
+              }
+            : null,
+        );
+        break;
+      case 'sent':
+        this.#o.onDelivered?.(message.events, message.bytes);
+        for (const topic of message.topics) this.#o.onTopic?.(topic);
+        break;
+      case 'call':
+        this.#answer(worker, message.id, message.call);
+        break;
+      case 'reply':
+        this.#calls.settle(message);
+        break;
+      case 'stopped':
+        this.#stopped?.();
+        break;
+    }
+  }
+
+  /** Runs one of the thread's offset store calls on the main thread's store and sends the outcome back. */
+  #answer(worker: Worker, id: number, call: OffsetCall): void {
+    const { offsetStore: store } = this.#o;
+    const connector = this.#o.data.connector;
+    const run = async (): Promise<unknown> => {
+      switch (call.op) {
+        case 'get':
+          return store.get(connector, call.partition);
+        case 'set':
+          return store.set(connector, call.entries);
+        case 'refresh':
+          return store.refresh?.();
+        case 'setAtomically': {
+          const atomically = store.setAtomically?.bind(store);
+          if (atomically === undefined) throw new Error('the offset store cannot write in a transaction');
+          return atomically(connector, call.entries, (records) =>
+            this.#calls.call<void>((replyId) =>
+              this.#post({ t: 'sendOffsets', id: replyId, call: id, records }),
+            ),
+          );
+        }
+      }
+    };
+    run().then(
+      (value) => {
+        if (this.#worker === worker)
+          worker.postMessage({ t: 'reply', id, value: value ?? null } satisfies ToThread);
+      },
+      (error: unknown) => {
+        if (this.#worker === worker)
+          worker.postMessage({ t: 'reply', id, error: toWireError(error) } satisfies ToThread);
+      },
+    );
+  }
+
+  #post(message: ToThread): void {
+    this.#worker?.postMessage(message);
+  }
+
+  #fail(trace: string): void {
+    this.#calls.abandon(new Error(trace));
+    this.#o.metrics.sourceTask?.(null);
+    this.#trace = this.#o.scrub(trace);
+    this.#setState('FAILED');
+  }
+
+  #setState(state: TaskState): void {
+    this.#state = state;
+    this.#o.metrics.setState(state);
+    this.#o.onStateChange?.(state, this.#trace);
+  }
+}
