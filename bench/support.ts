@@ -68,6 +68,8 @@ export interface BenchArgs {
    * compares the defaults (the empty set) with a smaller young generation.
    */
   readonly relayNodeFlags: readonly (readonly string[])[];
+  /** The relay's `task.isolation`, one relay contender per value (`--task-isolation both`). */
+  readonly taskIsolation: readonly ('thread' | 'none')[];
 }
 
 export function benchArgs(): BenchArgs {
@@ -85,6 +87,7 @@ export function benchArgs(): BenchArgs {
       'no-record': { type: 'boolean', default: false },
       note: { type: 'string', default: '' },
       'relay-node-flags': { type: 'string', default: '' },
+      'task-isolation': { type: 'string', default: 'thread' },
     },
   });
   const exactlyOnce = values['exactly-once'];
@@ -98,6 +101,9 @@ export function benchArgs(): BenchArgs {
   for (const a of against)
     if (a !== 'debezium' && a !== 'debezium-poll10' && a !== 'debezium-default')
       throw new Error(`--against: expected debezium, debezium-default or debezium-poll10, got ${a}`);
+  const isolation = values['task-isolation'];
+  if (isolation !== 'thread' && isolation !== 'none' && isolation !== 'both')
+    throw new Error(`--task-isolation: expected thread, none or both, got ${isolation}`);
   const relay = values.relay;
   if (relay !== 'compiled' && relay !== 'source')
     throw new Error(`--relay: expected compiled or source, got ${relay}`);
@@ -116,6 +122,7 @@ export function benchArgs(): BenchArgs {
     relay,
     record: !values['no-record'],
     note: values.note,
+    taskIsolation: isolation === 'both' ? ['thread', 'none'] : [isolation],
     relayNodeFlags: values['relay-node-flags']
       .split(';')
       .map((set) => set.split(' ').filter((f) => f !== '')),
@@ -190,14 +197,15 @@ function relayContender(
   args: BenchArgs,
   exactlyOnce: 'enabled' | 'disabled',
   nodeFlags: readonly string[],
+  isolation: 'thread' | 'none',
 ): Contender {
   return {
-    label: `Outflow relay (${args.relay === 'compiled' ? 'dist' : 'src'}, exactly-once ${exactlyOnce === 'enabled' ? 'on' : 'off'}${nodeFlags.length > 0 ? `, ${nodeFlags.join(' ')}` : ''})`,
+    label: `Outflow relay (${args.relay === 'compiled' ? 'dist' : 'src'}, exactly-once ${exactlyOnce === 'enabled' ? 'on' : 'off'}${isolation === 'none' ? ', task on the main thread' : ''}${nodeFlags.length > 0 ? `, ${nodeFlags.join(' ')}` : ''})`,
     async start(name, topic, dir) {
       const relay = await startRelayProcess({
         dir,
         restPort: await freePort(),
-        worker: workerConfig(name, { 'exactly.once.source.support': exactlyOnce }),
+        worker: workerConfig(name, { 'exactly.once.source.support': exactlyOnce, 'task.isolation': isolation }),
         connector: {
           name,
           config: { ...source.relayConnector(name), 'topic.prefix': name, ...eventRouterConfig(topic) },
@@ -494,7 +502,11 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
   const args = benchArgs();
   const contenders: Contender[] = (
     args.exactlyOnce === 'both' ? (['enabled', 'disabled'] as const) : [args.exactlyOnce]
-  ).flatMap((eo) => args.relayNodeFlags.map((flags) => relayContender(source, args, eo, flags)));
+  ).flatMap((eo) =>
+    args.relayNodeFlags.flatMap((flags) =>
+      args.taskIsolation.map((isolation) => relayContender(source, args, eo, flags, isolation)),
+    ),
+  );
   if (args.against.length > 0) {
     if (source.debezium === undefined)
       throw new Error(`--against debezium: not available for ${source.label}`);

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 
 const here = import.meta.dirname;
@@ -18,6 +18,9 @@ export const CLI_OUT_DIR = join(here, 'dist', 'bin');
 
 /** Modules loaded from `node_modules` at run time; each is a dependency in package.json. */
 export const CLI_EXTERNALS = ['@platformatic/wasm-utils', '@node-rs/crc32'];
+
+/** The task thread's module (`task.isolation=thread`), among the chunks. */
+const TASK_THREAD_CHUNK = 'chunks/task-thread';
 
 /** Builds the command into {@link CLI_OUT_DIR} (emptied first); returns the files written, relative to it. */
 export async function buildCli(): Promise<string[]> {
@@ -30,7 +33,11 @@ export async function buildCli(): Promise<string[]> {
     throw new Error(`apps/relay/package.json must depend on ${undeclared.join(', ')}`);
   rmSync(CLI_OUT_DIR, { recursive: true, force: true });
   const result = await build({
-    entryPoints: { 'outflow-relay': join(here, 'src', 'cli.ts') },
+    entryPoints: {
+      'outflow-relay': join(here, 'src', 'cli.ts'),
+      // Beside the chunks: `threaded-runner.ts`, bundled into one of them, starts it as `./task-thread.js`.
+      [TASK_THREAD_CHUNK]: join(here, 'src', 'worker', 'task-thread.ts'),
+    },
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -56,7 +63,14 @@ export async function buildCli(): Promise<string[]> {
     metafile: true,
     logLevel: 'warning',
   });
-  return Object.keys(result.metafile.outputs).map((file) => relative(CLI_OUT_DIR, file));
+  const outputs = Object.entries(result.metafile.outputs).map(([file, output]) => ({
+    file: relative(CLI_OUT_DIR, file),
+    inputs: Object.keys(output.inputs),
+  }));
+  const runner = outputs.find((o) => o.inputs.some((i) => i.endsWith('src/worker/threaded-runner.ts')));
+  if (runner === undefined || dirname(runner.file) !== dirname(TASK_THREAD_CHUNK))
+    throw new Error(`threaded-runner.ts was bundled into ${runner?.file}, not next to ${TASK_THREAD_CHUNK}.js`);
+  return outputs.map((o) => o.file);
 }
 
 function buildCommit(): string {
