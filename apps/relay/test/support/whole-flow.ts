@@ -51,7 +51,13 @@ export async function startWholeFlow(
     const courses = await buildApp({ db, outbox });
     opened.push(courses);
     const relay = await startRelay({
-      workerProperties: workerConfig(prefix, { 'rest.port': '0', 'offset.storage.partitions': '1' }),
+      workerProperties: workerConfig(prefix, {
+        'rest.port': '0',
+        'offset.storage.partitions': '1',
+        // The spans are recorded by this process's in-memory exporter, which a task thread (with an SDK of
+        // its own, from the OTEL_* variables) would not report to.
+        ...(options.tracing === true ? { 'task.isolation': 'none' } : {}),
+      }),
       env: {},
       connectors: [
         {
