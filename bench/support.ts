@@ -205,7 +205,10 @@ function relayContender(
       const relay = await startRelayProcess({
         dir,
         restPort: await freePort(),
-        worker: workerConfig(name, { 'exactly.once.source.support': exactlyOnce, 'task.isolation': isolation }),
+        worker: workerConfig(name, {
+          'exactly.once.source.support': exactlyOnce,
+          'task.isolation': isolation,
+        }),
         connector: {
           name,
           config: { ...source.relayConnector(name), 'topic.prefix': name, ...eventRouterConfig(topic) },

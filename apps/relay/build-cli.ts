@@ -69,7 +69,9 @@ export async function buildCli(): Promise<string[]> {
   }));
   const runner = outputs.find((o) => o.inputs.some((i) => i.endsWith('src/worker/threaded-runner.ts')));
   if (runner === undefined || dirname(runner.file) !== dirname(TASK_THREAD_CHUNK))
-    throw new Error(`threaded-runner.ts was bundled into ${runner?.file}, not next to ${TASK_THREAD_CHUNK}.js`);
+    throw new Error(
+      `threaded-runner.ts was bundled into ${runner?.file}, not next to ${TASK_THREAD_CHUNK}.js`,
+    );
   return outputs.map((o) => o.file);
 }
 

@@ -104,7 +104,10 @@ describe('ThreadedConnectorRunner', () => {
     assert.equal(runner.state, 'UNASSIGNED');
     assert.equal(runner.trace, undefined);
     assert.ok(!states.includes('FAILED'), `states: ${states.join(', ')}`);
-    assert.ok(offsetCalls.every((c) => c === 'get' || c === 'refresh'), offsetCalls.join(', '));
+    assert.ok(
+      offsetCalls.every((c) => c === 'get' || c === 'refresh'),
+      offsetCalls.join(', '),
+    );
   });
 });
 

@@ -35,7 +35,8 @@ export interface WireError {
   readonly cause: WireError | undefined;
 }
 
-type Entries = readonly { partition: SourcePartition; offset: SourceOffset }[];
+/** Offsets of one connector, as the task loop stores them. */
+export type OffsetEntries = readonly { partition: SourcePartition; offset: SourceOffset }[];
 
 /** Messages from the thread to the main thread. */
 export type FromThread =
@@ -55,14 +56,21 @@ export type FromThread =
     }
   | { readonly t: 'call'; readonly id: number; readonly call: OffsetCall }
   | { readonly t: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: WireError }
+  /**
+   * How the send of a `setAtomically` call's offset records ended (the call's reply carried the records):
+   * the main thread's store takes the offsets as stored, or not. Nothing answers it, so the task's next
+   * batch does not wait for the main thread.
+   */
+  | { readonly t: 'sent-offsets'; readonly id: number; readonly error?: WireError }
   /** The task stopped and the thread may be ended. */
   | { readonly t: 'stopped' };
 
 /** Calls of the thread into the main thread's offset store. */
 export type OffsetCall =
   | { readonly op: 'get'; readonly partition: SourcePartition }
-  | { readonly op: 'set'; readonly entries: Entries }
-  | { readonly op: 'setAtomically'; readonly entries: Entries }
+  | { readonly op: 'set'; readonly entries: OffsetEntries }
+  /** Answered with the offset records to write in the task's transaction; then `sent-offsets` follows. */
+  | { readonly op: 'setAtomically'; readonly entries: OffsetEntries }
   | { readonly op: 'refresh' };
 
 /** Messages from the main thread to the thread. */
@@ -70,14 +78,6 @@ export type ToThread =
   | { readonly t: 'start' }
   | { readonly t: 'stop' }
   | { readonly t: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: WireError }
-  /** Inside a `setAtomically` call: write these offset records in the task's transaction, then reply. */
-  | {
-      readonly t: 'sendOffsets';
-      readonly id: number;
-      /** The thread's `setAtomically` call this belongs to. */
-      readonly call: number;
-      readonly records: readonly ProducerRecord[];
-    }
   | { readonly t: 'backlog'; readonly id: number };
 
 export function toWireError(error: unknown, depth = 0): WireError {
@@ -126,7 +126,7 @@ function asBuffer(bytes: Uint8Array | null): Buffer | null {
 
 /**
  * Calls over a port: each call gets an id, its answer settles the promise. Both threads use one, the main
- * thread for `backlog` and `sendOffsets`, the task thread for its offset store.
+ * thread for `backlog`, the task thread for its offset store.
  */
 export class PortCalls {
   #next = 0;

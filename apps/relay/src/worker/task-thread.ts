@@ -7,7 +7,7 @@
  */
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { OffsetStore, SourcePending, SourceTask } from '@outflow/relay-core';
+import type { OffsetStore, ProducerRecord, SourcePending, SourceTask } from '@outflow/relay-core';
 import { importWithLazyValidators } from '../lazy-validators.ts';
 import type { ConnectorMetrics } from '../metrics.ts';
 import {
@@ -19,6 +19,10 @@ import {
   type ToThread,
   toWireError,
 } from './task-thread-protocol.ts';
+
+// A thread does not share the main thread's compile cache (cli.ts): without its own, every task thread
+// compiles the relay's modules again (~75 ms of each start).
+process.getBuiltinModule('node:module').enableCompileCache?.();
 
 const port = parentPort;
 if (port === null) throw new Error('task-thread.ts runs as a worker thread of the relay');
@@ -73,18 +77,26 @@ const logger = logging
 
 const calls = new PortCalls();
 const offsetCall = <T>(call: OffsetCall): Promise<T> => calls.call<T>((id) => post({ t: 'call', id, call }));
-/** The `send` of each `setAtomically` under way, by its call id: the main thread calls it back. */
-const atomicSends = new Map<number, Parameters<NonNullable<OffsetStore['setAtomically']>>[2]>();
 const offsetStore: OffsetStore = {
   get: (_connector, partition) => offsetCall({ op: 'get', partition }),
   set: (_connector, entries) => offsetCall({ op: 'set', entries }),
   ...(data.offsetStore.atomically
     ? {
-        setAtomically: (_connector, entries, send) =>
-          calls.call<void>((id) => {
-            atomicSends.set(id, send);
+        async setAtomically(_connector, entries, send) {
+          let id = 0;
+          const records = await calls.call<ProducerRecord[]>((callId) => {
+            id = callId;
             post({ t: 'call', id, call: { op: 'setAtomically', entries } });
-          }),
+          });
+          records.splice(0, records.length, ...reviveRecords(records));
+          try {
+            await send(records);
+          } catch (error) {
+            post({ t: 'sent-offsets', id, error: toWireError(error) });
+            throw error;
+          }
+          post({ t: 'sent-offsets', id });
+        },
       }
     : {}),
   ...(data.offsetStore.refresh ? { refresh: () => offsetCall<void>({ op: 'refresh' }) } : {}),
@@ -176,23 +188,8 @@ port.on('message', (message: ToThread) => {
         });
       break;
     case 'reply':
-      atomicSends.delete(message.id);
       calls.settle(message);
       break;
-    case 'sendOffsets': {
-      const send = atomicSends.get(message.call);
-      const reply = (outcome: { value: null } | { error: ReturnType<typeof toWireError> }): void =>
-        post({ t: 'reply', id: message.id, ...outcome });
-      if (send === undefined) {
-        reply({ error: toWireError(new Error(`no exactly-once send ${message.call} is under way`)) });
-        break;
-      }
-      send(reviveRecords(message.records)).then(
-        () => reply({ value: null }),
-        (error: unknown) => reply({ error: toWireError(error) }),
-      );
-      break;
-    }
     case 'backlog':
       (task?.backlog?.() ?? Promise.resolve(undefined)).then(
         (value) => post({ t: 'reply', id: message.id, value }),

@@ -4,7 +4,9 @@ import type { ConnectorMetrics } from '../metrics.ts';
 import { formatTrace, type TaskRunner, type TaskState } from './connector-runner.ts';
 import {
   type FromThread,
+  fromWireError,
   type OffsetCall,
+  type OffsetEntries,
   PortCalls,
   type TaskThreadData,
   type ToThread,
@@ -16,6 +18,9 @@ const THREAD_ENTRY = new URL(
   `./task-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
   import.meta.url,
 );
+
+/** An offset store call whose reply was already sent. */
+const REPLIED = Symbol('replied');
 
 /** Added to `task.shutdown.graceful.timeout.ms` before a thread that does not answer `stop` is ended. */
 const STOP_MARGIN_MS = 2000;
@@ -53,6 +58,8 @@ export class ThreadedConnectorRunner implements TaskRunner {
   #stopping: Promise<void> | undefined;
   #stopped: (() => void) | undefined;
   readonly #calls = new PortCalls();
+  /** The offset sends of `setAtomically` calls the thread is making, by call id. */
+  readonly #sendingOffsets = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   #pending: SourcePending = { records: 0 };
 
   constructor(options: ThreadedRunnerOptions) {
@@ -130,7 +137,7 @@ export class ThreadedConnectorRunner implements TaskRunner {
           'are published again when the task next starts',
       );
     this.#worker = undefined;
-    this.#calls.abandon(new Error('the task thread ended'));
+    this.#abandon(new Error('the task thread ended'));
     this.#o.metrics.sourceTask?.(null);
     await worker.terminate();
     this.#stopping = undefined;
@@ -184,6 +191,13 @@ export class ThreadedConnectorRunner implements TaskRunner {
       case 'reply':
         this.#calls.settle(message);
         break;
+      case 'sent-offsets': {
+        const sending = this.#sendingOffsets.get(message.id);
+        this.#sendingOffsets.delete(message.id);
+        if (message.error === undefined) sending?.resolve();
+        else sending?.reject(fromWireError(message.error));
+        break;
+      }
       case 'stopped':
         this.#stopped?.();
         break;
@@ -202,27 +216,49 @@ export class ThreadedConnectorRunner implements TaskRunner {
           return store.set(connector, call.entries);
         case 'refresh':
           return store.refresh?.();
-        case 'setAtomically': {
-          const atomically = store.setAtomically?.bind(store);
-          if (atomically === undefined) throw new Error('the offset store cannot write in a transaction');
-          return atomically(connector, call.entries, (records) =>
-            this.#calls.call<void>((replyId) =>
-              this.#post({ t: 'sendOffsets', id: replyId, call: id, records }),
-            ),
-          );
-        }
+        case 'setAtomically':
+          return this.#setAtomically(worker, id, call.entries);
       }
     };
     run().then(
       (value) => {
-        if (this.#worker === worker)
-          worker.postMessage({ t: 'reply', id, value: value ?? null } satisfies ToThread);
+        if (value !== REPLIED) this.#reply(worker, { t: 'reply', id, value: value ?? null });
       },
-      (error: unknown) => {
-        if (this.#worker === worker)
-          worker.postMessage({ t: 'reply', id, error: toWireError(error) } satisfies ToThread);
-      },
+      (error: unknown) => this.#reply(worker, { t: 'reply', id, error: toWireError(error) }),
     );
+  }
+
+  /**
+   * The store's `setAtomically` with the thread's producer: its offset records are the call's reply, and the
+   * thread says how their send ended (`sent-offsets`); the store then takes them as stored, or not.
+   */
+  async #setAtomically(worker: Worker, id: number, entries: OffsetEntries): Promise<typeof REPLIED> {
+    const store = this.#o.offsetStore;
+    const atomically = store.setAtomically?.bind(store);
+    if (atomically === undefined) throw new Error('the offset store cannot write in a transaction');
+    let replied = false;
+    try {
+      await atomically(this.#o.data.connector, entries, (records) => {
+        replied = true;
+        this.#reply(worker, { t: 'reply', id, value: records });
+        return new Promise<void>((resolve, reject) => this.#sendingOffsets.set(id, { resolve, reject }));
+      });
+    } catch (error) {
+      if (!replied) throw error;
+      // The thread's send failed or the thread ended: the task's own error says so; the store kept nothing.
+    }
+    return REPLIED;
+  }
+
+  #reply(worker: Worker, message: ToThread): void {
+    if (this.#worker === worker) worker.postMessage(message);
+  }
+
+  /** Fails what waits on a thread that is gone: an offset send whose outcome is unknown is not stored. */
+  #abandon(error: Error): void {
+    this.#calls.abandon(error);
+    for (const sending of this.#sendingOffsets.values()) sending.reject(error);
+    this.#sendingOffsets.clear();
   }
 
   #post(message: ToThread): void {
@@ -230,7 +266,7 @@ export class ThreadedConnectorRunner implements TaskRunner {
   }
 
   #fail(trace: string): void {
-    this.#calls.abandon(new Error(trace));
+    this.#abandon(new Error(trace));
     this.#o.metrics.sourceTask?.(null);
     this.#trace = this.#o.scrub(trace);
     this.#setState('FAILED');
