@@ -130,7 +130,7 @@ export function benchArgs(): BenchArgs {
 }
 
 /** Commits, again (after a short random pause) after a deadlock or serialisation failure (the outbox marks those `retriable`). */
-async function commit(
+export async function commit(
   writer: BenchWriter,
   events: readonly Outboxable[],
 ): Promise<readonly { id: string }[]> {
@@ -145,15 +145,15 @@ async function commit(
   }
 }
 
-function say(line: string): void {
+export function say(line: string): void {
   console.log(`bench: ${line}`);
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-function median(xs: readonly number[]): number {
+export function median(xs: readonly number[]): number {
   const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
@@ -161,7 +161,7 @@ function median(xs: readonly number[]): number {
 }
 
 /** A field of `/proc/<pid>/status` in kB (`VmRSS`, `VmHWM`), undefined once the process is gone. */
-function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
     const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : undefined;
@@ -170,7 +170,7 @@ function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined
   }
 }
 
-const payload = {
+export const payload = {
   name: 'MSA 파헤치기',
   description: 'MSA의 모든 것을 가르쳐 드립니다.',
   teacherId: '7ead2ed1-77fa-4d70-bdfd-77e67c513bbd',
@@ -270,7 +270,7 @@ interface RunResult {
  * Asks the contender's REST API for the connector's status every 100 ms until stopped, timing each answer: what
  * a busy connector costs the API in the same process (the relay) or in another thread (Connect).
  */
-function probeRest(url: string, name: string): { stop(): Promise<number[]> } {
+export function probeRest(url: string, name: string): { stop(): Promise<number[]> } {
   const timings: number[] = [];
   let running = true;
   const loop = (async () => {
@@ -295,7 +295,7 @@ function probeRest(url: string, name: string): { stop(): Promise<number[]> } {
 }
 
 /** Commits `rate` events/s for `seconds` (`perTx` per transaction) over 8 connections; returns each id's commit time. */
-async function steadyLoad(
+export async function steadyLoad(
   source: BenchSource,
   rate: number,
   seconds: number,
@@ -347,7 +347,7 @@ async function steadyLoad(
   return { committedAt, achieved };
 }
 
-function latencies(
+export function latencies(
   collector: TopicCollector,
   from: number,
   committedAt: ReadonlyMap<string, number>,
@@ -481,7 +481,7 @@ async function runOnce(
 
 const root = new URL('..', import.meta.url).pathname;
 
-function commitLabel(): string {
+export function commitLabel(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
       cwd: root,
@@ -498,7 +498,7 @@ function commitLabel(): string {
 }
 
 /** The table rows are inserted before this line of BENCHMARKS.md. */
-const ROWS_MARKER = '<!-- bench rows: `npm run bench` inserts its rows above this line -->';
+export const ROWS_MARKER = '<!-- bench rows: `npm run bench` inserts its rows above this line -->';
 
 /** Runs every contender `rounds` times, interleaved, and prints (and records) the medians. */
 export async function runRelayBench(source: BenchSource): Promise<void> {

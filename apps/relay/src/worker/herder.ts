@@ -17,7 +17,7 @@ import {
 import { type OverridePolicy, producerOverrides } from './kafka-client-config.ts';
 import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
 import { checkAgainstRelay } from './relay-checks.ts';
-import { ThreadedConnectorRunner } from './threaded-runner.ts';
+import { prewarmTaskThread, ThreadedConnectorRunner } from './threaded-runner.ts';
 
 /** `GET /connectors/{name}`: the answer shape of Kafka Connect's `ConnectorInfo`. */
 export interface ConnectorInfo {
@@ -209,7 +209,11 @@ export class Herder {
   /** Loads the stored connectors and starts those whose target state is STARTED. */
   async start(): Promise<void> {
     await this.#serial(async () => {
-      for (const [name, stored] of await this.#o.configStore.load()) {
+      const loaded = await this.#o.configStore.load();
+      // Its modules load while this worker joins its group and reads offsets, before the first task needs them.
+      if (this.#o.taskThreads !== undefined && [...loaded.values()].some((c) => c.targetState === 'STARTED'))
+        prewarmTaskThread();
+      for (const [name, stored] of loaded) {
         const entry: Entry = {
           config: { ...stored.config },
           validated: undefined,

@@ -8,7 +8,7 @@ import { RelayError } from '@outflow/relay-core';
 import type { KafkaSinkOptions } from '@outflow/sink-kafka';
 import type { TaskState } from './connector-runner.ts';
 
-/** Everything a thread needs to run one connector's task; it arrives as the thread's `workerData`. */
+/** Everything a thread needs to run one connector's task (its `run` message). */
 export interface TaskThreadData {
   readonly connector: string;
   /** The connector's configuration as validated by the herder: defaults merged, references resolved. */
@@ -75,6 +75,8 @@ export type OffsetCall =
 
 /** Messages from the main thread to the thread. */
 export type ToThread =
+  /** The task this thread runs; the first message, which a spare thread waits for. */
+  | { readonly t: 'run'; readonly data: TaskThreadData }
   | { readonly t: 'start' }
   | { readonly t: 'stop' }
   | { readonly t: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: WireError }

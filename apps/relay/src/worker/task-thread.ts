@@ -6,7 +6,7 @@
  * state go to the main thread, which scrubs, exports and reports them (`ThreadedConnectorRunner`).
  */
 import { Writable } from 'node:stream';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { OffsetStore, ProducerRecord, SourcePending, SourceTask } from '@outflow/relay-core';
 import { importWithLazyValidators } from '../lazy-validators.ts';
 import type { ConnectorMetrics } from '../metrics.ts';
@@ -26,7 +26,6 @@ process.getBuiltinModule('node:module').enableCompileCache?.();
 
 const port = parentPort;
 if (port === null) throw new Error('task-thread.ts runs as a worker thread of the relay');
-const data = workerData as TaskThreadData;
 
 // Sent once per turn of the event loop: a batch's metrics, log lines and calls travel as one message.
 let outgoing: FromThread[] = [];
@@ -61,131 +60,140 @@ const [
 const { startTracing } = await import('../tracing.ts');
 const stopTracing = await startTracing('outflow-relay');
 
-const logger = logging
-  .createRelayLogger({
-    level: data.logLevel,
-    // The main thread writes each line through its secret scrubber to the relay's log destination.
-    destination: new Writable({
-      decodeStrings: false,
-      write(line: string, _encoding, callback) {
-        post({ t: 'log', line });
-        callback();
-      },
-    }),
-  })
-  .child({ connector: data.connector, task: 0 });
-
 const calls = new PortCalls();
-const offsetCall = <T>(call: OffsetCall): Promise<T> => calls.call<T>((id) => post({ t: 'call', id, call }));
-const offsetStore: OffsetStore = {
-  get: (_connector, partition) => offsetCall({ op: 'get', partition }),
-  set: (_connector, entries) => offsetCall({ op: 'set', entries }),
-  ...(data.offsetStore.atomically
-    ? {
-        async setAtomically(_connector, entries, send) {
-          let id = 0;
-          const records = await calls.call<ProducerRecord[]>((callId) => {
-            id = callId;
-            post({ t: 'call', id, call: { op: 'setAtomically', entries } });
-          });
-          records.splice(0, records.length, ...reviveRecords(records));
-          try {
-            await send(records);
-          } catch (error) {
-            post({ t: 'sent-offsets', id, error: toWireError(error) });
-            throw error;
-          }
-          post({ t: 'sent-offsets', id });
-        },
-      }
-    : {}),
-  ...(data.offsetStore.refresh ? { refresh: () => offsetCall<void>({ op: 'refresh' }) } : {}),
-  close: async () => {},
-};
-
+/** The running source task, which the main thread's metrics ask for its backlog. */
 let task: SourceTask | null = null;
-const pending = (): void => {
-  const snapshot: SourcePending | undefined = task?.pending?.();
-  if (snapshot !== undefined) post({ t: 'pending', pending: snapshot });
-};
-const metric =
-  (name: keyof ConnectorMetrics) =>
-  (...args: unknown[]): void =>
-    post({ t: 'metric', name, args });
-const metrics: ConnectorMetrics = {
-  recordsRead: (count) => {
-    metric('recordsRead')(count);
-    pending();
-  },
-  recordsPublished: (count, sourceTsMs, offset) => {
-    metric('recordsPublished')(count, sourceTsMs, offset);
-    pending();
-  },
-  recordsFiltered: metric('recordsFiltered'),
-  offsetsCommitted: metric('offsetsCommitted'),
-  // Counted by its code only: the error itself is in the task's trace and log line.
-  error: (error) => metric('error')({ code: (error as { code?: unknown } | null)?.code }),
-  sinkConnected: metric('sinkConnected'),
-  sourceConnected: metric('sourceConnected'),
-  // The main thread's runner sets it with each state it is told.
-  setState: () => {},
-  sourceTask: (current) => {
-    task = current as SourceTask | null;
-    post({ t: 'task', present: current !== null, backlog: current?.backlog !== undefined });
-  },
-  sendStarted: metric('sendStarted'),
-  sendEnded: metric('sendEnded'),
-  published: metric('published'),
-};
+let runner: InstanceType<typeof ConnectorRunner> | undefined;
 
-const internalTopics = new Set(data.internalTopics);
-const seenTopics = new Set<string>();
-const runner = new ConnectorRunner({
-  // Validated by the main thread already, with the same plugins: this builds the parsed form again here.
-  config: validateConnectorConfig(data.config, defaultPlugins()),
-  offsetStore,
-  createSink: () => {
-    const sink = createKafkaSink({ ...data.sink, logger: logger.child({ component: 'sink' }) });
-    return {
-      transactional: sink.transactional === true,
-      prepare: async () => sink.prepare?.(),
-      send: async (records) => {
-        await sink.send(records);
-        const topics: string[] = [];
-        for (const { topic } of records)
-          if (!internalTopics.has(topic) && !seenTopics.has(topic)) {
-            seenTopics.add(topic);
-            topics.push(topic);
-          }
-        post({ t: 'sent', ...rates.delivered(records, internalTopics), topics });
-      },
-      close: () => sink.close(),
-    };
-  },
-  offsetFlushIntervalMs: data.offsetFlushIntervalMs,
-  ...(data.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: data.shutdownTimeoutMs }),
-  logger,
-  metrics,
-  // Traces are scrubbed by the main thread, which holds the secrets.
-  scrub: (text) => text,
-  ...(data.backoff === undefined ? {} : { backoff: data.backoff }),
-  onStateChange: (state, trace) => post({ t: 'state', state, trace }),
-  onTrace: (trace) => post({ t: 'trace', trace }),
-});
+/** The connector's task, built from what the main thread sent once this thread was wanted. */
+function taskRunner(data: TaskThreadData): InstanceType<typeof ConnectorRunner> {
+  const logger = logging
+    .createRelayLogger({
+      level: data.logLevel,
+      // The main thread writes each line through its secret scrubber to the relay's log destination.
+      destination: new Writable({
+        decodeStrings: false,
+        write(line: string, _encoding, callback) {
+          post({ t: 'log', line });
+          callback();
+        },
+      }),
+    })
+    .child({ connector: data.connector, task: 0 });
 
+  const offsetCall = <T>(call: OffsetCall): Promise<T> =>
+    calls.call<T>((id) => post({ t: 'call', id, call }));
+  const offsetStore: OffsetStore = {
+    get: (_connector, partition) => offsetCall({ op: 'get', partition }),
+    set: (_connector, entries) => offsetCall({ op: 'set', entries }),
+    ...(data.offsetStore.atomically
+      ? {
+          async setAtomically(_connector, entries, send) {
+            let id = 0;
+            const records = await calls.call<ProducerRecord[]>((callId) => {
+              id = callId;
+              post({ t: 'call', id, call: { op: 'setAtomically', entries } });
+            });
+            records.splice(0, records.length, ...reviveRecords(records));
+            try {
+              await send(records);
+            } catch (error) {
+              post({ t: 'sent-offsets', id, error: toWireError(error) });
+              throw error;
+            }
+            post({ t: 'sent-offsets', id });
+          },
+        }
+      : {}),
+    ...(data.offsetStore.refresh ? { refresh: () => offsetCall<void>({ op: 'refresh' }) } : {}),
+    close: async () => {},
+  };
+
+  const pending = (): void => {
+    const snapshot: SourcePending | undefined = task?.pending?.();
+    if (snapshot !== undefined) post({ t: 'pending', pending: snapshot });
+  };
+  const metric =
+    (name: keyof ConnectorMetrics) =>
+    (...args: unknown[]): void =>
+      post({ t: 'metric', name, args });
+  const metrics: ConnectorMetrics = {
+    recordsRead: (count) => {
+      metric('recordsRead')(count);
+      pending();
+    },
+    recordsPublished: (count, sourceTsMs, offset) => {
+      metric('recordsPublished')(count, sourceTsMs, offset);
+      pending();
+    },
+    recordsFiltered: metric('recordsFiltered'),
+    offsetsCommitted: metric('offsetsCommitted'),
+    // Counted by its code only: the error itself is in the task's trace and log line.
+    error: (error) => metric('error')({ code: (error as { code?: unknown } | null)?.code }),
+    sinkConnected: metric('sinkConnected'),
+    sourceConnected: metric('sourceConnected'),
+    // The main thread's runner sets it with each state it is told.
+    setState: () => {},
+    sourceTask: (current) => {
+      task = current as SourceTask | null;
+      post({ t: 'task', present: current !== null, backlog: current?.backlog !== undefined });
+    },
+    sendStarted: metric('sendStarted'),
+    sendEnded: metric('sendEnded'),
+    published: metric('published'),
+  };
+
+  const internalTopics = new Set(data.internalTopics);
+  const seenTopics = new Set<string>();
+  return new ConnectorRunner({
+    // Validated by the main thread already, with the same plugins: this builds the parsed form again here.
+    config: validateConnectorConfig(data.config, defaultPlugins()),
+    offsetStore,
+    createSink: () => {
+      const sink = createKafkaSink({ ...data.sink, logger: logger.child({ component: 'sink' }) });
+      return {
+        transactional: sink.transactional === true,
+        prepare: async () => sink.prepare?.(),
+        send: async (records) => {
+          await sink.send(records);
+          const topics: string[] = [];
+          for (const { topic } of records)
+            if (!internalTopics.has(topic) && !seenTopics.has(topic)) {
+              seenTopics.add(topic);
+              topics.push(topic);
+            }
+          post({ t: 'sent', ...rates.delivered(records, internalTopics), topics });
+        },
+        close: () => sink.close(),
+      };
+    },
+    offsetFlushIntervalMs: data.offsetFlushIntervalMs,
+    ...(data.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: data.shutdownTimeoutMs }),
+    logger,
+    metrics,
+    // Traces are scrubbed by the main thread, which holds the secrets.
+    scrub: (text) => text,
+    ...(data.backoff === undefined ? {} : { backoff: data.backoff }),
+    onStateChange: (state, trace) => post({ t: 'state', state, trace }),
+    onTrace: (trace) => post({ t: 'trace', trace }),
+  });
+}
+
+// Modules are loaded before the task is known: a spare thread (threaded-runner.ts) waits here for `run`.
 port.on('message', (message: ToThread) => {
   switch (message.t) {
-    case 'start':
+    case 'run':
+      runner = taskRunner(message.data);
       runner.start();
       break;
+    case 'start':
+      runner?.start();
+      break;
     case 'stop':
-      void runner
-        .stop()
-        .then(stopTracing)
-        .finally(() => {
-          post({ t: 'stopped' });
-          flush();
-        });
+      void (runner?.stop() ?? Promise.resolve()).then(stopTracing).finally(() => {
+        post({ t: 'stopped' });
+        flush();
+      });
       break;
     case 'reply':
       calls.settle(message);
@@ -198,5 +206,3 @@ port.on('message', (message: ToThread) => {
       break;
   }
 });
-
-runner.start();

@@ -48,6 +48,8 @@ export async function startRelayProcess(options: {
   restPort: number;
   worker: Record<string, string>;
   connector: { name: string; config: Record<string, string> };
+  /** Further connectors, each in a file of its own on the command line. */
+  moreConnectors?: readonly { name: string; config: Record<string, string> }[];
   /**
    * Runs the bundled command `dist/bin/outflow-relay.js` (built beforehand by `npm run build`), as an installed
    * relay runs, instead of the TypeScript sources through type stripping.
@@ -66,13 +68,18 @@ export async function startRelayProcess(options: {
       .join('\n'),
   );
   writeFileSync(connectorFile, JSON.stringify(options.connector));
+  const moreFiles = (options.moreConnectors ?? []).map((connector, i) => {
+    const file = join(options.dir, `connector-${i + 2}.json`);
+    writeFileSync(file, JSON.stringify(connector));
+    return file;
+  });
   const compiled = options.compiled === true;
   const nodeOptions = compiled
     ? (process.env.NODE_OPTIONS ?? '').replace('--conditions=outflow-source', '').trim()
     : process.env.NODE_OPTIONS;
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeFlags ?? []), compiled ? compiledCli : cli, workerFile, connectorFile],
+    [...(options.nodeFlags ?? []), compiled ? compiledCli : cli, workerFile, connectorFile, ...moreFiles],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       // The worker file says everything: an OUTFLOW_RELAY_* variable of the test's shell (e.g. the developer's

@@ -1,0 +1,296 @@
+/**
+ * Several connectors in one relay (MariaDB → Kafka), with each task in its own thread (`task.isolation=thread`)
+ * and all on the main thread (`none`), interleaved. Each run of each contender:
+ *   1. one busy: a backlog of `--events` outbox events in the first connector's database, written while the
+ *      relay is stopped; the relay is started, and while it drains that backlog the second connector's
+ *      database takes `--rate` events/s, one per transaction. Reports the drain rate, the second connector's
+ *      commit → consumer p50 / p99 for events committed during the drain, and `GET …/status` timed every
+ *      100 ms: what a busy connector costs the others and the REST API.
+ *   2. all busy: a backlog of `--events` in every connector's database; the relay is started and drains them
+ *      together. Reports the events/s of all of them and the relay's CPU time over the drain in cores (above 1:
+ *      more than one core used).
+ * Medians per contender are printed and appended to BENCHMARKS.md.
+ *
+ * Usage: npm run bench:connectors -- [--connectors 2] [--events 50000] [--rate 500] [--rounds 2]
+ *   [--task-isolation thread|none|both] [--exactly-once enabled|disabled] [--no-record] [--note text]
+ * Needs the local infrastructure (`npm run infra -- up`).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createOutbox, migrate } from '@outflow/outbox';
+import { collectTopics, createMariaDbDatabase, type TestDatabase, uniqueName } from '@outflow/testing';
+import mysql from 'mysql2/promise';
+import { buildCli } from '../apps/relay/build-cli.ts';
+import { eventRouterConfig, mysqlSourceConfig, workerConfig } from '../apps/relay/test/support/connectors.ts';
+import { freePort, type RelayProcess, startRelayProcess } from '../apps/relay/test/support/relay-process.ts';
+import {
+  type BenchSource,
+  type BenchWriter,
+  commit,
+  commitLabel,
+  median,
+  payload,
+  percentile,
+  probeRest,
+  procStatusKb,
+  say,
+  steadyLoad,
+} from './support.ts';
+
+const { values } = parseArgs({
+  options: {
+    connectors: { type: 'string', default: '2' },
+    events: { type: 'string', default: '50000' },
+    rate: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '2' },
+    'task-isolation': { type: 'string', default: 'both' },
+    'exactly-once': { type: 'string', default: 'enabled' },
+    'no-record': { type: 'boolean', default: false },
+    note: { type: 'string', default: '' },
+  },
+});
+const connectors = Number(values.connectors);
+const backlog = Number(values.events);
+const rate = Number(values.rate);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(connectors) || connectors < 2) throw new Error('--connectors: at least 2');
+const isolations = (values['task-isolation'] === 'both' ? ['thread', 'none'] : [values['task-isolation']]) as (
+  | 'thread'
+  | 'none'
+)[];
+for (const i of isolations)
+  if (i !== 'thread' && i !== 'none') throw new Error(`--task-isolation: expected thread, none or both, got ${i}`);
+const exactlyOnce = values['exactly-once'];
+if (exactlyOnce !== 'enabled' && exactlyOnce !== 'disabled')
+  throw new Error(`--exactly-once: expected enabled or disabled, got ${exactlyOnce}`);
+
+const root = new URL('..', import.meta.url).pathname;
+const outbox = createOutbox({ dialect: 'mysql' });
+
+/** One connector's database, as a bench source (writers of outbox events). */
+function sourceOf(db: TestDatabase): BenchSource {
+  return {
+    label: 'MariaDB binlog',
+    relayConnector: () => mysqlSourceConfig({ database: db.name }),
+    async openWriter(): Promise<BenchWriter> {
+      const conn = await mysql.createConnection(db.url);
+      return {
+        async commit(events) {
+          await conn.beginTransaction();
+          try {
+            const rows = await outbox.write(conn, events);
+            await conn.commit();
+            return rows;
+          } catch (error) {
+            await conn.rollback();
+            throw error;
+          }
+        },
+        end: () => conn.end(),
+      };
+    },
+  };
+}
+
+async function writeBacklog(source: BenchSource, events: number, seqBase: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, w) => {
+      const writer = await source.openWriter();
+      for (let i = w * 100; i < events; i += 400)
+        await commit(
+          writer,
+          Array.from({ length: Math.min(100, events - i) }, (_, j) => ({
+            aggregateType: 'Course',
+            aggregateId: `course-${(i + j) % 1000}`,
+            type: 'CoursePostedEvent',
+            payload: { ...payload, seq: seqBase + i + j },
+          })),
+        );
+      await writer.end();
+    }),
+  );
+}
+
+/** User and system CPU time of a process so far, in seconds (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Result {
+  readonly contender: string;
+  readonly oneDrain: number;
+  readonly otherP50: number;
+  readonly otherP99: number;
+  readonly restP99: number;
+  readonly restMax: number;
+  readonly allDrain: number;
+  readonly cores: number;
+  readonly peakRssMb: number;
+  readonly load: number;
+}
+
+async function runOnce(
+  sources: readonly BenchSource[],
+  isolation: 'thread' | 'none',
+  round: number,
+): Promise<Result> {
+  const label = `Outflow relay (dist, exactly-once ${exactlyOnce === 'enabled' ? 'on' : 'off'}, ${isolation === 'thread' ? 'a thread per task' : 'tasks on the main thread'})`;
+  const name = uniqueName('multi');
+  const names = sources.map((_, i) => `${name}-${i}`);
+  const topics = names.map((n) => `${n}.events`);
+  const dir = mkdtempSync(join(tmpdir(), 'outflow-bench-'));
+  const collector = await collectTopics(topics);
+  const count = (i: number) => collector.records.filter((r) => r.topic === topics[i]).length;
+  const defs = sources.map((source, i) => ({
+    name: names[i]!,
+    config: { ...source.relayConnector(names[i]!), 'topic.prefix': names[i]!, ...eventRouterConfig(topics[i]!) },
+  }));
+  const start = async (): Promise<RelayProcess> =>
+    startRelayProcess({
+      dir,
+      restPort: await freePort(),
+      worker: workerConfig(name, { 'exactly.once.source.support': exactlyOnce, 'task.isolation': isolation }),
+      connector: defs[0]!,
+      moreConnectors: defs.slice(1),
+      compiled: true,
+    });
+  let relay: RelayProcess | undefined;
+  try {
+    say(`[${label}, round ${round}] starting once to record the starting positions`);
+    relay = await start();
+    for (const n of names) await relay.waitForRunning(n, 180_000);
+    for (const [i, source] of sources.entries()) {
+      const writer = await source.openWriter();
+      while (count(i) === 0) {
+        await commit(writer, [{ aggregateType: 'Course', aggregateId: 'warmup', type: 'Warmup', payload }]);
+        await collector.waitFor(() => count(i) > 0, { timeoutMs: 2_000 }).catch(() => {});
+      }
+      await writer.end();
+    }
+    await relay.stop();
+    relay = undefined;
+    let settled = -1;
+    while (settled !== collector.records.length) {
+      settled = collector.records.length;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+
+    say(`  one busy: ${backlog} events for ${names[0]} while stopped…`);
+    const base0 = count(0);
+    const base1 = count(1);
+    await writeBacklog(sources[0]!, backlog, 0);
+    relay = await start();
+    const rest = probeRest(relay.url, names[0]!);
+    // The second connector's load runs through the first one's drain, and a little past it.
+    const other = steadyLoad(sources[1]!, rate, Math.ceil(backlog / 8000) + 5, 1, backlog);
+    await collector.waitFor(() => count(0) >= base0 + backlog, {
+      timeoutMs: 900_000,
+      onProgress: () => say(`  ${count(0) - base0} of ${backlog} in Kafka`),
+    });
+    const restTimings = await rest.stop();
+    const drained = collector.records.filter((r) => r.topic === topics[0]).slice(base0, base0 + backlog);
+    const firstAt = drained[0]!.receivedAt;
+    const lastAt = drained[drained.length - 1]!.receivedAt;
+    const { committedAt } = await other;
+    await collector.waitFor(() => count(1) >= base1 + committedAt.size, { timeoutMs: 300_000 });
+    const during = new Map([...committedAt].filter(([, at]) => at >= firstAt && at <= lastAt));
+    const otherLatencies = collector.records
+      .filter((r) => r.topic === topics[1])
+      .slice(base1)
+      .map((r) => r.receivedAt - (during.get(r.headers.id ?? '') ?? Number.NaN))
+      .filter((n) => !Number.isNaN(n))
+      .sort((a, b) => a - b);
+    await relay.stop();
+    relay = undefined;
+
+    say(`  all busy: ${backlog} events for each of the ${sources.length} connectors while stopped…`);
+    const bases = sources.map((_, i) => count(i));
+    await Promise.all(sources.map((source) => writeBacklog(source, backlog, 0)));
+    relay = await start();
+    const pid = relay.pid;
+    await collector.waitFor(() => sources.every((_, i) => count(i) > bases[i]!), { timeoutMs: 300_000 });
+    const cpuBefore = cpuSeconds(pid);
+    const wallBefore = Date.now();
+    await collector.waitFor(() => sources.every((_, i) => count(i) >= bases[i]! + backlog), {
+      timeoutMs: 900_000,
+      onProgress: () =>
+        say(`  ${sources.map((_, i) => count(i) - bases[i]!).join(' + ')} of ${backlog} each in Kafka`),
+    });
+    const cores = (cpuSeconds(pid) - cpuBefore) / ((Date.now() - wallBefore) / 1000);
+    const all = topics.flatMap((topic, i) =>
+      collector.records.filter((r) => r.topic === topic).slice(bases[i]!, bases[i]! + backlog),
+    );
+    const times = all.map((r) => r.receivedAt);
+    const allDrain = Math.round(all.length / ((Math.max(...times) - Math.min(...times)) / 1000));
+    const peakRssMb = Math.round((procStatusKb(pid, 'VmHWM') ?? 0) / 1024);
+    await relay.stop();
+    relay = undefined;
+    const result: Result = {
+      contender: label,
+      oneDrain: Math.round(backlog / ((lastAt - firstAt) / 1000)),
+      otherP50: percentile(otherLatencies, 50),
+      otherP99: percentile(otherLatencies, 99),
+      restP99: Math.round(percentile(restTimings, 99)),
+      restMax: Math.round(restTimings[restTimings.length - 1] ?? Number.NaN),
+      allDrain,
+      cores: Math.round(cores * 100) / 100,
+      peakRssMb,
+      load: Math.round(loadavg()[0]! * 10) / 10,
+    };
+    say(`  ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    await relay?.stop();
+    await collector.close();
+  }
+}
+
+const dbs: TestDatabase[] = [];
+try {
+  for (let i = 0; i < connectors; i++) {
+    const db = await createMariaDbDatabase(`multi${i}`);
+    dbs.push(db);
+    const setup = await mysql.createConnection(db.url);
+    await migrate(setup, outbox);
+    await setup.end();
+  }
+  say('building the relay as installed: tsc -b tsconfig.build.json, then the bundled outflow-relay command…');
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  await buildCli();
+  const sources = dbs.map(sourceOf);
+  const results: Result[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 === 1 ? isolations : [...isolations].reverse();
+    for (const isolation of order) results.push(await runOnce(sources, isolation, round));
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const commitId = commitLabel();
+  const fmt = (n: number) => (Number.isNaN(n) ? '-' : String(n));
+  const rows = [...new Set(results.map((r) => r.contender))].map((contender) => {
+    const runs = results.filter((r) => r.contender === contender);
+    const m = (f: (r: Result) => number) => median(runs.map(f));
+    return `| ${date} | ${commitId} | ${contender}${values.note === '' ? '' : ` (${values.note})`} | ${connectors} | ${runs.length} | ${fmt(m((r) => r.oneDrain))} | ${fmt(m((r) => r.otherP50))} / ${fmt(m((r) => r.otherP99))} (${rate}/s) | ${fmt(m((r) => r.restP99))} / ${fmt(m((r) => r.restMax))} | ${fmt(m((r) => r.allDrain))} | ${fmt(m((r) => r.cores))} | ${fmt(m((r) => r.peakRssMb))} | ${runs.map((r) => r.load.toFixed(1)).join(', ')} |`;
+  });
+  console.log(
+    `\n| date | commit | contender | connectors | rounds | one busy: drain (events/s) | one busy: the other's p50 / p99 ms | one busy: REST p99 / max ms | all busy: drain, all together (events/s) | all busy: relay CPU (cores) | peak RSS MB | load (1 min, per round) |`,
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const row of rows) console.log(row);
+  if (!values['no-record']) {
+    const marker = '<!-- bench rows: `npm run bench:connectors` inserts its rows above this line -->';
+    const file = join(root, 'BENCHMARKS.md');
+    const text = readFileSync(file, 'utf8');
+    if (!text.includes(marker)) throw new Error(`BENCHMARKS.md has no line ${marker}`);
+    writeFileSync(file, text.replace(marker, `${rows.join('\n')}\n${marker}`));
+    say('rows added to BENCHMARKS.md');
+  }
+} finally {
+  for (const db of dbs) await db.drop();
+}
