@@ -1,17 +1,19 @@
 /**
- * Several connectors in one relay (MariaDB → Kafka), with each task in its own thread (`task.isolation=thread`)
+ * Two connectors in one relay, as for two services: one on MariaDB, one on PostgreSQL (two databases of one
+ * engine would share its log, and the quiet connector would read through the busy one's backlog), with each task in its own thread (`task.isolation=thread`)
  * and all on the main thread (`none`), interleaved. Each run of each contender:
- *   1. one busy: a backlog of `--events` outbox events in the first connector's database, written while the
- *      relay is stopped; the relay is started, and while it drains that backlog the second connector's
- *      database takes `--rate` events/s, one per transaction. Reports the drain rate, the second connector's
- *      commit → consumer p50 / p99 for events committed during the drain, and `GET …/status` timed every
- *      100 ms: what a busy connector costs the others and the REST API.
+ *   1. one busy: a backlog of `--events` outbox events in the MariaDB connector's database, written while the
+ *      relay is stopped; the relay is started, and while it drains that backlog the PostgreSQL connector's
+ *      database takes `--rate` events/s, one per transaction. Reports the drain rate, the PostgreSQL
+ *      connector's commit → consumer p50 / p99 for events committed during the drain (and, for comparison,
+ *      for 5 s of the same load with the MariaDB connector idle), and `GET …/status` timed every 100 ms: what
+ *      a busy connector costs the others and the REST API.
  *   2. all busy: a backlog of `--events` in every connector's database; the relay is started and drains them
  *      together. Reports the events/s of all of them and the relay's CPU time over the drain in cores (above 1:
  *      more than one core used).
  * Medians per contender are printed and appended to BENCHMARKS.md.
  *
- * Usage: npm run bench:connectors -- [--connectors 2] [--events 50000] [--rate 500] [--rounds 2]
+ * Usage: npm run bench:connectors -- [--events 50000] [--rate 500] [--rounds 2]
  *   [--task-isolation thread|none|both] [--exactly-once enabled|disabled] [--no-record] [--note text]
  * Needs the local infrastructure (`npm run infra -- up`).
  */
@@ -21,10 +23,23 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createOutbox, migrate } from '@outflow/outbox';
-import { collectTopics, createMariaDbDatabase, type TestDatabase, uniqueName } from '@outflow/testing';
+import {
+  collectTopics,
+  createMariaDbDatabase,
+  createPostgresDatabase,
+  type TestDatabase,
+  uniqueName,
+} from '@outflow/testing';
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { buildCli } from '../apps/relay/build-cli.ts';
-import { eventRouterConfig, mysqlSourceConfig, workerConfig } from '../apps/relay/test/support/connectors.ts';
+import {
+  eventRouterConfig,
+  mysqlSourceConfig,
+  postgresSourceConfig,
+  workerConfig,
+} from '../apps/relay/test/support/connectors.ts';
+import { dropSlots } from '../apps/relay/test/support/postgres-slots.ts';
 import { freePort, type RelayProcess, startRelayProcess } from '../apps/relay/test/support/relay-process.ts';
 import {
   type BenchSource,
@@ -42,7 +57,6 @@ import {
 
 const { values } = parseArgs({
   options: {
-    connectors: { type: 'string', default: '2' },
     events: { type: 'string', default: '50000' },
     rate: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '2' },
@@ -52,40 +66,61 @@ const { values } = parseArgs({
     note: { type: 'string', default: '' },
   },
 });
-const connectors = Number(values.connectors);
+const connectors = 'MariaDB + PostgreSQL';
 const backlog = Number(values.events);
 const rate = Number(values.rate);
 const rounds = Number(values.rounds);
-if (!Number.isInteger(connectors) || connectors < 2) throw new Error('--connectors: at least 2');
-const isolations = (values['task-isolation'] === 'both' ? ['thread', 'none'] : [values['task-isolation']]) as (
-  | 'thread'
-  | 'none'
-)[];
+const isolations = (
+  values['task-isolation'] === 'both' ? ['thread', 'none'] : [values['task-isolation']]
+) as ('thread' | 'none')[];
 for (const i of isolations)
-  if (i !== 'thread' && i !== 'none') throw new Error(`--task-isolation: expected thread, none or both, got ${i}`);
+  if (i !== 'thread' && i !== 'none')
+    throw new Error(`--task-isolation: expected thread, none or both, got ${i}`);
 const exactlyOnce = values['exactly-once'];
 if (exactlyOnce !== 'enabled' && exactlyOnce !== 'disabled')
   throw new Error(`--exactly-once: expected enabled or disabled, got ${exactlyOnce}`);
 
 const root = new URL('..', import.meta.url).pathname;
-const outbox = createOutbox({ dialect: 'mysql' });
 
-/** One connector's database, as a bench source (writers of outbox events). */
-function sourceOf(db: TestDatabase): BenchSource {
-  return {
-    label: 'MariaDB binlog',
-    relayConnector: () => mysqlSourceConfig({ database: db.name }),
-    async openWriter(): Promise<BenchWriter> {
+/** A connector's database, as a bench source (writers of outbox events); `slots` collects PostgreSQL's. */
+function sourceOf(kind: 'mariadb' | 'postgres', db: TestDatabase): BenchSource {
+  const outbox = createOutbox({ dialect: kind === 'mariadb' ? 'mysql' : 'postgres' });
+  const connect = async (): Promise<{
+    query(sql: string): Promise<unknown>;
+    end(): Promise<void>;
+    write: (events: Parameters<BenchWriter['commit']>[0]) => Promise<readonly { id: string }[]>;
+  }> => {
+    if (kind === 'mariadb') {
       const conn = await mysql.createConnection(db.url);
+      return { query: (sql) => conn.query(sql), end: () => conn.end(), write: (e) => outbox.write(conn, e) };
+    }
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    return {
+      query: (sql) => client.query(sql),
+      end: () => client.end(),
+      write: (e) => outbox.write(client, e),
+    };
+  };
+  return {
+    label: kind === 'mariadb' ? 'MariaDB binlog' : 'PostgreSQL pgoutput',
+    relayConnector(name) {
+      if (kind === 'mariadb') return mysqlSourceConfig({ database: db.name });
+      const slot = `${name.replaceAll('-', '_')}_slot`;
+      slots.add(slot);
+      return postgresSourceConfig({ database: db.name, slot });
+    },
+    async openWriter(): Promise<BenchWriter> {
+      const conn = await connect();
       return {
         async commit(events) {
-          await conn.beginTransaction();
+          await conn.query('BEGIN');
           try {
-            const rows = await outbox.write(conn, events);
-            await conn.commit();
+            const rows = await conn.write(events);
+            await conn.query('COMMIT');
             return rows;
           } catch (error) {
-            await conn.rollback();
+            await conn.query('ROLLBACK');
             throw error;
           }
         },
@@ -123,6 +158,9 @@ function cpuSeconds(pid: number): number {
 interface Result {
   readonly contender: string;
   readonly oneDrain: number;
+  /** The quiet connector alone (the busy one idle), then during the busy one's drain. */
+  readonly aloneP50: number;
+  readonly aloneP99: number;
   readonly otherP50: number;
   readonly otherP99: number;
   readonly restP99: number;
@@ -147,8 +185,20 @@ async function runOnce(
   const count = (i: number) => collector.records.filter((r) => r.topic === topics[i]).length;
   const defs = sources.map((source, i) => ({
     name: names[i]!,
-    config: { ...source.relayConnector(names[i]!), 'topic.prefix': names[i]!, ...eventRouterConfig(topics[i]!) },
+    config: {
+      ...source.relayConnector(names[i]!),
+      'topic.prefix': names[i]!,
+      ...eventRouterConfig(topics[i]!),
+    },
   }));
+  /** Commit → consumer of connector `i`'s records from its `from`-th on, for the ids committed at the times given. */
+  const latenciesOf = (i: number, from: number, committedAt: ReadonlyMap<string, number>): number[] =>
+    collector.records
+      .filter((r) => r.topic === topics[i])
+      .slice(from)
+      .map((r) => r.receivedAt - (committedAt.get(r.headers.id ?? '') ?? Number.NaN))
+      .filter((n) => !Number.isNaN(n))
+      .sort((a, b) => a - b);
   const start = async (): Promise<RelayProcess> =>
     startRelayProcess({
       dir,
@@ -171,6 +221,11 @@ async function runOnce(
       }
       await writer.end();
     }
+    say(`  alone: ${rate} events/s for 5 s to ${names[1]}, the other connector idle…`);
+    const aloneBase = count(1);
+    const alone = await steadyLoad(sources[1]!, rate, 5, 1, backlog);
+    await collector.waitFor(() => count(1) >= aloneBase + alone.committedAt.size, { timeoutMs: 60_000 });
+    const aloneLatencies = latenciesOf(1, aloneBase, alone.committedAt);
     await relay.stop();
     relay = undefined;
     let settled = -1;
@@ -198,12 +253,7 @@ async function runOnce(
     const { committedAt } = await other;
     await collector.waitFor(() => count(1) >= base1 + committedAt.size, { timeoutMs: 300_000 });
     const during = new Map([...committedAt].filter(([, at]) => at >= firstAt && at <= lastAt));
-    const otherLatencies = collector.records
-      .filter((r) => r.topic === topics[1])
-      .slice(base1)
-      .map((r) => r.receivedAt - (during.get(r.headers.id ?? '') ?? Number.NaN))
-      .filter((n) => !Number.isNaN(n))
-      .sort((a, b) => a - b);
+    const otherLatencies = latenciesOf(1, base1, during);
     await relay.stop();
     relay = undefined;
 
@@ -232,6 +282,8 @@ async function runOnce(
     const result: Result = {
       contender: label,
       oneDrain: Math.round(backlog / ((lastAt - firstAt) / 1000)),
+      aloneP50: percentile(aloneLatencies, 50),
+      aloneP99: percentile(aloneLatencies, 99),
       otherP50: percentile(otherLatencies, 50),
       otherP99: percentile(otherLatencies, 99),
       restP99: Math.round(percentile(restTimings, 99)),
@@ -246,25 +298,34 @@ async function runOnce(
   } finally {
     await relay?.stop();
     await collector.close();
+    // A slot left behind would hold the WAL of the runs after it.
+    await dropSlots([...slots]).catch(() => undefined);
+    slots.clear();
   }
 }
 
-const dbs: TestDatabase[] = [];
+const mariadb = await createMariaDbDatabase('multi');
+const postgres = await createPostgresDatabase('multi');
+const slots = new Set<string>();
 try {
-  for (let i = 0; i < connectors; i++) {
-    const db = await createMariaDbDatabase(`multi${i}`);
-    dbs.push(db);
-    const setup = await mysql.createConnection(db.url);
-    await migrate(setup, outbox);
-    await setup.end();
-  }
+  const setupMariaDb = await mysql.createConnection(mariadb.url);
+  await migrate(setupMariaDb, createOutbox({ dialect: 'mysql' }));
+  await setupMariaDb.end();
+  const setupPostgres = new pg.Client({ connectionString: postgres.url });
+  await setupPostgres.connect();
+  await migrate(setupPostgres, createOutbox({ dialect: 'postgres' }));
+  await setupPostgres.end();
   say('building the relay as installed: tsc -b tsconfig.build.json, then the bundled outflow-relay command…');
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   await buildCli();
-  const sources = dbs.map(sourceOf);
+  const sources = [sourceOf('mariadb', mariadb), sourceOf('postgres', postgres)];
   const results: Result[] = [];
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 === 1 ? isolations : [...isolations].reverse();
@@ -272,14 +333,17 @@ try {
   }
   const date = new Date().toISOString().slice(0, 10);
   const commitId = commitLabel();
-  const fmt = (n: number) => (Number.isNaN(n) ? '-' : String(n));
+  const fmt = (n: number, digits = 0) => (Number.isNaN(n) ? '-' : n.toFixed(digits));
   const rows = [...new Set(results.map((r) => r.contender))].map((contender) => {
     const runs = results.filter((r) => r.contender === contender);
     const m = (f: (r: Result) => number) => median(runs.map(f));
-    return `| ${date} | ${commitId} | ${contender}${values.note === '' ? '' : ` (${values.note})`} | ${connectors} | ${runs.length} | ${fmt(m((r) => r.oneDrain))} | ${fmt(m((r) => r.otherP50))} / ${fmt(m((r) => r.otherP99))} (${rate}/s) | ${fmt(m((r) => r.restP99))} / ${fmt(m((r) => r.restMax))} | ${fmt(m((r) => r.allDrain))} | ${fmt(m((r) => r.cores))} | ${fmt(m((r) => r.peakRssMb))} | ${runs.map((r) => r.load.toFixed(1)).join(', ')} |`;
+    return `| ${date} | ${commitId} | ${contender}${values.note === '' ? '' : ` (${values.note})`} | ${connectors} | ${runs.length} | ${fmt(m((r) => r.oneDrain))} | ${fmt(m((r) => r.aloneP50))} / ${fmt(m((r) => r.aloneP99))} → ${fmt(m((r) => r.otherP50))} / ${fmt(m((r) => r.otherP99))} (${rate}/s) | ${fmt(m((r) => r.restP99))} / ${fmt(m((r) => r.restMax))} | ${fmt(m((r) => r.allDrain))} | ${fmt(
+      m((r) => r.cores),
+      2,
+    )} | ${fmt(m((r) => r.peakRssMb))} | ${runs.map((r) => r.load.toFixed(1)).join(', ')} |`;
   });
   console.log(
-    `\n| date | commit | contender | connectors | rounds | one busy: drain (events/s) | one busy: the other's p50 / p99 ms | one busy: REST p99 / max ms | all busy: drain, all together (events/s) | all busy: relay CPU (cores) | peak RSS MB | load (1 min, per round) |`,
+    `\n| date | commit | contender | connectors | rounds | one busy: drain (events/s) | one busy: the other's p50 / p99 ms, alone → during the drain | one busy: REST p99 / max ms | all busy: drain, all together (events/s) | all busy: relay CPU (cores) | peak RSS MB | load (1 min, per round) |`,
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
@@ -292,5 +356,7 @@ try {
     say('rows added to BENCHMARKS.md');
   }
 } finally {
-  for (const db of dbs) await db.drop();
+  await dropSlots([...slots]).catch(() => undefined);
+  await mariadb.drop();
+  await postgres.drop();
 }

@@ -204,7 +204,7 @@ export const workerConfigDef = new ConfigDef([
     oneOf: ['thread', 'none'],
     description:
       "Where each connector's task runs. `thread`: a worker thread of its own, so a busy task slows neither " +
-      'the REST API nor the other connectors, and several connectors use several cores (~15 MB more per ' +
+      'the REST API nor the other connectors, and several connectors use several cores (~25 MB more per ' +
       'task). `none`: the main thread.',
   },
   {
