@@ -17,7 +17,6 @@
  *   [--task-isolation thread|none|both] [--exactly-once enabled|disabled] [--no-record] [--note text]
  * Needs the local infrastructure (`npm run infra -- up`).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +31,6 @@ import {
 } from '@outflow/testing';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { buildCli } from '../apps/relay/build-cli.ts';
 import {
   eventRouterConfig,
   mysqlSourceConfig,
@@ -44,6 +42,7 @@ import { freePort, type RelayProcess, startRelayProcess } from '../apps/relay/te
 import {
   type BenchSource,
   type BenchWriter,
+  buildRelayAsInstalled,
   commit,
   commitLabel,
   median,
@@ -315,16 +314,7 @@ try {
   await setupPostgres.connect();
   await migrate(setupPostgres, createOutbox({ dialect: 'postgres' }));
   await setupPostgres.end();
-  say('building the relay as installed: tsc -b tsconfig.build.json, then the bundled outflow-relay command…');
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
-  await buildCli();
+  await buildRelayAsInstalled();
   const sources = [sourceOf('mariadb', mariadb), sourceOf('postgres', postgres)];
   const results: Result[] = [];
   for (let round = 1; round <= rounds; round++) {

@@ -500,6 +500,20 @@ export function commitLabel(): string {
 /** The table rows are inserted before this line of BENCHMARKS.md. */
 export const ROWS_MARKER = '<!-- bench rows: `npm run bench` inserts its rows above this line -->';
 
+/** Builds what the bundled `outflow-relay` command runs, as `npm run build` does for the package. */
+export async function buildRelayAsInstalled(): Promise<void> {
+  say('building the relay as installed: tsc -b tsconfig.build.json, then the bundled outflow-relay command…');
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  await buildCli();
+}
+
 /** Runs every contender `rounds` times, interleaved, and prints (and records) the medians. */
 export async function runRelayBench(source: BenchSource): Promise<void> {
   const args = benchArgs();
@@ -522,20 +536,7 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
     fetchConnect(source.debezium.release, libs, say);
     for (const a of args.against) contenders.push(debeziumContender(source, libs, a === 'debezium-poll10'));
   }
-  if (args.relay === 'compiled') {
-    say(
-      'building the relay as installed: tsc -b tsconfig.build.json, then the bundled outflow-relay command…',
-    );
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
-      {
-        cwd: root,
-        stdio: 'inherit',
-      },
-    );
-    await buildCli();
-  }
+  if (args.relay === 'compiled') await buildRelayAsInstalled();
   const results: RunResult[] = [];
   for (let round = 1; round <= args.rounds; round++) {
     // Rotate the order each round, so no contender always runs first on a fresh binlog or a cooler machine.
