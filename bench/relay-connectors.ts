@@ -180,8 +180,25 @@ async function runOnce(
   const names = sources.map((_, i) => `${name}-${i}`);
   const topics = names.map((n) => `${n}.events`);
   const dir = mkdtempSync(join(tmpdir(), 'outflow-bench-'));
-  const collector = await collectTopics(topics);
-  const count = (i: number) => collector.records.filter((r) => r.topic === topics[i]).length;
+  // A consumer per topic: in one, the quiet topic's records would wait behind the busy one's in each fetch.
+  const collectors = await Promise.all(topics.map((topic) => collectTopics([topic])));
+  const records = (i: number) => collectors[i]!.records;
+  const count = (i: number) => records(i).length;
+  const total = () => collectors.reduce((n, c) => n + c.records.length, 0);
+  /** Waits until `check` holds, saying where things are every 5 s. */
+  const until = async (check: () => boolean, timeoutMs: number, progress?: () => string): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    let told = Date.now();
+    while (!check()) {
+      if (Date.now() > deadline)
+        throw new Error(`not reached within ${timeoutMs} ms${progress ? `: ${progress()}` : ''}`);
+      if (progress !== undefined && Date.now() - told >= 5000) {
+        say(`  ${progress()}`);
+        told = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   const defs = sources.map((source, i) => ({
     name: names[i]!,
     config: {
@@ -192,8 +209,7 @@ async function runOnce(
   }));
   /** Commit → consumer of connector `i`'s records from its `from`-th on, for the ids committed at the times given. */
   const latenciesOf = (i: number, from: number, committedAt: ReadonlyMap<string, number>): number[] =>
-    collector.records
-      .filter((r) => r.topic === topics[i])
+    records(i)
       .slice(from)
       .map((r) => r.receivedAt - (committedAt.get(r.headers.id ?? '') ?? Number.NaN))
       .filter((n) => !Number.isNaN(n))
@@ -216,20 +232,20 @@ async function runOnce(
       const writer = await source.openWriter();
       while (count(i) === 0) {
         await commit(writer, [{ aggregateType: 'Course', aggregateId: 'warmup', type: 'Warmup', payload }]);
-        await collector.waitFor(() => count(i) > 0, { timeoutMs: 2_000 }).catch(() => {});
+        await until(() => count(i) > 0, 2_000).catch(() => {});
       }
       await writer.end();
     }
     say(`  alone: ${rate} events/s for 5 s to ${names[1]}, the other connector idle…`);
     const aloneBase = count(1);
     const alone = await steadyLoad(sources[1]!, rate, 5, 1, backlog);
-    await collector.waitFor(() => count(1) >= aloneBase + alone.committedAt.size, { timeoutMs: 60_000 });
+    await until(() => count(1) >= aloneBase + alone.committedAt.size, 60_000);
     const aloneLatencies = latenciesOf(1, aloneBase, alone.committedAt);
     await relay.stop();
     relay = undefined;
     let settled = -1;
-    while (settled !== collector.records.length) {
-      settled = collector.records.length;
+    while (settled !== total()) {
+      settled = total();
       await new Promise((r) => setTimeout(r, 1000));
     }
 
@@ -241,16 +257,17 @@ async function runOnce(
     const rest = probeRest(relay.url, names[0]!);
     // The second connector's load runs through the first one's drain, and a little past it.
     const other = steadyLoad(sources[1]!, rate, Math.ceil(backlog / 8000) + 5, 1, backlog);
-    await collector.waitFor(() => count(0) >= base0 + backlog, {
-      timeoutMs: 900_000,
-      onProgress: () => say(`  ${count(0) - base0} of ${backlog} in Kafka`),
-    });
+    await until(
+      () => count(0) >= base0 + backlog,
+      900_000,
+      () => `${count(0) - base0} of ${backlog} in Kafka`,
+    );
     const restTimings = await rest.stop();
-    const drained = collector.records.filter((r) => r.topic === topics[0]).slice(base0, base0 + backlog);
+    const drained = records(0).slice(base0, base0 + backlog);
     const firstAt = drained[0]!.receivedAt;
     const lastAt = drained[drained.length - 1]!.receivedAt;
     const { committedAt } = await other;
-    await collector.waitFor(() => count(1) >= base1 + committedAt.size, { timeoutMs: 300_000 });
+    await until(() => count(1) >= base1 + committedAt.size, 300_000);
     const during = new Map([...committedAt].filter(([, at]) => at >= firstAt && at <= lastAt));
     const otherLatencies = latenciesOf(1, base1, during);
     await relay.stop();
@@ -261,18 +278,16 @@ async function runOnce(
     await Promise.all(sources.map((source) => writeBacklog(source, backlog, 0)));
     relay = await start();
     const pid = relay.pid;
-    await collector.waitFor(() => sources.every((_, i) => count(i) > bases[i]!), { timeoutMs: 300_000 });
+    await until(() => sources.every((_, i) => count(i) > bases[i]!), 300_000);
     const cpuBefore = cpuSeconds(pid);
     const wallBefore = Date.now();
-    await collector.waitFor(() => sources.every((_, i) => count(i) >= bases[i]! + backlog), {
-      timeoutMs: 900_000,
-      onProgress: () =>
-        say(`  ${sources.map((_, i) => count(i) - bases[i]!).join(' + ')} of ${backlog} each in Kafka`),
-    });
-    const cores = (cpuSeconds(pid) - cpuBefore) / ((Date.now() - wallBefore) / 1000);
-    const all = topics.flatMap((topic, i) =>
-      collector.records.filter((r) => r.topic === topic).slice(bases[i]!, bases[i]! + backlog),
+    await until(
+      () => sources.every((_, i) => count(i) >= bases[i]! + backlog),
+      900_000,
+      () => `${sources.map((_, i) => count(i) - bases[i]!).join(' + ')} of ${backlog} each in Kafka`,
     );
+    const cores = (cpuSeconds(pid) - cpuBefore) / ((Date.now() - wallBefore) / 1000);
+    const all = topics.flatMap((_, i) => records(i).slice(bases[i]!, bases[i]! + backlog));
     const times = all.map((r) => r.receivedAt);
     const allDrain = Math.round(all.length / ((Math.max(...times) - Math.min(...times)) / 1000));
     const peakRssMb = Math.round((procStatusKb(pid, 'VmHWM') ?? 0) / 1024);
@@ -296,7 +311,7 @@ async function runOnce(
     return result;
   } finally {
     await relay?.stop();
-    await collector.close();
+    await Promise.all(collectors.map((c) => c.close()));
     // A slot left behind would hold the WAL of the runs after it.
     await dropSlots([...slots]).catch(() => undefined);
     slots.clear();
