@@ -17,7 +17,6 @@ import {
 import { type OverridePolicy, producerOverrides } from './kafka-client-config.ts';
 import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
 import { checkAgainstRelay } from './relay-checks.ts';
-import { prewarmTaskThread, ThreadedConnectorRunner } from './threaded-runner.ts';
 
 /** `GET /connectors/{name}`: the answer shape of Kafka Connect's `ConnectorInfo`. */
 export interface ConnectorInfo {
@@ -212,7 +211,10 @@ export class Herder {
       const loaded = await this.#o.configStore.load();
       // Its modules load while this worker joins its group and reads offsets, before the first task needs them.
       if (this.#o.taskThreads !== undefined && [...loaded.values()].some((c) => c.targetState === 'STARTED'))
-        prewarmTaskThread();
+        void loadThreadedRunner().then(
+          (m) => m.prewarmTaskThread(),
+          () => {},
+        );
       for (const [name, stored] of loaded) {
         const entry: Entry = {
           config: { ...stored.config },
@@ -699,7 +701,7 @@ export class Herder {
       const threads = this.#o.taskThreads;
       entry.runner =
         threads !== undefined
-          ? new ThreadedConnectorRunner({
+          ? new (await loadThreadedRunner()).ThreadedConnectorRunner({
               ...common,
               data: {
                 connector: name,
@@ -755,6 +757,11 @@ export class Herder {
     this.#queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** The threaded runner's module, loaded when a task first needs a thread: a relay without tasks never does. */
+export function loadThreadedRunner(): Promise<typeof import('./threaded-runner.ts')> {
+  return import('./threaded-runner.ts');
 }
 
 /** How long a write waits for a rebalance in progress before it is answered 409. */
