@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { type OffsetStore, RelayError, type SourceOffset } from '@outflow/relay-core';
 import type { ConnectorMetrics } from '../src/metrics.ts';
@@ -12,6 +11,8 @@ import {
   toWireError,
 } from '../src/worker/task-thread-protocol.ts';
 import { ThreadedConnectorRunner } from '../src/worker/threaded-runner.ts';
+import { eventually } from './fakes.ts';
+import { freePort } from './support/relay-process.ts';
 
 describe('task thread protocol', () => {
   it('brings a RelayError back with its code, retriability, cause and stack', () => {
@@ -70,7 +71,7 @@ describe('ThreadedConnectorRunner', () => {
   it('reports FAILED with the reason when the thread cannot start the task, and stops cleanly after', async () => {
     const { runner, states, metricStates } = threaded('unused', { 'connector.class': 'com.example.Unknown' });
     runner.start();
-    await until(() => runner.state === 'FAILED');
+    await eventually(() => runner.state === 'FAILED', 20_000);
     assert.match(runner.trace ?? '', /com\.example\.Unknown/);
     assert.deepEqual(states, ['FAILED']);
     assert.deepEqual(metricStates, ['FAILED']);
@@ -79,7 +80,7 @@ describe('ThreadedConnectorRunner', () => {
   });
 
   it('runs the task in its thread: a refusing database is retried, its trace scrubbed, and stop ends it', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { runner, states, offsetCalls } = threaded(String(port), {
       name: 'thread',
       'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
@@ -95,7 +96,7 @@ describe('ThreadedConnectorRunner', () => {
     runner.start();
     // The source is retried with backoff (RUNNING is reported only once a start succeeds); the thread reports
     // the failure being retried as the trace, and asked the main thread's store for nothing it could not use.
-    await until(() => runner.trace !== undefined);
+    await eventually(() => runner.trace !== undefined, 20_000);
     assert.match(runner.trace ?? '', /ECONNREFUSED/);
     // The main thread scrubs what the thread reports (here the port stands in for a secret).
     assert.ok(runner.trace?.includes('<scrubbed>'), runner.trace);
@@ -160,21 +161,4 @@ function threaded(secret: string, config: Record<string, string>) {
     onStateChange: (state) => states.push(state),
   });
   return { runner, states, metricStates, offsetCalls };
-}
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -1,4 +1,5 @@
 import type { ProducerRecord, Sink } from '@outflow/relay-core';
+import { observeSends } from '../worker/observed-sink.ts';
 
 /** Events and bytes Kafka acknowledged for one connector during one sample period. */
 export interface RateSeries {
@@ -69,17 +70,9 @@ export class ConsoleRates {
    * member (transactional, prepare, whatever the Sink contract gains) is the wrapped sink's.
    */
   wrap(connector: string, sink: Sink): Sink {
-    const send = async (records: readonly ProducerRecord[]): Promise<void> => {
-      await sink.send(records);
+    return observeSends(sink, (records) => {
       const { events, bytes } = delivered(records, this.#internalTopics);
       this.add(connector, events, bytes);
-    };
-    return new Proxy(sink, {
-      get(target, property) {
-        if (property === 'send') return send;
-        const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
     });
   }
 

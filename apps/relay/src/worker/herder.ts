@@ -15,6 +15,7 @@ import {
   validateConnectorConfig,
 } from './framework-config.ts';
 import { type OverridePolicy, producerOverrides } from './kafka-client-config.ts';
+import { observeSends } from './observed-sink.ts';
 import type { AdminOffsetStore, OffsetEntry } from './offsets.ts';
 import { checkAgainstRelay } from './relay-checks.ts';
 
@@ -724,18 +725,10 @@ export class Herder {
           : new ConnectorRunner({
               ...common,
               config: validated,
-              createSink: () => {
-                const sink = this.#o.createSink(name, topics);
-                return {
-                  transactional: sink.transactional === true,
-                  prepare: async () => sink.prepare?.(),
-                  send: async (records) => {
-                    await sink.send(records);
-                    for (const r of records) onTopic(r.topic);
-                  },
-                  close: () => sink.close(),
-                };
-              },
+              createSink: () =>
+                observeSends(this.#o.createSink(name, topics), (records) => {
+                  for (const r of records) onTopic(r.topic);
+                }),
               offsetFlushIntervalMs: this.#o.offsetFlushIntervalMs,
               ...(this.#o.shutdownTimeoutMs === undefined
                 ? {}

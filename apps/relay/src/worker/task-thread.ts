@@ -10,6 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import type { OffsetStore, ProducerRecord, SourcePending, SourceTask } from '@outflow/relay-core';
 import { importWithLazyValidators } from '../lazy-validators.ts';
 import type { ConnectorMetrics } from '../metrics.ts';
+import { observeSends } from './observed-sink.ts';
 import {
   type FromThread,
   type OffsetCall,
@@ -90,11 +91,12 @@ function taskRunner(data: TaskThreadData): InstanceType<typeof ConnectorRunner> 
       ? {
           async setAtomically(_connector, entries, send) {
             let id = 0;
-            const records = await calls.call<ProducerRecord[]>((callId) => {
-              id = callId;
-              post({ t: 'call', id, call: { op: 'setAtomically', entries } });
-            });
-            records.splice(0, records.length, ...reviveRecords(records));
+            const records = reviveRecords(
+              await calls.call<ProducerRecord[]>((callId) => {
+                id = callId;
+                post({ t: 'call', id, call: { op: 'setAtomically', entries } });
+              }),
+            );
             try {
               await send(records);
             } catch (error) {
@@ -149,13 +151,10 @@ function taskRunner(data: TaskThreadData): InstanceType<typeof ConnectorRunner> 
     // Validated by the main thread already, with the same plugins: this builds the parsed form again here.
     config: validateConnectorConfig(data.config, defaultPlugins()),
     offsetStore,
-    createSink: () => {
-      const sink = createKafkaSink({ ...data.sink, logger: logger.child({ component: 'sink' }) });
-      return {
-        transactional: sink.transactional === true,
-        prepare: async () => sink.prepare?.(),
-        send: async (records) => {
-          await sink.send(records);
+    createSink: () =>
+      observeSends(
+        createKafkaSink({ ...data.sink, logger: logger.child({ component: 'sink' }) }),
+        (records) => {
           const topics: string[] = [];
           for (const { topic } of records)
             if (!internalTopics.has(topic) && !seenTopics.has(topic)) {
@@ -164,9 +163,7 @@ function taskRunner(data: TaskThreadData): InstanceType<typeof ConnectorRunner> 
             }
           post({ t: 'sent', ...rates.delivered(records, internalTopics), topics });
         },
-        close: () => sink.close(),
-      };
-    },
+      ),
     offsetFlushIntervalMs: data.offsetFlushIntervalMs,
     ...(data.shutdownTimeoutMs === undefined ? {} : { shutdownTimeoutMs: data.shutdownTimeoutMs }),
     logger,
