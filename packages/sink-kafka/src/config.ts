@@ -28,12 +28,17 @@ export interface KafkaSinkOptions {
   readonly batchSize?: number;
   /** Compression of record batches (default `none`). */
   readonly compression?: Compression;
-  /** Request timeout in milliseconds (default 30000). */
+  /**
+   * Request timeout in milliseconds (default 30000). Also the transaction timeout the producer gives Kafka:
+   * a transaction left open longer is aborted by the coordinator, and the sink goes on (see `transactionalId`).
+   */
   readonly requestTimeoutMs?: number;
   /**
    * Exactly-once: each `send` is one Kafka transaction of a producer with this `transactional.id` (Connect's
    * `<group.id>-<connector>-<task>`), so the records of a send commit together or not at all, and a newer
-   * sink with the same id fences this one. Unset: idempotent, non-transactional sends.
+   * sink with the same id fences this one: its sends fail, not retriable. A transaction the coordinator
+   * aborted for running past its timeout fails as retriable instead, and the sink's next send goes on with
+   * the epoch the coordinator gave it. Unset: idempotent, non-transactional sends.
    */
   readonly transactionalId?: string;
   readonly logger?: Logger;

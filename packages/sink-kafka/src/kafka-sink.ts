@@ -5,6 +5,7 @@ import {
   ensureTopic,
   explainConnectionFailure,
   KafkaClientError,
+  type OutflowProducer,
 } from '@outflow/kafka';
 import { type ProducerRecord, RelayError, type Sink } from '@outflow/relay-core';
 import { ConfigResourceTypes, findErrorBy, type MessageToProduce } from '@platformatic/kafka';
@@ -34,6 +35,12 @@ export interface KafkaSink extends Sink {
 /** The broker's default `message.max.bytes` (used when a topic's `max.message.bytes` cannot be read). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
+/**
+ * What a transactional producer is told once its epoch is no longer the coordinator's: a newer producer with
+ * the same transactional.id took over, or the coordinator aborted a transaction left open past its timeout.
+ */
+const STALE_EPOCH_API_IDS = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
+
 /** Errors that retrying the same records cannot fix. */
 const PERMANENT_API_IDS = [
   'MESSAGE_TOO_LARGE',
@@ -45,9 +52,8 @@ const PERMANENT_API_IDS = [
   'INVALID_TOPIC_EXCEPTION',
   'INVALID_REQUIRED_ACKS',
   'UNSUPPORTED_COMPRESSION_TYPE',
-  // A newer producer with the same transactional.id took over: this one must stop writing.
-  'PRODUCER_FENCED',
-  'INVALID_PRODUCER_EPOCH',
+  // Unless the producer resumes (see #resume), this one must stop writing.
+  ...STALE_EPOCH_API_IDS,
   'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
 ];
 
@@ -60,7 +66,7 @@ interface Pending {
 type Message = MessageToProduce<Bytes, Bytes, string, Bytes>;
 
 /** The producer itself, or one of its transactions: both send the same way. */
-type Sender = Pick<ReturnType<typeof createProducer>, 'send'>;
+type Sender = Pick<OutflowProducer, 'send'>;
 
 /**
  * Creates the Kafka sink: one idempotent producer (`acks=all`) and an admin client.
@@ -86,7 +92,7 @@ export function createKafkaSink(options: KafkaSinkOptions): KafkaSink {
 
 class KafkaSinkImpl implements KafkaSink {
   readonly #options: ResolvedKafkaSinkOptions;
-  readonly #producer;
+  #producer: OutflowProducer;
   readonly #admin;
   /** Topic → its `max.message.bytes`, once ensured. */
   readonly #topics = new Map<string, Promise<number>>();
@@ -101,19 +107,28 @@ class KafkaSinkImpl implements KafkaSink {
 
   constructor(options: ResolvedKafkaSinkOptions) {
     this.#options = options;
-    const client = {
+    this.#producer = this.#createProducer();
+    this.#admin = createAdmin(this.#client());
+  }
+
+  #client() {
+    const options = this.#options;
+    return {
       bootstrapServers: options.bootstrapServers,
       clientId: options.clientId,
       requestTimeoutMs: options.requestTimeoutMs,
       clientProperties: options.clientProperties,
     };
-    this.#producer = createProducer({
-      ...client,
+  }
+
+  #createProducer(): OutflowProducer {
+    const { transactionalId } = this.#options;
+    return createProducer({
+      ...this.#client(),
       idempotent: true,
       acks: 'all',
-      ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+      ...(transactionalId === undefined ? {} : { transactionalId }),
     });
-    this.#admin = createAdmin(client);
   }
 
   get transactional(): boolean {
@@ -205,13 +220,65 @@ class KafkaSinkImpl implements KafkaSink {
     // transactional.id (fencing the previous holder and aborting its open transaction); the client's default
     // of 0/0 would be taken for a stale epoch of an earlier producer and refused as PRODUCER_FENCED.
     const tx = await this.#producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+    const held = { producerId: this.#producer.producerId, producerEpoch: this.#producer.producerEpoch };
     try {
       await this.#deliver(records, tx);
       await tx.commit();
     } catch (error) {
+      if (held.producerId !== undefined && held.producerEpoch !== undefined && staleEpoch(error))
+        throw await this.#resume({ producerId: held.producerId, producerEpoch: held.producerEpoch }, error);
       await tx.abort().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Tells the two reasons for a stale epoch apart. The coordinator aborts a transaction left open longer than
+   * the transaction timeout (Kafka frozen mid-send) and bumps the epoch; the producer that held it may then
+   * init again with the epoch it held and is given the new one, unless another producer initialised the
+   * transactional.id since, which is the other reason. So: resumed, the transaction was aborted and the
+   * records are retriable, sent by a new producer holding the id; refused, this sink is fenced for good.
+   */
+  async #resume(held: { producerId: bigint; producerEpoch: number }, error: unknown): Promise<RelayError> {
+    const successor = this.#createProducer();
+    try {
+      const probe = await successor.beginTransaction(held);
+      await probe.cancel();
+    } catch (refusal) {
+      await successor.close(true).catch(() => undefined);
+      const fenced = toSinkError(error);
+      const why = staleEpoch(refusal)
+        ? 'a newer producer with this transactional.id took over'
+        : 'whether another producer took over is unknown, so this one stops';
+      return new RelayError(
+        'SINK_FAILED',
+        `${fenced.message}; resuming as the holder of transactional.id ${JSON.stringify(this.#options.transactionalId)} ` +
+          `failed too (${toSinkError(refusal).message}): ${why}`,
+        {
+          cause: error,
+          retriable: false,
+          details: {
+            ...fenced.details,
+            producerId: String(held.producerId),
+            producerEpoch: held.producerEpoch,
+          },
+        },
+      );
+    }
+    const stale = this.#producer;
+    this.#producer = successor;
+    await stale.close(true).catch(() => undefined);
+    return new RelayError(
+      'SINK_FAILED',
+      `Kafka's transaction coordinator aborted the transaction of transactional.id ${JSON.stringify(this.#options.transactionalId)} ` +
+        `(open longer than its timeout of ${this.#options.requestTimeoutMs} ms); the producer resumed with epoch ` +
+        `${String(successor.producerEpoch)}; none of the batch was written, so it may be sent again`,
+      {
+        cause: error,
+        retriable: true,
+        details: { producerId: String(held.producerId), producerEpoch: successor.producerEpoch },
+      },
+    );
   }
 
   async #deliver(records: readonly ProducerRecord[], via: Sender): Promise<void> {
@@ -337,6 +404,10 @@ function recordTooLarge(record: ProducerRecord, size: number, limit: number): Re
       `over the topic's max.message.bytes of ${limit}`,
     { retriable: false, details: { topic: record.topic, key, size, maxMessageBytes: limit } },
   );
+}
+
+function staleEpoch(error: unknown): boolean {
+  return STALE_EPOCH_API_IDS.some((id) => findErrorBy(error as Error, 'apiId', id) !== null);
 }
 
 function toSinkError(error: unknown): RelayError {

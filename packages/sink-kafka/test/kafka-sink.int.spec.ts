@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createAdmin, createConsumer, type KafkaMessage } from '@outflow/kafka';
-import type { ProducerRecord } from '@outflow/relay-core';
+import { type ProducerRecord, RelayError } from '@outflow/relay-core';
 import { kafkaBootstrap, uniqueName } from '@outflow/testing';
+import { FetchIsolationLevels } from '@platformatic/kafka';
 import { createKafkaSink, javaKeyPartition } from '../src/index.ts';
 
 const PARTITIONS = 3;
@@ -28,10 +29,14 @@ function record(
   } satisfies ProducerRecord;
 }
 
-/** Reads `count` records of `topic` from the beginning. */
-async function consume(topic: string, count: number): Promise<KafkaMessage[]> {
+/** Reads `count` records of `topic` from the beginning (only committed transactions' if `committed`). */
+async function consume(topic: string, count: number, committed = false): Promise<KafkaMessage[]> {
   const consumer = createConsumer({ bootstrapServers: kafkaBootstrap, groupId: uniqueName('sink-test') });
-  const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
+  const stream = await consumer.consume({
+    topics: [topic],
+    mode: 'earliest',
+    ...(committed ? { isolationLevel: FetchIsolationLevels.READ_COMMITTED } : {}),
+  });
   const messages: KafkaMessage[] = [];
   const timeout = setTimeout(
     () => stream.destroy(new Error(`only ${messages.length} of ${count} records`)),
@@ -144,6 +149,75 @@ describe('Kafka sink against the local broker', () => {
       );
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe('Kafka sink with exactly-once', () => {
+  it('is fenced for good once a newer sink takes its transactional.id', async () => {
+    const transactionalId = uniqueName('txid');
+    const topic = uniqueName('sink_fenced');
+    const older = createKafkaSink({ bootstrapServers: kafkaBootstrap, transactionalId });
+    const newer = createKafkaSink({ bootstrapServers: kafkaBootstrap, transactionalId });
+    try {
+      await older.send([record(topic, 'k', 'older 1')]);
+      await newer.prepare?.();
+      const error = await older.send([record(topic, 'k', 'older 2')]).then(
+        () => assert.fail('the fenced sink wrote'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof RelayError);
+      assert.equal(error.retriable, false);
+      assert.match(error.message, /PRODUCER_FENCED/);
+      assert.match(error.message, /newer producer with this transactional\.id took over/);
+      await newer.send([record(topic, 'k', 'newer')]);
+      const seen = await consume(topic, 2, true);
+      assert.deepEqual(
+        seen.map((m) => m.value.toString()),
+        ['older 1', 'newer'],
+      );
+    } finally {
+      await Promise.all([older.close().catch(() => undefined), newer.close()]);
+    }
+  });
+
+  it('goes on after the coordinator aborted its transaction for running past the timeout', async () => {
+    // The broker throttles this client to 2 KB/s, so a 30 KB transaction stays open for seconds, well past
+    // its timeout (the client's request timeout, 2 s): the coordinator aborts it and bumps the epoch.
+    const clientId = uniqueName('sink-slow');
+    const topic = uniqueName('sink_expired');
+    const quota = (
+      op:
+        | { key: 'producer_byte_rate'; value: number; remove: false }
+        | { key: 'producer_byte_rate'; remove: true },
+    ) =>
+      admin.alterClientQuotas({
+        entries: [{ entities: [{ entityType: 'client-id', entityName: clientId }], ops: [op] }],
+      });
+    await quota({ key: 'producer_byte_rate', value: 2048, remove: false });
+    const sink = createKafkaSink({
+      bootstrapServers: kafkaBootstrap,
+      clientId,
+      transactionalId: uniqueName('txid'),
+      requestTimeoutMs: 2000,
+      batchSize: 1024,
+    });
+    try {
+      const slow = Array.from({ length: 30 }, (_, i) => record(topic, 'k', `slow ${i} ${'z'.repeat(900)}`));
+      const error = await sink.send(slow).then(
+        () => assert.fail('the throttled transaction committed'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof RelayError);
+      assert.equal(error.retriable, true, String(error));
+      assert.match(error.message, /coordinator aborted the transaction/);
+      await quota({ key: 'producer_byte_rate', remove: true });
+      await sink.send([record(topic, 'k', 'after')]);
+      const [first] = await consume(topic, 1, true);
+      assert.equal(first?.value.toString(), 'after');
+    } finally {
+      await quota({ key: 'producer_byte_rate', remove: true }).catch(() => undefined);
+      await sink.close();
     }
   });
 });
