@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GroupCallError, type GroupClient, type JoinedGroup } from '@outflow/kafka';
-import { silentLogger } from '@outflow/relay-core';
+import { type Logger, silentLogger } from '@outflow/relay-core';
+import { recordingLogger } from '@outflow/testing';
 import { decodeJson, encodeJson, type WorkerMetadata } from '../src/cluster/assignment.ts';
 import { type GroupWorker, WorkerGroup } from '../src/cluster/worker-group.ts';
 
@@ -81,7 +82,7 @@ function worker(connectors: string[]): GroupWorker & { owns: Set<string>; log: s
   };
 }
 
-function group(client: GroupClient, w: GroupWorker, delayMs = 0): WorkerGroup {
+function group(client: GroupClient, w: GroupWorker, delayMs = 0, logger: Logger = silentLogger): WorkerGroup {
   return new WorkerGroup({
     client,
     worker: w,
@@ -92,7 +93,7 @@ function group(client: GroupClient, w: GroupWorker, delayMs = 0): WorkerGroup {
     heartbeatIntervalMs: 10,
     sessionTimeoutMs: 100,
     scheduledRebalanceMaxDelayMs: delayMs,
-    logger: silentLogger,
+    logger,
   });
 }
 
@@ -126,7 +127,9 @@ describe('relay cluster membership', () => {
   it('stops what is revoked and rejoins at once; stops everything when told it is no longer a member', async (t) => {
     const coordinator = new FakeCoordinator();
     const w = worker(['a', 'b']);
-    const g = group(coordinator, w);
+    const logger = recordingLogger();
+    const started = Date.now();
+    const g = group(coordinator, w, 0, logger);
     t.after(() => g.close());
     coordinator.addRound((me) => ({ members: [me] }));
     await g.start();
@@ -147,9 +150,18 @@ describe('relay cluster membership', () => {
       throw new GroupCallError('gone', 'fenced', 'UNKNOWN_MEMBER_ID', null);
     };
     await until(() => w.owned().length === 0);
+    await new Promise((r) => setTimeout(r, 50));
     coordinator.addRound((me) => ({ members: [me] }));
     await until(() => coordinator.joins.length === 4);
     assert.equal(coordinator.joins.at(-1)!.memberId, '', 'joins again as a new member');
+    // The outage is told when it ends, measured from the coordinator's last answer.
+    await until(() => logger.entries.some((e) => e.msg?.startsWith('relay group joined again') === true));
+    const back = logger.entries.find((e) => e.msg?.startsWith('relay group joined again'))!;
+    assert.equal(back.level, 'info');
+    const downMs = (back.obj as { downMs: number }).downMs;
+    assert.ok(downMs >= 50 && downMs < Date.now() - started, `downMs ${downMs}`);
+    assert.match(back.msg!, /after \d+ ms out of it$/);
+    assert.equal(logger.entries.filter((e) => e.msg?.startsWith('relay group joined again')).length, 1);
     await g.close();
   });
 

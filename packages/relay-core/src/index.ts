@@ -112,4 +112,9 @@ export {
   type StartPlan,
 } from './source/start-plan.ts';
 export { runSourceTask, sourceTimestamp, type TaskLoopOptions, type TaskMetrics } from './task-loop.ts';
-export { type SupervisedStatus, type SupervisorOptions, superviseSourceTask } from './task-supervisor.ts';
+export {
+  formatDuration,
+  type SupervisedStatus,
+  type SupervisorOptions,
+  superviseSourceTask,
+} from './task-supervisor.ts';

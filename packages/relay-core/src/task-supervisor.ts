@@ -106,6 +106,7 @@ function brief(error: unknown): Record<string, unknown> {
   return { type: e.name, message: e.message, code: (e as { code?: unknown }).code };
 }
 
-function formatDuration(ms: number): string {
+/** `850 ms`, `12.3 s`: how the relay's log lines state an outage's length. */
+export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

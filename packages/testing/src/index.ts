@@ -4,6 +4,7 @@ import pg from 'pg';
 import { host, mariadbPort, postgresPort, uniqueName } from './env.ts';
 
 export { host, kafkaBootstrap, mariadbPort, postgresPort, uniqueName } from './env.ts';
+export { type LogEntry, recordingLogger } from './logger.ts';
 
 /** Connection URL for the project's MariaDB, optionally on one database. */
 export function mariadbUrl(database?: string): string {

@@ -1,4 +1,5 @@
 import type { Logger, Schema, SourceRecord, Struct, Transform } from '@outflow/relay-core';
+import { recordingLogger } from '@outflow/testing';
 import { eventRouterPlugin } from '../src/index.ts';
 
 /** Test fixtures: Debezium change events of an outbox table, built by hand as a MySQL connector emits them. */
@@ -129,31 +130,6 @@ export function changeEvent(options: ChangeEventOptions): SourceRecord {
 /** The tombstone Debezium writes after a delete: same key, null value. */
 export function tombstone(of: SourceRecord): SourceRecord {
   return { ...of, valueSchema: null, value: null };
-}
-
-/** Log calls captured by `recordingLogger`. */
-export interface LogEntry {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly msg: string | undefined;
-  readonly obj: object;
-}
-
-/** A logger that keeps every call. */
-export function recordingLogger(entries: LogEntry[] = []): Logger & { entries: LogEntry[] } {
-  const log =
-    (level: LogEntry['level']) =>
-    (obj: object, msg?: string): void => {
-      entries.push({ level, msg, obj });
-    };
-  const logger: Logger & { entries: LogEntry[] } = {
-    entries,
-    debug: log('debug'),
-    info: log('info'),
-    warn: log('warn'),
-    error: log('error'),
-    child: () => logger,
-  };
-  return logger;
 }
 
 /** An EventRouter built from string properties, as the worker builds it. */

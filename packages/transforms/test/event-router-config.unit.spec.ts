@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@outflow/relay-core';
+import { recordingLogger } from '@outflow/testing';
 import {
   eventRouterConfigDef,
   eventRouterPlugin,
@@ -10,7 +11,6 @@ import {
   toEventRouterConfig,
   transformPlugins,
 } from '../src/index.ts';
-import { recordingLogger } from './change-events.ts';
 
 /** The problems of the ConfigError `fn` throws, as `property: message`. */
 function problems(fn: () => unknown): string[] {

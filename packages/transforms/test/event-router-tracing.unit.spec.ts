@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SourceRecord, Struct } from '@outflow/relay-core';
+import { recordingLogger } from '@outflow/testing';
 import { parentOf, recordSpans, type SpanRecorder } from '@outflow/testing/tracing';
 import { activateTracingSpanPlugin, eventRouterConfigDef, parseJavaProperties } from '../src/index.ts';
-import { changeEvent, defaultColumns, defaultRow, recordingLogger, router } from './change-events.ts';
+import { changeEvent, defaultColumns, defaultRow, router } from './change-events.ts';
 
 const recordingLoggerStub = recordingLogger();
 

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RelayError, type Schema, type SourceRecord } from '@outflow/relay-core';
+import { recordingLogger } from '@outflow/testing';
 import {
   changeEvent,
   defaultColumns,
   defaultRow,
-  recordingLogger,
   router,
   seedColumns,
   seedPayload,

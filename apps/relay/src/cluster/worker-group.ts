@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GroupCallError, type GroupClient, type JoinedGroup } from '@outflow/kafka';
-import type { Logger } from '@outflow/relay-core';
+import { formatDuration, type Logger } from '@outflow/relay-core';
 import {
   assign,
   CLUSTER_PROTOCOL,
@@ -58,6 +58,10 @@ export class WorkerGroup {
   readonly #departed = new Map<string, number>();
   #previous = new Map<string, string>();
   #delayTimer: NodeJS.Timeout | undefined;
+  /** When the coordinator last answered a join or a heartbeat. */
+  #lastAnswer = 0;
+  /** Since when this worker has been out of the group (its session lost or the coordinator away), if it is. */
+  #outSince: number | undefined;
 
   constructor(options: WorkerGroupOptions) {
     this.#o = options;
@@ -117,6 +121,8 @@ export class WorkerGroup {
         if (this.#closed) return;
         const failure = error instanceof GroupCallError ? error.failure : 'coordinator';
         if (failure === 'rejoin') continue;
+        // A frozen worker or coordinator learns of the lost session only afterwards: it began at the last answer.
+        this.#outSince ??= this.#lastAnswer || Date.now();
         if (failure === 'fenced') {
           this.#o.logger.warn(
             { err: error },
@@ -187,14 +193,20 @@ export class WorkerGroup {
     // Cooperative: what was revoked is now free, and the next round hands it out.
     if (assignment.revoked.length > 0) return;
     await this.#o.worker.assign(assignment.assigned, joined.generationId);
+    this.#lastAnswer = Date.now();
+    const outMs = this.#outSince === undefined ? undefined : Date.now() - this.#outSince;
+    this.#outSince = undefined;
     this.#o.logger.info(
       {
         generation: joined.generationId,
         leader: this.#view.isLeader,
         workers: assignment.members.length,
         connectors: assignment.assigned,
+        ...(outMs === undefined ? {} : { downMs: outMs }),
       },
-      'relay group joined',
+      outMs === undefined
+        ? 'relay group joined'
+        : `relay group joined again after ${formatDuration(outMs)} out of it`,
     );
     this.#firstAssignment.resolve();
     await this.#heartbeats(joined);
@@ -207,6 +219,7 @@ export class WorkerGroup {
       if (this.#closed || this.#rejoinRequested) return;
       try {
         await this.#o.client.heartbeat(joined.generationId, joined.memberId);
+        this.#lastAnswer = Date.now();
         if (failingSince !== undefined)
           this.#o.logger.info(
             { unreachableMs: Date.now() - failingSince },
