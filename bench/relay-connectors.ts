@@ -50,6 +50,7 @@ import {
   percentile,
   probeRest,
   procStatusKb,
+  samePerName,
   say,
   steadyLoad,
 } from './support.ts';
@@ -103,12 +104,12 @@ function sourceOf(kind: 'mariadb' | 'postgres', db: TestDatabase): BenchSource {
   };
   return {
     label: kind === 'mariadb' ? 'MariaDB binlog' : 'PostgreSQL pgoutput',
-    relayConnector(name) {
+    relayConnector: samePerName((name) => {
       if (kind === 'mariadb') return mysqlSourceConfig({ database: db.name });
       const slot = `${name.replaceAll('-', '_')}_slot`;
       slots.add(slot);
       return postgresSourceConfig({ database: db.name, slot });
-    },
+    }),
     async openWriter(): Promise<BenchWriter> {
       const conn = await connect();
       return {

@@ -12,7 +12,7 @@ import { createMariaDbDatabase, host, kafkaBootstrap, mariadbPort } from '@outfl
 import mysql from 'mysql2/promise';
 import { mysqlSourceConfig, uniqueServerId } from '../apps/relay/test/support/connectors.ts';
 import { DEBEZIUM_RELEASES } from '../parity/connect-worker.ts';
-import { runRelayBench } from './support.ts';
+import { runRelayBench, samePerName } from './support.ts';
 
 const db = await createMariaDbDatabase('bench');
 const outbox = createOutbox({ dialect: 'mysql' });
@@ -22,7 +22,7 @@ try {
   await setup.end();
   await runRelayBench({
     label: 'MariaDB binlog',
-    relayConnector: () => mysqlSourceConfig({ database: db.name }),
+    relayConnector: samePerName(() => mysqlSourceConfig({ database: db.name })),
     debezium: {
       release: DEBEZIUM_RELEASES.mariadb,
       // The relay's connector as Debezium takes it: same table, streaming only, Event Router defaults.

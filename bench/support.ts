@@ -36,7 +36,11 @@ export interface BenchWriter {
 export interface BenchSource {
   /** Row label, e.g. `MariaDB binlog`. */
   readonly label: string;
-  /** The relay connector's source properties for a run named `name`; the Event Router is added. */
+  /**
+   * The relay connector's source properties for a run named `name`; the Event Router is added. The same for
+   * every call with the same name (see {@link samePerName}): the relay takes other properties for the stored
+   * connector as an update and restarts its task, which the cold start would then include.
+   */
   relayConnector(name: string): Readonly<Record<string, string>>;
   /** Debezium's connector (with `name`, routing with the Event Router's defaults to `topic`) and its release. */
   readonly debezium?: {
@@ -70,6 +74,15 @@ export interface BenchArgs {
   readonly relayNodeFlags: readonly (readonly string[])[];
   /** The relay's `task.isolation`, one relay contender per value (`--task-isolation both`). */
   readonly taskIsolation: readonly ('thread' | 'none')[];
+}
+
+/** `make(name)` once per name, then the same answer (a MariaDB source draws a random `database.server.id`). */
+export function samePerName<T>(make: (name: string) => T): (name: string) => T {
+  const made = new Map<string, T>();
+  return (name) => {
+    if (!made.has(name)) made.set(name, make(name));
+    return made.get(name)!;
+  };
 }
 
 export function benchArgs(): BenchArgs {
@@ -264,6 +277,12 @@ interface RunResult {
   readonly restP99: number;
   readonly restMax: number;
   readonly load: number;
+  /**
+   * The 1,000/s latencies split at the record's timestamp, which both contenders set when their connector
+   * converts the change (the Event Router takes the envelope's `ts_ms`): commit → conversion and
+   * conversion → consumer, p50 / p99 ms.
+   */
+  readonly split: { readonly toConversion: string; readonly toConsumer: string };
 }
 
 /**
@@ -345,6 +364,26 @@ export async function steadyLoad(
   const achieved = Math.round((transactions * perTx) / ((Date.now() - start) / 1000));
   await Promise.all(all.map((writer) => writer.end()));
   return { committedAt, achieved };
+}
+
+function latencySplit(
+  collector: TopicCollector,
+  from: number,
+  committedAt: ReadonlyMap<string, number>,
+): RunResult['split'] {
+  const toConversion: number[] = [];
+  const toConsumer: number[] = [];
+  for (const r of collector.records.slice(from)) {
+    const committed = committedAt.get(r.headers.id ?? '');
+    if (committed === undefined) continue;
+    toConversion.push(Number(r.timestamp) - committed);
+    toConsumer.push(r.receivedAt - Number(r.timestamp));
+  }
+  const summary = (xs: number[]) => {
+    xs.sort((a, b) => a - b);
+    return `${percentile(xs, 50)} / ${percentile(xs, 99)}`;
+  };
+  return { toConversion: summary(toConversion), toConsumer: summary(toConsumer) };
 }
 
 export function latencies(
@@ -468,6 +507,7 @@ async function runOnce(
       restP99: Math.round(percentile(restTimings, 99)),
       restMax: Math.round(restTimings[restTimings.length - 1] ?? Number.NaN),
       load: Math.round(loadavg()[0]! * 10) / 10,
+      split: latencySplit(collector, target, steady.committedAt),
     };
     say(`  ${JSON.stringify(result)}`);
     return result;

@@ -282,9 +282,10 @@ class KafkaSinkImpl implements KafkaSink {
   }
 
   async #deliver(records: readonly ProducerRecord[], via: Sender): Promise<void> {
-    const limits = new Map<string, number>();
-    for (const topic of new Set(records.map((r) => r.topic)))
-      limits.set(topic, await this.#ensureTopic(topic));
+    // A batch's topics (the events' and, with exactly-once, the offsets') are checked at once, not in turn.
+    const topics = [...new Set(records.map((r) => r.topic))];
+    const maxBytes = await Promise.all(topics.map((topic) => this.#ensureTopic(topic)));
+    const limits = new Map(topics.map((topic, i) => [topic, maxBytes[i]!]));
     const sizes = records.map(recordSizeUpperBound);
     records.forEach((record, i) => {
       const limit = limits.get(record.topic)!;
