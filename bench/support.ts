@@ -13,10 +13,11 @@
  * every round. Each database's script (`relay-mysql.ts`, `relay-postgres.ts`) gives its connectors and writers.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { status } from '@outflow/infra';
 import type { Outboxable } from '@outflow/outbox';
 import { collectTopics, kafkaBootstrap, type TopicCollector, uniqueName } from '@outflow/testing';
 import { buildCli } from '../apps/relay/build-cli.ts';
@@ -183,6 +184,53 @@ export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | un
   }
 }
 
+/**
+ * CPU seconds (user + system) of `pid` and every process under it (PostgreSQL's backends, the JVM's
+ * children), from `/proc`; 0 when the process is gone.
+ */
+function treeCpuSeconds(pid: number): number {
+  const parents = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name may hold spaces and parentheses: the fields start after its last `)`.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const p = pending.pop()!;
+    total += ticks.get(p) ?? 0;
+    for (const [child, parent] of parents) if (parent === p) pending.push(child);
+  }
+  // USER_HZ is 100 on Linux.
+  return total / 100;
+}
+
+/** Cores used by each named process tree between `start()` and `stop()`. */
+export function cpuMeter(pids: Readonly<Record<string, number>>): { stop(): Record<string, number> } {
+  const began = performance.now();
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, treeCpuSeconds(pid)]));
+  return {
+    stop() {
+      const seconds = (performance.now() - began) / 1000;
+      return Object.fromEntries(
+        Object.entries(pids).map(([k, pid]) => [
+          k,
+          Math.round(((treeCpuSeconds(pid) - before[k]!) / seconds) * 100) / 100,
+        ]),
+      );
+    },
+  };
+}
+
 export const payload = {
   name: 'MSA 파헤치기',
   description: 'MSA의 모든 것을 가르쳐 드립니다.',
@@ -283,6 +331,8 @@ interface RunResult {
    * conversion → consumer, p50 / p99 ms.
    */
   readonly split: { readonly toConversion: string; readonly toConsumer: string };
+  /** Cores each process used during the 1,000/s phase (the contender, Kafka, the databases, the bench). */
+  readonly steadyCores: Readonly<Record<string, number>>;
 }
 
 /**
@@ -474,7 +524,12 @@ async function runOnce(
     const coldStartMs = first - startedAt;
 
     say(`  steady: ${rate} events/s for ${seconds} s, one event per transaction…`);
+    const services = Object.fromEntries(
+      (await status()).flatMap((s) => (s.pid === undefined ? [] : [[s.service, s.pid]])),
+    );
+    const cpu = cpuMeter({ contender: proc.pid, ...services, bench: process.pid });
     const steady = await steadyLoad(source, rate, seconds, 1, backlog);
+    const steadyCores = cpu.stop();
     const steadyEnd = target + rate * seconds;
     await collector.waitFor((r) => r.length >= steadyEnd, { timeoutMs: 300_000 });
     const steadyRssMb = Math.round((procStatusKb(proc.pid, 'VmRSS') ?? 0) / 1024);
@@ -508,6 +563,7 @@ async function runOnce(
       restMax: Math.round(restTimings[restTimings.length - 1] ?? Number.NaN),
       load: Math.round(loadavg()[0]! * 10) / 10,
       split: latencySplit(collector, target, steady.committedAt),
+      steadyCores,
     };
     say(`  ${JSON.stringify(result)}`);
     return result;
