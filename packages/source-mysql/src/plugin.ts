@@ -18,8 +18,15 @@ export const mysqlConnectorPlugin: SourceConnectorPlugin = {
     const className = values['connector.class'];
     const connector = className === MARIADB_CLASS ? 'mariadb' : 'mysql';
     const config = toMySqlSourceConfig(values, connector);
-    // The binlog client and the MySQL driver load with the first MySQL/MariaDB connector, not with the relay.
-    const { MySqlSourceTask } = await import('./mysql-source-task.ts');
+    const { MySqlSourceTask } = await loadTask();
     return new MySqlSourceTask(config, logger);
   },
+  async preload() {
+    await loadTask();
+  },
 };
+
+/** The binlog client and the MySQL driver load with the first MySQL/MariaDB connector, not with the relay. */
+function loadTask() {
+  return import('./mysql-source-task.ts');
+}

@@ -211,9 +211,10 @@ export class Herder {
     await this.#serial(async () => {
       const loaded = await this.#o.configStore.load();
       // Its modules load while this worker joins its group and reads offsets, before the first task needs them.
-      if (this.#o.taskThreads !== undefined && [...loaded.values()].some((c) => c.targetState === 'STARTED'))
+      const started = [...loaded.values()].filter((c) => c.targetState === 'STARTED');
+      if (this.#o.taskThreads !== undefined && started.length > 0)
         void loadThreadedRunner().then(
-          (m) => m.prewarmTaskThread(),
+          (m) => m.prewarmTaskThread(started.map((c) => c.config['connector.class'] ?? '')),
           () => {},
         );
       for (const [name, stored] of loaded) {
