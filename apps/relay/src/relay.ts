@@ -139,7 +139,7 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
   // Connectors given at start: a task thread loads its modules while the worker reads its topics and joins.
   if (taskThreads !== undefined && (options.connectors?.length ?? 0) > 0)
     void loadThreadedRunner().then(
-      (m) => m.prewarmTaskThread(options.connectors!.map((c) => c.config['connector.class'] ?? '')),
+      (m) => m.prewarmTaskThread(),
       () => {},
     );
   const herder: Herder = new Herder({

@@ -24,11 +24,6 @@ export interface SourceConnectorPlugin {
    * its database driver only when a connector of its class runs, so a relay does not load drivers it never uses.
    */
   createTask(values: Readonly<Record<string, unknown>>, logger: Logger): SourceTask | Promise<SourceTask>;
-  /**
-   * Loads what `createTask` will load (the driver) without creating anything, so that a task thread waiting
-   * for its task has it ready when the task is assigned.
-   */
-  preload?(): Promise<void>;
 }
 
 /** A transform class (`transforms.<name>.type`), e.g. `io.debezium.transforms.outbox.EventRouter`. */

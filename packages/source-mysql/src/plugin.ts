@@ -18,15 +18,8 @@ export const mysqlConnectorPlugin: SourceConnectorPlugin = {
     const className = values['connector.class'];
     const connector = className === MARIADB_CLASS ? 'mariadb' : 'mysql';
     const config = toMySqlSourceConfig(values, connector);
-    const { MySqlSourceTask } = await loadTask();
+    // The binlog client and the MySQL driver load with the first MySQL/MariaDB connector, not with the relay.
+    const { MySqlSourceTask } = await import('./mysql-source-task.ts');
     return new MySqlSourceTask(config, logger);
   },
-  async preload() {
-    await loadTask();
-  },
 };
-
-/** The binlog client and the MySQL driver load with the first MySQL/MariaDB connector, not with the relay. */
-function loadTask() {
-  return import('./mysql-source-task.ts');
-}

@@ -22,15 +22,8 @@ export const postgresConnectorPlugin: SourceConnectorPlugin = {
   validate: validatePostgresConfig,
   async createTask(values: Readonly<Record<string, unknown>>, logger: Logger): Promise<PostgresSourceTask> {
     const config = toPostgresSourceConfig(values);
-    const { PostgresSourceTask } = await loadTask();
+    // The PostgreSQL driver loads with the first PostgreSQL connector, not with the relay.
+    const { PostgresSourceTask } = await import('./postgres-source-task.ts');
     return new PostgresSourceTask(config, logger);
   },
-  async preload() {
-    await loadTask();
-  },
 };
-
-/** The PostgreSQL driver loads with the first PostgreSQL connector, not with the relay. */
-function loadTask() {
-  return import('./postgres-source-task.ts');
-}

@@ -211,10 +211,9 @@ export class Herder {
     await this.#serial(async () => {
       const loaded = await this.#o.configStore.load();
       // Its modules load while this worker joins its group and reads offsets, before the first task needs them.
-      const started = [...loaded.values()].filter((c) => c.targetState === 'STARTED');
-      if (this.#o.taskThreads !== undefined && started.length > 0)
+      if (this.#o.taskThreads !== undefined && [...loaded.values()].some((c) => c.targetState === 'STARTED'))
         void loadThreadedRunner().then(
-          (m) => m.prewarmTaskThread(started.map((c) => c.config['connector.class'] ?? '')),
+          (m) => m.prewarmTaskThread(),
           () => {},
         );
       for (const [name, stored] of loaded) {

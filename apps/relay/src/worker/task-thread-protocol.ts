@@ -77,8 +77,6 @@ export type OffsetCall =
 export type ToThread =
   /** The task this thread runs; the first message, which a spare thread waits for. */
   | { readonly t: 'run'; readonly data: TaskThreadData }
-  /** To a spare thread: the connector classes its task may be of, whose drivers it loads while it waits. */
-  | { readonly t: 'preload'; readonly classes: readonly string[] }
   | { readonly t: 'start' }
   | { readonly t: 'stop' }
   | { readonly t: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: WireError }

@@ -58,7 +58,6 @@ const [
     import('../console/rates.ts'),
   ]),
 );
-const plugins = defaultPlugins();
 const { startTracing } = await import('../tracing.ts');
 const stopTracing = await startTracing('outflow-relay');
 
@@ -150,7 +149,7 @@ function taskRunner(data: TaskThreadData): InstanceType<typeof ConnectorRunner> 
   const seenTopics = new Set<string>();
   return new ConnectorRunner({
     // Validated by the main thread already, with the same plugins: this builds the parsed form again here.
-    config: validateConnectorConfig(data.config, plugins),
+    config: validateConnectorConfig(data.config, defaultPlugins()),
     offsetStore,
     createSink: () =>
       observeSends(
@@ -183,14 +182,6 @@ port.on('message', (message: ToThread) => {
     case 'run':
       runner = taskRunner(message.data);
       runner.start();
-      break;
-    case 'preload':
-      // A driver that fails to load fails its task later, with the task's own error.
-      for (const className of message.classes)
-        void plugins
-          .findConnector(className)
-          ?.preload?.()
-          .catch(() => {});
       break;
     case 'start':
       runner?.start();

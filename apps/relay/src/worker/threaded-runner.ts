@@ -33,13 +33,11 @@ let spare: { worker: Worker; timer: NodeJS.Timeout } | undefined;
 /**
  * Starts a thread that loads the task modules before any task needs them, while the relay still connects to
  * Kafka and joins its group: the first task to start takes it, instead of waiting for a new thread to load
- * them (~200 ms of a cold start), and the drivers of `connectorClasses` (~80 ms for MariaDB's). Called when a
- * relay starts with connectors; unused, it ends after a minute.
+ * them (~200 ms of a cold start). Called when a relay starts with connectors; unused, it ends after a minute.
  */
-export function prewarmTaskThread(connectorClasses: readonly string[]): void {
+export function prewarmTaskThread(): void {
   if (spare !== undefined) return;
   const worker = new Worker(THREAD_ENTRY, { name: 'task (spare)' });
-  worker.postMessage({ t: 'preload', classes: [...new Set(connectorClasses)] } satisfies ToThread);
   // Waiting for a task, it keeps nothing alive, and a failure to load shows when a task takes it.
   worker.unref();
   worker.on('error', () => {});
