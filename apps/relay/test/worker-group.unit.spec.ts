@@ -150,6 +150,7 @@ describe('relay cluster membership', () => {
       throw new GroupCallError('gone', 'fenced', 'UNKNOWN_MEMBER_ID', null);
     };
     await until(() => w.owned().length === 0);
+    // Out of the group for at least 50 ms before the coordinator lets it back in.
     await new Promise((r) => setTimeout(r, 50));
     coordinator.addRound((me) => ({ members: [me] }));
     await until(() => coordinator.joins.length === 4);
