@@ -330,6 +330,8 @@ try {
   await setupPostgres.connect();
   await migrate(setupPostgres, createOutbox({ dialect: 'postgres' }));
   await setupPostgres.end();
+  // The commit measured is the one built now, whatever is committed while the rounds run.
+  const commitId = commitLabel();
   await buildRelayAsInstalled();
   const sources = [sourceOf('mariadb', mariadb), sourceOf('postgres', postgres)];
   const results: Result[] = [];
@@ -338,7 +340,6 @@ try {
     for (const isolation of order) results.push(await runOnce(sources, isolation, round));
   }
   const date = new Date().toISOString().slice(0, 10);
-  const commitId = commitLabel();
   const fmt = (n: number, digits = 0) => (Number.isNaN(n) ? '-' : n.toFixed(digits));
   const rows = [...new Set(results.map((r) => r.contender))].map((contender) => {
     const runs = results.filter((r) => r.contender === contender);

@@ -632,6 +632,8 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
     fetchConnect(source.debezium.release, libs, say);
     for (const a of args.against) contenders.push(debeziumContender(source, libs, a === 'debezium-poll10'));
   }
+  // The commit measured is the one built now, whatever is committed while the rounds run.
+  const commitId = commitLabel();
   if (args.relay === 'compiled') await buildRelayAsInstalled();
   const results: RunResult[] = [];
   for (let round = 1; round <= args.rounds; round++) {
@@ -640,7 +642,6 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
     for (const contender of order) results.push(await runOnce(source, contender, args, round));
   }
   const date = new Date().toISOString().slice(0, 10);
-  const commitId = commitLabel();
   const rows = contenders.map((contender) => {
     const runs = results.filter((r) => r.contender === contender.label);
     const m = (f: (r: RunResult) => number) => median(runs.map(f));
