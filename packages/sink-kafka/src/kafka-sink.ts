@@ -272,7 +272,7 @@ class KafkaSinkImpl implements KafkaSink {
       'SINK_FAILED',
       `Kafka's transaction coordinator aborted the transaction of transactional.id ${JSON.stringify(this.#options.transactionalId)} ` +
         `(open longer than its timeout of ${this.#options.requestTimeoutMs} ms); the producer resumed with epoch ` +
-        `${String(successor.producerEpoch)}; none of the batch was written, so it may be sent again`,
+        `${String(successor.producerEpoch)}; the batch was aborted with it and may be sent again`,
       {
         cause: error,
         retriable: true,
