@@ -17,6 +17,8 @@ class FakeCoordinator implements GroupClient {
   })[] = [];
   heartbeat: () => Promise<void> = async () => {};
   generation = 0;
+  /** Joins refused as if the coordinator could not be reached, before any is answered. */
+  unreachableJoins = 0;
   leaves: string[] = [];
   #waiting: (() => void)[] = [];
 
@@ -24,6 +26,10 @@ class FakeCoordinator implements GroupClient {
     memberId: string,
     protocols: readonly { name: string; metadata: Buffer }[],
   ): Promise<JoinedGroup> {
+    if (this.unreachableJoins > 0) {
+      this.unreachableJoins--;
+      throw new GroupCallError('unreachable', 'coordinator', undefined, null);
+    }
     const id = memberId === '' ? 'me' : memberId;
     this.joins.push({ memberId, metadata: decodeJson<WorkerMetadata>(protocols[0]!.metadata)! });
     while (this.rounds.length === 0) await new Promise<void>((r) => this.#waiting.push(r));
@@ -163,6 +169,23 @@ describe('relay cluster membership', () => {
     assert.ok(downMs >= 50 && downMs < Date.now() - started, `downMs ${downMs}`);
     assert.match(back.msg!, /after \d+ ms out of it$/);
     assert.equal(logger.entries.filter((e) => e.msg?.startsWith('relay group joined again')).length, 1);
+    await g.close();
+  });
+
+  it('a worker that could not reach the coordinator at first joins, not joins again', async (t) => {
+    const coordinator = new FakeCoordinator();
+    coordinator.unreachableJoins = 1;
+    const logger = recordingLogger();
+    const g = group(coordinator, worker(['a']), 0, logger);
+    t.after(() => g.close());
+    coordinator.addRound((me) => ({ members: [me] }));
+    await g.start();
+    await until(() => logger.entries.some((e) => e.msg?.startsWith('relay group joined') === true));
+    assert.ok(logger.entries.some((e) => e.msg?.includes('coordinator is unreachable') === true));
+    assert.deepEqual(
+      logger.entries.filter((e) => e.msg?.startsWith('relay group joined')).map((e) => e.msg),
+      ['relay group joined'],
+    );
     await g.close();
   });
 

@@ -122,7 +122,8 @@ export class WorkerGroup {
         const failure = error instanceof GroupCallError ? error.failure : 'coordinator';
         if (failure === 'rejoin') continue;
         // A frozen worker or coordinator learns of the lost session only afterwards: it began at the last answer.
-        this.#outSince ??= this.#lastAnswer || Date.now();
+        // A worker that was never in (Kafka unreachable at start) has nothing to come back to.
+        if (this.#lastAnswer > 0) this.#outSince ??= this.#lastAnswer;
         if (failure === 'fenced') {
           this.#o.logger.warn(
             { err: error },
