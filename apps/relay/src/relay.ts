@@ -17,12 +17,7 @@ import { forward } from './rest/forward.ts';
 import { SecretScrubber } from './secrets.ts';
 import { RELAY_VERSION } from './version.ts';
 import type { ConfigStore } from './worker/config-store.ts';
-import {
-  Herder,
-  loadThreadedRunner,
-  type SinkTopicOptions,
-  type TaskThreadOptions,
-} from './worker/herder.ts';
+import { Herder, prewarmTaskThread, type SinkTopicOptions, type TaskThreadOptions } from './worker/herder.ts';
 import type { AdminOffsetStore } from './worker/offsets.ts';
 import { loadWorkerConfig, type WorkerConfig } from './worker-config.ts';
 
@@ -137,11 +132,7 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
         }
       : undefined;
   // Connectors given at start: a task thread loads its modules while the worker reads its topics and joins.
-  if (taskThreads !== undefined && (options.connectors?.length ?? 0) > 0)
-    void loadThreadedRunner().then(
-      (m) => m.prewarmTaskThread(),
-      () => {},
-    );
+  if (taskThreads !== undefined && (options.connectors?.length ?? 0) > 0) prewarmTaskThread();
   const herder: Herder = new Herder({
     plugins,
     configStore: backends.configStore,

@@ -220,13 +220,13 @@ class KafkaSinkImpl implements KafkaSink {
     // transactional.id (fencing the previous holder and aborting its open transaction); the client's default
     // of 0/0 would be taken for a stale epoch of an earlier producer and refused as PRODUCER_FENCED.
     const tx = await this.#producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
-    const held = { producerId: this.#producer.producerId, producerEpoch: this.#producer.producerEpoch };
+    const { producerId, producerEpoch } = this.#producer;
     try {
       await this.#deliver(records, tx);
       await tx.commit();
     } catch (error) {
-      if (held.producerId !== undefined && held.producerEpoch !== undefined && staleEpoch(error))
-        throw await this.#resume({ producerId: held.producerId, producerEpoch: held.producerEpoch }, error);
+      if (producerId !== undefined && producerEpoch !== undefined && staleEpoch(error))
+        throw await this.#resume({ producerId, producerEpoch }, error);
       await tx.abort().catch(() => undefined);
       throw error;
     }

@@ -212,10 +212,7 @@ export class Herder {
       const loaded = await this.#o.configStore.load();
       // Its modules load while this worker joins its group and reads offsets, before the first task needs them.
       if (this.#o.taskThreads !== undefined && [...loaded.values()].some((c) => c.targetState === 'STARTED'))
-        void loadThreadedRunner().then(
-          (m) => m.prewarmTaskThread(),
-          () => {},
-        );
+        prewarmTaskThread();
       for (const [name, stored] of loaded) {
         const entry: Entry = {
           config: { ...stored.config },
@@ -753,8 +750,16 @@ export class Herder {
 }
 
 /** The threaded runner's module, loaded when a task first needs a thread: a relay without tasks never does. */
-export function loadThreadedRunner(): Promise<typeof import('./threaded-runner.ts')> {
+function loadThreadedRunner(): Promise<typeof import('./threaded-runner.ts')> {
   return import('./threaded-runner.ts');
+}
+
+/** Starts a spare task thread (`prewarmTaskThread` of threaded-runner.ts), loading its module first. */
+export function prewarmTaskThread(): void {
+  void loadThreadedRunner().then(
+    (m) => m.prewarmTaskThread(),
+    () => {},
+  );
 }
 
 /** How long a write waits for a rebalance in progress before it is answered 409. */
