@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { type OffsetStore, RelayError, type SourceOffset } from '@outflow/relay-core';
 import type { ConnectorMetrics } from '../src/metrics.ts';
@@ -10,7 +11,7 @@ import {
   type TaskThreadData,
   toWireError,
 } from '../src/worker/task-thread-protocol.ts';
-import { ThreadedConnectorRunner } from '../src/worker/threaded-runner.ts';
+import { ThreadedConnectorRunner, taskThreadResourceLimits } from '../src/worker/threaded-runner.ts';
 import { eventually } from './fakes.ts';
 import { freePort } from './support/relay-process.ts';
 
@@ -109,6 +110,40 @@ describe('ThreadedConnectorRunner', () => {
       offsetCalls.every((c) => c === 'get' || c === 'refresh'),
       offsetCalls.join(', '),
     );
+  });
+});
+
+describe('task thread heap', () => {
+  // A worker reports the old generation limit it runs with (MB), and its young generation's semi-space size.
+  const probe = (limits: object, nodeFlags: string[] = []): { oldMb: number; semiMb: number } => {
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const code = "const v8 = require('node:v8'); const { parentPort } = require('node:worker_threads');" +
+        "parentPort.postMessage({ heap: v8.getHeapStatistics().heap_size_limit, spaces: v8.getHeapSpaceStatistics() })";
+      new Worker(code, { eval: true, resourceLimits: ${JSON.stringify(limits)} })
+        .on('message', (m) => console.log(JSON.stringify(m)));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, [...nodeFlags, '-e', script], { encoding: 'utf8' }),
+    );
+    const newSpace = out.spaces.find((s: { space_name: string }) => s.space_name === 'new_space');
+    return { oldMb: out.heap / 1048576, semiMb: newSpace.space_size / 2 / 1048576 };
+  };
+
+  it("is below 2 GB and Node's own limit, with 4 MB semi-spaces, unless Node's flags say otherwise", () => {
+    assert.deepEqual(taskThreadResourceLimits(4288), {
+      maxYoungGenerationSizeMb: 12,
+      maxOldGenerationSizeMb: 2000,
+    });
+    assert.equal(taskThreadResourceLimits(1500.7).maxOldGenerationSizeMb, 1500);
+    const limited = probe(taskThreadResourceLimits(4288));
+    assert.ok(limited.oldMb >= 2000 && limited.oldMb < 2048, `old generation limit ${limited.oldMb} MB`);
+    assert.ok(limited.semiMb <= 4, `semi-space ${limited.semiMb} MB`);
+    // What the README tells a user who needs more: V8 applies its flags after the worker's limits.
+    const raised = probe(taskThreadResourceLimits(4288), [
+      '--max-old-space-size=3000',
+      '--max-semi-space-size=16',
+    ]);
+    assert.ok(raised.oldMb >= 3000, `old generation limit with the flag ${raised.oldMb} MB`);
   });
 });
 

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger, OffsetStore, SourceBacklog, SourcePending } from '@outflow/relay-core';
 import type { ConnectorMetrics } from '../metrics.ts';
 import { formatTrace, type TaskRunner, type TaskState } from './connector-runner.ts';
@@ -31,13 +32,31 @@ const SPARE_IDLE_MS = 60_000;
 let spare: { worker: Worker; timer: NodeJS.Timeout } | undefined;
 
 /**
+ * The heap of a task thread, by measurement (ADR 0006). A drain promotes every queued record to the old
+ * generation, and V8 lets the old generation grow to up to 4× what survived the last full collection when it
+ * may reach 2 GB or more (Node's default where the machine has 8 GB or more), 2× at most below that: a limit
+ * just under 2 GB halves a drain's peak heap, at the same drain rate. A young generation of 12 MB (4 MB
+ * semi-spaces, instead of up to 64) takes another ~100 MB off the peak, also at the same rate (2 MB slowed
+ * it). A lower limit than Node's own is kept; `--max-old-space-size` and `--max-semi-space-size`
+ * (`NODE_OPTIONS`) override both, since V8 applies its flags after these.
+ */
+export function taskThreadResourceLimits(processHeapLimitMb: number): ResourceLimits {
+  return {
+    maxYoungGenerationSizeMb: 12,
+    maxOldGenerationSizeMb: Math.min(2000, Math.floor(processHeapLimitMb)),
+  };
+}
+
+const resourceLimits = taskThreadResourceLimits(getHeapStatistics().heap_size_limit / 1048576);
+
+/**
  * Starts a thread that loads the task modules before any task needs them, while the relay still connects to
  * Kafka and joins its group: the first task to start takes it, instead of waiting for a new thread to load
  * them (~200 ms of a cold start). Called when a relay starts with connectors; unused, it ends after a minute.
  */
 export function prewarmTaskThread(): void {
   if (spare !== undefined) return;
-  const worker = new Worker(THREAD_ENTRY, { name: 'task (spare)' });
+  const worker = new Worker(THREAD_ENTRY, { name: 'task (spare)', resourceLimits });
   // Waiting for a task, it keeps nothing alive, and a failure to load shows when a task takes it.
   worker.unref();
   worker.on('error', () => {});
@@ -53,7 +72,8 @@ export function prewarmTaskThread(): void {
 function takeThread(): Worker {
   const taken = spare;
   spare = undefined;
-  if (taken === undefined || taken.worker.threadId === -1) return new Worker(THREAD_ENTRY, { name: 'task' });
+  if (taken === undefined || taken.worker.threadId === -1)
+    return new Worker(THREAD_ENTRY, { name: 'task', resourceLimits });
   clearTimeout(taken.timer);
   taken.worker.ref();
   return taken.worker;
@@ -125,7 +145,12 @@ export class ThreadedConnectorRunner implements TaskRunner {
       if (this.#worker !== worker || this.#stopping !== undefined) return;
       this.#worker = undefined;
       this.#o.logger.error({ err: error }, "the task's thread failed");
-      this.#fail(`the task's thread ended on an uncaught error:\n${formatTrace(error)}`);
+      const outOfMemory =
+        (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `the task's thread ran out of heap (a task thread's old generation is limited to ${resourceLimits.maxOldGenerationSizeMb} MB ` +
+            'unless NODE_OPTIONS sets --max-old-space-size): lower max.queue.size or max.batch.size, or raise the limit\n'
+          : '';
+      this.#fail(`${outOfMemory}the task's thread ended on an uncaught error:\n${formatTrace(error)}`);
     });
     worker.on('exit', (code) => {
       this.#stopped?.();
