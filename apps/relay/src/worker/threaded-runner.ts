@@ -35,10 +35,10 @@ let spare: { worker: Worker; timer: NodeJS.Timeout } | undefined;
  * The heap of a task thread, by measurement (ADR 0006). A drain promotes every queued record to the old
  * generation, and V8 lets the old generation grow to up to 4× what survived the last full collection when it
  * may reach 2 GB or more (Node's default where the machine has 8 GB or more), 2× at most below that: a limit
- * just under 2 GB takes ~80 MB off a drain's peak at the same drain rate. Semi-spaces of 16 MB instead of up
- * to 64 take ~100 MB more for ~5 % of the drain rate (4 MB: ~15 %). A lower limit than Node's own is kept;
- * `--max-old-space-size` and `--max-semi-space-size`
- * (`NODE_OPTIONS`) override both, since V8 applies its flags after these.
+ * just under 2 GB takes ~80 MB off a drain's peak at the same drain rate. Semi-spaces of 16 MB instead of 64
+ * take another ~110 MB off for ~5 % of the drain rate (4 MB: ~10 MB less still, for ~15 %). A lower limit than
+ * Node's own is kept; `--max-old-space-size` and `--max-semi-space-size` (`NODE_OPTIONS`) override both, since
+ * V8 applies its flags after these.
  */
 export function taskThreadResourceLimits(processHeapLimitMb: number): ResourceLimits {
   return {
