@@ -313,7 +313,8 @@ export function toZonedTimestamp(text: string, fraction = 0): string {
     fraction > 0 && fraction <= 9
       ? digits.padEnd(fraction, '0').slice(0, fraction)
       : shortestFraction(digits);
-  return `${date}T${time}${shown === '' ? '' : `.${shown}`}Z`;
+  // One flat string (~60 B) instead of a tree of V8 cons strings (~190 B) that a queued record keeps (ADR 0006).
+  return [date, 'T', time, shown === '' ? '' : '.', shown, 'Z'].join('');
 }
 
 /** Java's ISO_LOCAL_TIME fraction (`appendFraction(NANO_OF_SECOND, 0, 9, true)`): trailing zeros dropped. */
