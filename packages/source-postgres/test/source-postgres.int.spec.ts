@@ -411,15 +411,15 @@ describe('PostgreSQL source (real server)', () => {
     await waitStreaming(slot);
     await sql(db.name, "INSERT INTO outbox VALUES (gen_random_uuid(), 'a', 'b', 'c', '{}', now())");
     const [change] = await h.pollUntil(1);
-    // The flush position: a walsender sends no further than it, while pg_current_wal_lsn() may already count WAL
-    // other databases' sessions have written but not flushed (the other test files of a run).
+    // The flush position: a walsender sends no further than it; pg_current_wal_lsn() (the write position) may be
+    // ahead of it while other test files write WAL.
     const held = parseLsn((await sql(db.name, 'SELECT pg_current_wal_flush_lsn()::text AS l')).rows[0].l);
     // Received but not delivered: keepalives must not move the slot past it.
     await h.pollFor(1500);
     assert.ok((await confirmedFlush(slot))! < held, 'the slot stays before an undelivered change');
     await h.deliver(change!);
-    // Past the change's own commit, only a keepalive moves the slot; while other test files write WAL in other
-    // databases the walsender skips, one came ~10 s after the delivery in a full run (2 s alone).
+    // Past the change's own commit, only a keepalive's position moves the slot; in a full run, with other test
+    // files writing WAL, the slot got there ~10 s after the delivery (~2 s alone). Why so late is not known.
     const deadline = Date.now() + 45_000;
     while (Date.now() < deadline && (await confirmedFlush(slot))! < held) await h.pollFor(300);
     const confirmed = (await confirmedFlush(slot))!;
