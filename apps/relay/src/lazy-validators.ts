@@ -26,13 +26,27 @@ export async function importWithLazyValidators<T>(load: () => Promise<T>): Promi
   }
 }
 
-/** A `compile` that defers `eager` until the returned validator is first called. */
+/**
+ * A `compile` that defers `eager` until the returned validator is first called, and compiles without checking
+ * the schema against JSON Schema's meta-schema: the schemas are the client's own, fixed when it was released,
+ * and that check compiles a validator for the meta-schema itself, ~40 ms of a start (the consumer validates
+ * its group options whatever `strict` says). What the compiled validator accepts is the same.
+ */
 export function lazily(eager: Compile): Compile {
   return function compile(this: unknown, schema: unknown, meta?: boolean): Validate {
-    const ajv = this;
+    const ajv = this as { opts?: { validateSchema?: unknown } };
     let compiled: Validate | undefined;
     const validate: Validate = function (this: unknown, ...args: unknown[]) {
-      compiled ??= eager.call(ajv, schema, meta);
+      if (compiled === undefined) {
+        const options = ajv.opts;
+        const checked = options?.validateSchema;
+        if (options !== undefined) options.validateSchema = false;
+        try {
+          compiled = eager.call(ajv, schema, meta);
+        } finally {
+          if (options !== undefined) options.validateSchema = checked;
+        }
+      }
       const valid = compiled.apply(this, args);
       validate.errors = compiled.errors;
       return valid;

@@ -89,6 +89,16 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   for (const warning of config.warnings) logger.warn(warning);
+  // Connectors given at start: a task thread loads its modules (~200 ms) while this thread loads the rest,
+  // connects to Kafka, reads its topics and joins, not after. With the caller's backends or plugins tasks may
+  // stay on this thread (`taskThreads` below): the herder prewarms for their stored connectors instead.
+  if (
+    config.taskIsolation === 'thread' &&
+    options.plugins === undefined &&
+    options.backends === undefined &&
+    (options.connectors?.length ?? 0) > 0
+  )
+    prewarmTaskThread();
   if (config.pluginPath !== null)
     logger.info({ pluginPath: config.pluginPath }, 'plugin.path is ignored: Outflow plugins are built in');
   const plugins = options.plugins ?? (await import('./default-plugins.ts')).defaultPlugins();
@@ -131,8 +141,6 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
           onDelivered: (connector, events, bytes) => relayConsole.rates.add(connector, events, bytes),
         }
       : undefined;
-  // Connectors given at start: a task thread loads its modules while the worker reads its topics and joins.
-  if (taskThreads !== undefined && (options.connectors?.length ?? 0) > 0) prewarmTaskThread();
   const herder: Herder = new Herder({
     plugins,
     configStore: backends.configStore,
