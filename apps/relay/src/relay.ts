@@ -89,15 +89,13 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   for (const warning of config.warnings) logger.warn(warning);
+  // A task thread runs the built-in plugins and builds its own Kafka producer: with plugins of the caller's, or
+  // backends that give no sink options (functions a thread cannot be handed), tasks stay on the main thread.
+  const threadsWanted = config.taskIsolation === 'thread' && options.plugins === undefined;
   // Connectors given at start: a task thread loads its modules (~200 ms) while this thread loads the rest,
-  // connects to Kafka, reads its topics and joins, not after. With the caller's backends or plugins tasks may
-  // stay on this thread (`taskThreads` below): the herder prewarms for their stored connectors instead.
-  if (
-    config.taskIsolation === 'thread' &&
-    options.plugins === undefined &&
-    options.backends === undefined &&
-    (options.connectors?.length ?? 0) > 0
-  )
+  // connects to Kafka, reads its topics and joins, not after. The built-in backends give sink options; with the
+  // caller's, that is known only below, and the herder prewarms for their stored connectors instead.
+  if (threadsWanted && options.backends === undefined && (options.connectors?.length ?? 0) > 0)
     prewarmTaskThread();
   if (config.pluginPath !== null)
     logger.info({ pluginPath: config.pluginPath }, 'plugin.path is ignored: Outflow plugins are built in');
@@ -129,11 +127,9 @@ async function createWorker(options: StartRelayOptions): Promise<CreatedWorker> 
       throw error;
     }
   }
-  // A task thread runs the built-in plugins and builds its own Kafka producer: with plugins or backends of
-  // the caller's (functions a thread cannot be handed), tasks stay on the main thread.
   const threadLog = scrubber.stream(options.logDestination ?? process.stdout);
   const taskThreads: TaskThreadOptions | undefined =
-    config.taskIsolation === 'thread' && options.plugins === undefined && backends.sinkOptions !== undefined
+    threadsWanted && backends.sinkOptions !== undefined
       ? {
           sinkOptions: backends.sinkOptions,
           logLevel: config.logLevel,
