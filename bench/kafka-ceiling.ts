@@ -11,14 +11,12 @@
  * Needs the local Kafka (`npm run infra -- up`).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ProducerRecord } from '@outflow/relay-core';
 import { createKafkaSink } from '@outflow/sink-kafka';
 import { kafkaBootstrap, uniqueName } from '@outflow/testing';
-import { commitLabel, payload, percentile, say } from './support.ts';
+import { commitLabel, payload, percentile, recordRows, say } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -126,18 +124,10 @@ for (const transactional of [false, true]) {
   );
 }
 if (!values['no-record']) {
-  const file = join(new URL('..', import.meta.url).pathname, 'BENCHMARKS.md');
-  let text = readFileSync(file, 'utf8');
-  for (const [marker, added] of [
-    ['<!-- bench rows: `npm run bench:kafka-ceiling` inserts its rows above this line -->', rows],
-    [
-      '<!-- bench rows: `npm run bench:kafka-ceiling` inserts its latency rows above this line -->',
-      latencyRows,
-    ],
-  ] as const) {
-    if (!text.includes(marker)) throw new Error(`BENCHMARKS.md has no line ${marker}`);
-    text = text.replace(marker, `${added.join('\n')}\n${marker}`);
-  }
-  writeFileSync(file, text);
+  recordRows('<!-- bench rows: `npm run bench:kafka-ceiling` inserts its rows above this line -->', rows);
+  recordRows(
+    '<!-- bench rows: `npm run bench:kafka-ceiling` inserts its latency rows above this line -->',
+    latencyRows,
+  );
   say('rows added to BENCHMARKS.md');
 }

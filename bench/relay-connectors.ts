@@ -17,7 +17,7 @@
  *   [--task-isolation thread|none|both] [--exactly-once enabled|disabled] [--no-record] [--note text]
  * Needs the local infrastructure (`npm run infra -- up`).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,9 +50,11 @@ import {
   percentile,
   probeRest,
   procStatusKb,
+  recordRows,
   samePerName,
   say,
   steadyLoad,
+  treeCpuSeconds,
 } from './support.ts';
 
 const { values } = parseArgs({
@@ -79,8 +81,6 @@ for (const i of isolations)
 const exactlyOnce = values['exactly-once'];
 if (exactlyOnce !== 'enabled' && exactlyOnce !== 'disabled')
   throw new Error(`--exactly-once: expected enabled or disabled, got ${exactlyOnce}`);
-
-const root = new URL('..', import.meta.url).pathname;
 
 /** A connector's database, as a bench source (writers of outbox events); `slots` collects PostgreSQL's. */
 function sourceOf(kind: 'mariadb' | 'postgres', db: TestDatabase): BenchSource {
@@ -147,12 +147,6 @@ async function writeBacklog(source: BenchSource, events: number, seqBase: number
       await writer.end();
     }),
   );
-}
-
-/** User and system CPU time of a process so far, in seconds (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface Result {
@@ -280,14 +274,14 @@ async function runOnce(
     relay = await start();
     const pid = relay.pid;
     await until(() => sources.every((_, i) => count(i) > bases[i]!), 300_000);
-    const cpuBefore = cpuSeconds(pid);
+    const cpuBefore = treeCpuSeconds(pid);
     const wallBefore = Date.now();
     await until(
       () => sources.every((_, i) => count(i) >= bases[i]! + backlog),
       900_000,
       () => `${sources.map((_, i) => count(i) - bases[i]!).join(' + ')} of ${backlog} each in Kafka`,
     );
-    const cores = (cpuSeconds(pid) - cpuBefore) / ((Date.now() - wallBefore) / 1000);
+    const cores = (treeCpuSeconds(pid) - cpuBefore) / ((Date.now() - wallBefore) / 1000);
     const all = topics.flatMap((_, i) => records(i).slice(bases[i]!, bases[i]! + backlog));
     const times = all.map((r) => r.receivedAt);
     const allDrain = Math.round(all.length / ((Math.max(...times) - Math.min(...times)) / 1000));
@@ -355,11 +349,7 @@ try {
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
   if (!values['no-record']) {
-    const marker = '<!-- bench rows: `npm run bench:connectors` inserts its rows above this line -->';
-    const file = join(root, 'BENCHMARKS.md');
-    const text = readFileSync(file, 'utf8');
-    if (!text.includes(marker)) throw new Error(`BENCHMARKS.md has no line ${marker}`);
-    writeFileSync(file, text.replace(marker, `${rows.join('\n')}\n${marker}`));
+    recordRows('<!-- bench rows: `npm run bench:connectors` inserts its rows above this line -->', rows);
     say('rows added to BENCHMARKS.md');
   }
 } finally {

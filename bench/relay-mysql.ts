@@ -3,7 +3,7 @@
  *
  * Usage: npm run bench -- [--events 100000] [--rate 1000] [--seconds 60] [--fast-rate 10000] [--fast-seconds 10]
  *   [--exactly-once enabled|disabled|both] [--against debezium|debezium-default|debezium-poll10] [--rounds 3]
- *   [--relay compiled|source] [--task-isolation thread|none|both] [--no-record] [--note text]
+ *   [--relay compiled|source] [--task-isolation thread|none|both] [--memory] [--no-record] [--note text]
  * Needs the local infrastructure (`npm run infra -- up`); `--against debezium` also Java and Maven (the jars
  * are fetched once, as `npm run parity` fetches them).
  */

@@ -8,7 +8,8 @@
  *   2. steady: events committed one per transaction at a fixed rate (1,000/s) while it runs; reports the
  *      commit → consumer latency p50/p99;
  *   3. fast: 10,000 events/s (10 per transaction); reports p99;
- *   4. the process's RSS at the end of the steady phase and its peak (VmHWM) over all phases.
+ *   4. the process's RSS idle (its connector running, before the backlog), at the end of the steady phase and
+ *      its peak (VmHWM) over all phases; with `--memory`, where the relay's idle and peak RSS go (`memory.ts`).
  * Medians per contender are printed and appended to BENCHMARKS.md with the commit and the load average of
  * every round. Each database's script (`relay-mysql.ts`, `relay-postgres.ts`) gives its connectors and writers.
  */
@@ -25,6 +26,7 @@ import { eventRouterConfig, workerConfig } from '../apps/relay/test/support/conn
 import { freePort, startRelayProcess } from '../apps/relay/test/support/relay-process.ts';
 import { waitForRunning } from '../apps/relay/test/support/wait-for-running.ts';
 import { type ConnectRelease, fetchConnect, startConnect } from '../parity/connect-worker.ts';
+import { formatBreakdown, type MemoryBreakdown, memoryBreakdown } from './memory.ts';
 
 /** One connection that commits outbox events, one transaction per call. */
 export interface BenchWriter {
@@ -75,6 +77,8 @@ export interface BenchArgs {
   readonly relayNodeFlags: readonly (readonly string[])[];
   /** The relay's `task.isolation`, one relay contender per value (`--task-isolation both`). */
   readonly taskIsolation: readonly ('thread' | 'none')[];
+  /** `--memory`: the relay samples its heaps (`heap-monitor.ts`) and the run says where its RSS went. */
+  readonly memory: boolean;
 }
 
 /** `make(name)` once per name, then the same answer (a MariaDB source draws a random `database.server.id`). */
@@ -102,6 +106,7 @@ export function benchArgs(): BenchArgs {
       note: { type: 'string', default: '' },
       'relay-node-flags': { type: 'string', default: '' },
       'task-isolation': { type: 'string', default: 'thread' },
+      memory: { type: 'boolean', default: false },
     },
   });
   const exactlyOnce = values['exactly-once'];
@@ -140,6 +145,7 @@ export function benchArgs(): BenchArgs {
     relayNodeFlags: values['relay-node-flags']
       .split(';')
       .map((set) => set.split(' ').filter((f) => f !== '')),
+    memory: values.memory,
   };
 }
 
@@ -186,9 +192,10 @@ export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | un
 
 /**
  * CPU seconds (user + system) of `pid` and every process under it (PostgreSQL's backends, the JVM's
- * children), from `/proc`; 0 when the process is gone.
+ * children), from `/proc`; 0 when the process is gone. A child that has exited and been waited for counts in
+ * its parent's cutime/cstime, so a backend that ends between two readings is not subtracted.
  */
-function treeCpuSeconds(pid: number): number {
+export function treeCpuSeconds(pid: number): number {
   const parents = new Map<number, number>();
   const ticks = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
@@ -198,7 +205,10 @@ function treeCpuSeconds(pid: number): number {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       parents.set(Number(entry), Number(fields[1]));
-      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      ticks.set(
+        Number(entry),
+        Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]),
+      );
     } catch {
       // gone meanwhile
     }
@@ -251,7 +261,13 @@ interface ContenderProcess {
   readonly url: string;
   output(): string;
   stop(): Promise<void>;
+  /** With `--memory`, the relay's breakdown at its peak or its last sample so far. */
+  memory?(at: 'peak' | 'last'): MemoryBreakdown | undefined;
 }
+
+/** Where the relay's heap samples go with `--memory` (the relay inherits the variable). */
+const heapDir = (): string | undefined => process.env.OUTFLOW_BENCH_HEAP_DIR;
+const heapMonitor = new URL('./heap-monitor.ts', import.meta.url).pathname;
 
 function relayContender(
   source: BenchSource,
@@ -275,8 +291,9 @@ function relayContender(
           config: { ...source.relayConnector(name), 'topic.prefix': name, ...eventRouterConfig(topic) },
         },
         compiled: args.relay === 'compiled',
-        nodeFlags,
+        nodeFlags: args.memory ? [`--import=${heapMonitor}`, ...nodeFlags] : nodeFlags,
       });
+      const samples = heapDir();
       return {
         pid: relay.pid,
         url: relay.url,
@@ -284,6 +301,9 @@ function relayContender(
         async stop() {
           await relay.stop();
         },
+        ...(samples === undefined
+          ? {}
+          : { memory: (at: 'peak' | 'last') => memoryBreakdown(samples, relay.pid, at) }),
       };
     },
   };
@@ -321,6 +341,8 @@ interface RunResult {
   readonly fastAchieved: number;
   readonly steadyRssMb: number;
   readonly peakRssMb: number;
+  /** RSS with the connector running and nothing to capture (before the backlog). */
+  readonly idleRssMb: number;
   /** `GET /connectors/<name>/status` answered during the drain, every 100 ms: p99 and slowest, ms. */
   readonly restP99: number;
   readonly restMax: number;
@@ -333,6 +355,11 @@ interface RunResult {
   readonly split: { readonly toConversion: string; readonly toConsumer: string };
   /** Cores each process used during the 1,000/s phase (the contender, Kafka, the databases, the bench). */
   readonly steadyCores: Readonly<Record<string, number>>;
+  /** The same for the 10,000/s phase: where its tail is, and what the machine had left. */
+  readonly fastSplit?: { readonly toConversion: string; readonly toConsumer: string };
+  readonly fastCores?: Readonly<Record<string, number>>;
+  /** With `--memory`: the relay idle before the backlog, and at its peak over the run. */
+  readonly memory?: { readonly idle?: MemoryBreakdown; readonly peak?: MemoryBreakdown };
 }
 
 /**
@@ -475,6 +502,10 @@ async function runOnce(
       await collector.waitFor((r) => r.length >= 1, { timeoutMs: 2_000 }).catch(() => {});
     }
     await warm.end();
+    // Idle: the connector streaming with nothing to capture, a few seconds after its first event.
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleRssMb = Math.round((procStatusKb(proc.pid, 'VmRSS') ?? 0) / 1024);
+    const idleMemory = proc.memory?.('last');
     await proc.stop();
     proc = undefined;
     // Warm-up events still on their way are counted before the backlog is written.
@@ -537,14 +568,19 @@ async function runOnce(
 
     let fastP99 = Number.NaN;
     let fastAchieved = Number.NaN;
+    let fastMeasures: Pick<RunResult, 'fastSplit' | 'fastCores'> = {};
     if (fastSeconds > 0) {
       const perTx = Math.max(1, Math.ceil(fastRate / 1000));
       say(`  fast: ${fastRate} events/s for ${fastSeconds} s, ${perTx} per transaction…`);
+      const fastCpu = cpuMeter({ contender: proc.pid, ...services, bench: process.pid });
       const fast = await steadyLoad(source, fastRate, fastSeconds, perTx, backlog + rate * seconds);
+      const fastCores = fastCpu.stop();
       await collector.waitFor((r) => r.length >= steadyEnd + fast.committedAt.size, { timeoutMs: 300_000 });
       fastP99 = percentile(latencies(collector, steadyEnd, fast.committedAt), 99);
       fastAchieved = fast.achieved;
+      fastMeasures = { fastSplit: latencySplit(collector, steadyEnd, fast.committedAt), fastCores };
     }
+    const peakMemory = proc.memory?.('peak');
     const peakRssMb = Math.round((procStatusKb(proc.pid, 'VmHWM') ?? 0) / 1024);
     const result: RunResult = {
       contender: contender.label,
@@ -559,11 +595,16 @@ async function runOnce(
       fastAchieved,
       steadyRssMb,
       peakRssMb,
+      idleRssMb,
       restP99: Math.round(percentile(restTimings, 99)),
       restMax: Math.round(restTimings[restTimings.length - 1] ?? Number.NaN),
       load: Math.round(loadavg()[0]! * 10) / 10,
       split: latencySplit(collector, target, steady.committedAt),
       steadyCores,
+      ...fastMeasures,
+      ...(idleMemory === undefined && peakMemory === undefined
+        ? {}
+        : { memory: { ...(idleMemory && { idle: idleMemory }), ...(peakMemory && { peak: peakMemory }) } }),
     };
     say(`  ${JSON.stringify(result)}`);
     return result;
@@ -595,6 +636,25 @@ export function commitLabel(): string {
 
 /** The table rows are inserted before this line of BENCHMARKS.md. */
 export const ROWS_MARKER = '<!-- bench rows: `npm run bench` inserts its rows above this line -->';
+/** The rows of `--memory` (where the relay's RSS goes) before this one. */
+export const MEMORY_ROWS_MARKER =
+  '<!-- bench memory rows: `npm run bench -- --memory` inserts its rows above this line -->';
+
+/** Inserts `rows` before `marker` in BENCHMARKS.md (every bench's rows go through here). */
+export function recordRows(marker: string, rows: readonly string[]): void {
+  const file = join(root, 'BENCHMARKS.md');
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes(marker)) throw new Error(`BENCHMARKS.md has no line ${marker}`);
+  writeFileSync(file, text.replace(marker, `${rows.join('\n')}\n${marker}`));
+}
+
+/** `young / old / other (used)` MB of the heaps of these threads together. */
+function heapCells(b: MemoryBreakdown, thread: 'main' | 'task'): string {
+  const heaps = b.threads.filter((h) => h.thread === thread);
+  if (heaps.length === 0) return '–';
+  const sum = (f: (h: (typeof heaps)[number]) => number) => heaps.reduce((total, h) => total + f(h), 0);
+  return `${sum((h) => h.newMb)} / ${sum((h) => h.oldMb)} / ${sum((h) => h.otherMb)} (${sum((h) => h.usedMb)})`;
+}
 
 /** Builds what the bundled `outflow-relay` command runs, as `npm run build` does for the package. */
 export async function buildRelayAsInstalled(): Promise<void> {
@@ -635,24 +695,51 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
   // The commit measured is the one built now, whatever is committed while the rounds run.
   const commitId = commitLabel();
   if (args.relay === 'compiled') await buildRelayAsInstalled();
+  if (args.memory) process.env.OUTFLOW_BENCH_HEAP_DIR = mkdtempSync(join(tmpdir(), 'outflow-bench-heap-'));
   const results: RunResult[] = [];
-  for (let round = 1; round <= args.rounds; round++) {
-    // Rotate the order each round, so no contender always runs first on a fresh binlog or a cooler machine.
-    const order = contenders.map((_, i) => contenders[(i + round - 1) % contenders.length]!);
-    for (const contender of order) results.push(await runOnce(source, contender, args, round));
+  try {
+    for (let round = 1; round <= args.rounds; round++) {
+      // Rotate the order each round, so no contender always runs first on a fresh binlog or a cooler machine.
+      const order = contenders.map((_, i) => contenders[(i + round - 1) % contenders.length]!);
+      for (const contender of order) results.push(await runOnce(source, contender, args, round));
+    }
+  } finally {
+    const dir = heapDir();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
   const date = new Date().toISOString().slice(0, 10);
   const rows = contenders.map((contender) => {
     const runs = results.filter((r) => r.contender === contender.label);
     const m = (f: (r: RunResult) => number) => median(runs.map(f));
     const fmt = (n: number, digits = 0) => (Number.isNaN(n) ? '–' : n.toFixed(digits));
-    return `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${runs.length} | ${fmt(m((r) => r.drainRate))} | ${fmt(m((r) => r.coldStartMs) / 1000, 2)} | ${fmt(m((r) => r.p50))} / ${fmt(m((r) => r.p99))} (${args.rate}/s, ${fmt(m((r) => r.achieved))} achieved) | ${fmt(m((r) => r.fastP99))} (${args.fastRate}/s, ${fmt(m((r) => r.fastAchieved))} achieved) | ${fmt(m((r) => r.steadyRssMb))} / ${fmt(m((r) => r.peakRssMb))} | ${fmt(m((r) => r.writeRate))} | ${runs.map((r) => r.load.toFixed(1)).join(', ')} | ${fmt(m((r) => r.restP99))} / ${fmt(m((r) => r.restMax))} |`;
+    return `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${runs.length} | ${fmt(m((r) => r.drainRate))} | ${fmt(m((r) => r.coldStartMs) / 1000, 2)} | ${fmt(m((r) => r.p50))} / ${fmt(m((r) => r.p99))} (${args.rate}/s, ${fmt(m((r) => r.achieved))} achieved) | ${fmt(m((r) => r.fastP99))} (${args.fastRate}/s, ${fmt(m((r) => r.fastAchieved))} achieved) | ${fmt(m((r) => r.steadyRssMb))} / ${fmt(m((r) => r.peakRssMb))} | ${fmt(m((r) => r.writeRate))} | ${runs.map((r) => r.load.toFixed(1)).join(', ')} | ${fmt(m((r) => r.restP99))} / ${fmt(m((r) => r.restMax))} | ${fmt(m((r) => r.idleRssMb))} |`;
   });
   console.log(
-    `\n| date | commit | source | contender | rounds | drain (events/s) | cold start → first event (s) | commit → consumer p50 / p99 ms | p99 ms fast | RSS steady / peak MB | backlog written (events/s) | load (1 min, per round) | REST p99 / max during drain (ms) |`,
+    `\n| date | commit | source | contender | rounds | drain (events/s) | cold start → first event (s) | commit → consumer p50 / p99 ms | p99 ms fast | RSS steady / peak MB | backlog written (events/s) | load (1 min, per round) | REST p99 / max during drain (ms) | RSS idle MB |`,
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
+  for (const r of results)
+    if (r.fastSplit !== undefined)
+      console.log(
+        `${r.contender}, round ${r.round}, ${args.fastRate}/s: commit → conversion ${r.fastSplit.toConversion} ms, conversion → consumer ${r.fastSplit.toConsumer} ms (p50 / p99); cores ${JSON.stringify(r.fastCores)}`,
+      );
+  // Each relay contender's run with the median peak: where its RSS went idle and at that peak.
+  const memoryRows = contenders.flatMap((contender) => {
+    const runs = results
+      .filter((r) => r.contender === contender.label && r.memory !== undefined)
+      .sort((a, b) => a.peakRssMb - b.peakRssMb);
+    const run = runs[Math.floor((runs.length - 1) / 2)];
+    if (run === undefined) return [];
+    return (['idle', 'peak'] as const).flatMap((at) => {
+      const b = run.memory?.[at];
+      if (b === undefined) return [];
+      console.log(`${contender.label}, round ${run.round}, ${at}: ${formatBreakdown(b)}`);
+      return [
+        `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${run.round} of ${runs.length} | ${at} | ${b.rssMb} | ${b.fileMb} | ${heapCells(b, 'main')} | ${heapCells(b, 'task')} | ${b.nativeMb} | ${run.load.toFixed(1)} |`,
+      ];
+    });
+  });
   const relays = results.filter((r) => r.contender.startsWith('Outflow'));
   const dbz = results.filter((r) => r.contender.startsWith('Debezium') && !r.contender.includes('poll'));
   if (relays.length > 0 && dbz.length > 0)
@@ -660,10 +747,8 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
       `\nrelay / Debezium (medians): drain ×${(median(relays.map((r) => r.drainRate)) / median(dbz.map((r) => r.drainRate))).toFixed(2)}, peak RSS ×${(median(relays.map((r) => r.peakRssMb)) / median(dbz.map((r) => r.peakRssMb))).toFixed(2)}`,
     );
   if (args.record) {
-    const file = join(root, 'BENCHMARKS.md');
-    const text = readFileSync(file, 'utf8');
-    if (!text.includes(ROWS_MARKER)) throw new Error(`BENCHMARKS.md has no line ${ROWS_MARKER}`);
-    writeFileSync(file, text.replace(ROWS_MARKER, `${rows.join('\n')}\n${ROWS_MARKER}`));
+    recordRows(ROWS_MARKER, rows);
+    if (memoryRows.length > 0) recordRows(MEMORY_ROWS_MARKER, memoryRows);
     say('rows added to BENCHMARKS.md');
   }
 }

@@ -1,0 +1,100 @@
+/**
+ * Where a relay process's resident memory goes, from the samples `heap-monitor.ts` wrote: the node binary's
+ * pages (file-backed), each thread's V8 heap as committed (young generation, old generation, the rest: code,
+ * large objects, trusted space) and how much of it was in use, and the anonymous memory outside every heap
+ * (native: malloc arenas, the Kafka client's sockets, thread stacks, V8's compiler zones).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Sample {
+  readonly t: number;
+  readonly rssKb: number;
+  readonly anonKb: number;
+  readonly fileKb: number;
+  readonly spaces: Readonly<Record<string, readonly [number, number]>>;
+}
+
+export interface ThreadHeap {
+  /** `main`, or `task` for a worker thread (a task's, or the spare one waiting for the next task). */
+  readonly thread: 'main' | 'task';
+  readonly newMb: number;
+  readonly oldMb: number;
+  readonly otherMb: number;
+  readonly usedMb: number;
+}
+
+export interface MemoryBreakdown {
+  readonly rssMb: number;
+  readonly fileMb: number;
+  readonly anonMb: number;
+  readonly threads: readonly ThreadHeap[];
+  /** Anonymous memory in no V8 heap. */
+  readonly nativeMb: number;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+
+function heapOf(thread: 'main' | 'task', sample: Sample): ThreadHeap {
+  let young = 0;
+  let old = 0;
+  let other = 0;
+  let used = 0;
+  for (const [name, [size, inUse]] of Object.entries(sample.spaces)) {
+    if (name === 'new_space' || name === 'new_large_object_space') young += size;
+    else if (name === 'old_space') old += size;
+    else other += size;
+    used += inUse;
+  }
+  return { thread, newMb: mb(young), oldMb: mb(old), otherMb: mb(other), usedMb: mb(used) };
+}
+
+/**
+ * The breakdown of process `pid` at its highest sampled RSS (`peak`) or at its last sample (`last`: the relay
+ * idle just before the bench stopped it); undefined when it left no samples in `dir`.
+ */
+export function memoryBreakdown(dir: string, pid: number, at: 'peak' | 'last'): MemoryBreakdown | undefined {
+  const threads = readdirSync(dir)
+    .map((f) => /^heap-(\d+)-(\d+)\.jsonl$/.exec(f))
+    .filter((m) => m !== null && Number(m[1]) === pid)
+    .map((m) => ({
+      id: Number(m![2]),
+      samples: readFileSync(join(dir, m![0]), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Sample),
+    }))
+    .filter((t) => t.samples.length > 0);
+  const main = threads.find((t) => t.id === 0);
+  if (main === undefined) return undefined;
+  const pick =
+    at === 'last'
+      ? main.samples[main.samples.length - 1]!
+      : threads.flatMap((t) => t.samples).reduce((a, b) => (b.rssKb > a.rssKb ? b : a));
+  const heaps = threads
+    // A thread that had ended (a task stopped) or not yet started at that moment holds nothing then.
+    .filter((t) => t.samples[0]!.t <= pick.t + 100 && t.samples[t.samples.length - 1]!.t >= pick.t - 100)
+    .map((t) =>
+      heapOf(
+        t.id === 0 ? 'main' : 'task',
+        t.samples.reduce((a, b) => (Math.abs(b.t - pick.t) < Math.abs(a.t - pick.t) ? b : a)),
+      ),
+    );
+  const committed = heaps.reduce((sum, h) => sum + h.newMb + h.oldMb + h.otherMb, 0);
+  return {
+    rssMb: Math.round(pick.rssKb / 1024),
+    fileMb: Math.round(pick.fileKb / 1024),
+    anonMb: Math.round(pick.anonKb / 1024),
+    threads: heaps,
+    nativeMb: Math.round(pick.anonKb / 1024) - committed,
+  };
+}
+
+/** One line: `RSS 247 = file 53 + anon 194: main heap 36 (young 17, old 13, other 6; 19 used), …, native 40`. */
+export function formatBreakdown(b: MemoryBreakdown): string {
+  const heaps = b.threads.map(
+    (h) =>
+      `${h.thread} heap ${h.newMb + h.oldMb + h.otherMb} (young ${h.newMb}, old ${h.oldMb}, other ${h.otherMb}; ${h.usedMb} used)`,
+  );
+  return `RSS ${b.rssMb} = file ${b.fileMb} + anon ${b.anonMb}: ${heaps.join(', ')}, native ${b.nativeMb}`;
+}
