@@ -1,12 +1,13 @@
 /**
  * Preloaded into the relay by `npm run bench -- --memory` (`--import`; worker threads inherit it, so every task
- * thread runs it too). Every 100 ms each thread appends its V8 heap spaces and the process's resident memory
+ * thread runs it too). Every 100 ms each thread appends its V8 heap spaces, the memory held outside its heap
+ * for it (external: Buffers' and ArrayBuffers' bytes) and the process's resident memory
  * to `$OUTFLOW_BENCH_HEAP_DIR/heap-<pid>-<threadId>.jsonl`, which `memory.ts` reads to say where the peak went.
  * Node built-ins only: it runs inside the compiled relay, which resolves nothing from the workspace.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 
 const dir = process.env.OUTFLOW_BENCH_HEAP_DIR;
@@ -20,7 +21,7 @@ if (dir !== undefined && dir !== '') {
     for (const s of getHeapSpaceStatistics()) spaces[s.space_name] = [s.space_size, s.space_used_size];
     appendFileSync(
       file,
-      `${JSON.stringify({ t: Date.now(), rssKb: kb(status, 'VmRSS'), anonKb: kb(status, 'RssAnon'), fileKb: kb(status, 'RssFile'), spaces })}\n`,
+      `${JSON.stringify({ t: Date.now(), rssKb: kb(status, 'VmRSS'), anonKb: kb(status, 'RssAnon'), fileKb: kb(status, 'RssFile'), externalB: getHeapStatistics().external_memory, spaces })}\n`,
     );
   }, 100).unref();
 }

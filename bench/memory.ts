@@ -12,6 +12,7 @@ interface Sample {
   readonly rssKb: number;
   readonly anonKb: number;
   readonly fileKb: number;
+  readonly externalB: number;
   readonly spaces: Readonly<Record<string, readonly [number, number]>>;
 }
 
@@ -22,6 +23,8 @@ export interface ThreadHeap {
   readonly oldMb: number;
   readonly otherMb: number;
   readonly usedMb: number;
+  /** Outside the heap, held for it: Buffers' and ArrayBuffers' bytes (part of the process's native memory). */
+  readonly externalMb: number;
 }
 
 export interface MemoryBreakdown {
@@ -31,6 +34,8 @@ export interface MemoryBreakdown {
   readonly threads: readonly ThreadHeap[];
   /** Anonymous memory in no V8 heap. */
   readonly nativeMb: number;
+  /** Of `nativeMb`, the external memory of every thread's heap (Buffers). */
+  readonly externalMb: number;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1048576);
@@ -46,7 +51,14 @@ function heapOf(thread: 'main' | 'task', sample: Sample): ThreadHeap {
     else other += size;
     used += inUse;
   }
-  return { thread, newMb: mb(young), oldMb: mb(old), otherMb: mb(other), usedMb: mb(used) };
+  return {
+    thread,
+    newMb: mb(young),
+    oldMb: mb(old),
+    otherMb: mb(other),
+    usedMb: mb(used),
+    externalMb: mb(sample.externalB),
+  };
 }
 
 /**
@@ -87,14 +99,15 @@ export function memoryBreakdown(dir: string, pid: number, at: 'peak' | 'last'): 
     anonMb: Math.round(pick.anonKb / 1024),
     threads: heaps,
     nativeMb: Math.round(pick.anonKb / 1024) - committed,
+    externalMb: heaps.reduce((sum, h) => sum + h.externalMb, 0),
   };
 }
 
-/** One line: `RSS 247 = file 53 + anon 194: main heap 36 (young 17, old 13, other 6; 19 used), …, native 40`. */
+/** One line: `RSS 247 = file 53 + anon 194: main heap 36 (young 17, old 13, other 6; 19 used), …, native 40 (12 of it Buffers)`. */
 export function formatBreakdown(b: MemoryBreakdown): string {
   const heaps = b.threads.map(
     (h) =>
       `${h.thread} heap ${h.newMb + h.oldMb + h.otherMb} (young ${h.newMb}, old ${h.oldMb}, other ${h.otherMb}; ${h.usedMb} used)`,
   );
-  return `RSS ${b.rssMb} = file ${b.fileMb} + anon ${b.anonMb}: ${heaps.join(', ')}, native ${b.nativeMb}`;
+  return `RSS ${b.rssMb} = file ${b.fileMb} + anon ${b.anonMb}: ${heaps.join(', ')}, native ${b.nativeMb} (${b.externalMb} of it Buffers)`;
 }

@@ -736,7 +736,7 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
       if (b === undefined) return [];
       console.log(`${contender.label}, round ${run.round}, ${at}: ${formatBreakdown(b)}`);
       return [
-        `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${run.round} of ${runs.length} | ${at} | ${b.rssMb} | ${b.fileMb} | ${heapCells(b, 'main')} | ${heapCells(b, 'task')} | ${b.nativeMb} | ${run.load.toFixed(1)} |`,
+        `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${run.round} of ${runs.length} | ${at} | ${b.rssMb} | ${b.fileMb} | ${heapCells(b, 'main')} | ${heapCells(b, 'task')} | ${b.nativeMb} (${b.externalMb}) | ${run.load.toFixed(1)} |`,
       ];
     });
   });
