@@ -1,5 +1,5 @@
 /**
- * Where a relay process's resident memory goes, from the samples `heap-monitor.ts` wrote: the node binary's
+ * Where a relay process's resident memory goes, from the samples `heap-monitor.mjs` wrote: the node binary's
  * pages (file-backed), each thread's V8 heap as committed (young generation, old generation, the rest: code,
  * large objects, trusted space) and how much of it was in use, and the anonymous memory outside every heap
  * (native: malloc arenas, the Kafka client's sockets, thread stacks, V8's compiler zones).
@@ -23,7 +23,7 @@ export interface ThreadHeap {
   readonly oldMb: number;
   readonly otherMb: number;
   readonly usedMb: number;
-  /** Outside the heap, held for it: Buffers' and ArrayBuffers' bytes (part of the process's native memory). */
+  /** Outside the heap, held for it: Buffers' and ArrayBuffers' bytes. */
   readonly externalMb: number;
 }
 
@@ -34,7 +34,10 @@ export interface MemoryBreakdown {
   readonly threads: readonly ThreadHeap[];
   /** Anonymous memory in no V8 heap. */
   readonly nativeMb: number;
-  /** Of `nativeMb`, the external memory of every thread's heap (Buffers). */
+  /**
+   * What every thread's heap counts as external (Buffers' and ArrayBuffers' bytes, WebAssembly memory): most of
+   * it is native, but bytes allocated and not yet written are not resident, so it can exceed `nativeMb`.
+   */
   readonly externalMb: number;
 }
 
@@ -83,9 +86,10 @@ export function memoryBreakdown(dir: string, pid: number, at: 'peak' | 'last'): 
     at === 'last'
       ? main.samples[main.samples.length - 1]!
       : threads.flatMap((t) => t.samples).reduce((a, b) => (b.rssKb > a.rssKb ? b : a));
+  // A busy thread's timer fires late, so its nearest sample may be some way off; a thread whose samples end
+  // well before that moment (its task stopped) or begin well after it holds nothing then.
   const heaps = threads
-    // A thread that had ended (a task stopped) or not yet started at that moment holds nothing then.
-    .filter((t) => t.samples[0]!.t <= pick.t + 100 && t.samples[t.samples.length - 1]!.t >= pick.t - 100)
+    .filter((t) => t.samples[0]!.t <= pick.t + 1000 && t.samples[t.samples.length - 1]!.t >= pick.t - 1000)
     .map((t) =>
       heapOf(
         t.id === 0 ? 'main' : 'task',
@@ -103,11 +107,11 @@ export function memoryBreakdown(dir: string, pid: number, at: 'peak' | 'last'): 
   };
 }
 
-/** One line: `RSS 247 = file 53 + anon 194: main heap 36 (young 17, old 13, other 6; 19 used), …, native 40 (12 of it Buffers)`. */
+/** One line: `RSS 247 = file 53 + anon 194: main heap 36 (young 17, old 13, other 6; 19 used), …, native 40; external 12`. */
 export function formatBreakdown(b: MemoryBreakdown): string {
   const heaps = b.threads.map(
     (h) =>
       `${h.thread} heap ${h.newMb + h.oldMb + h.otherMb} (young ${h.newMb}, old ${h.oldMb}, other ${h.otherMb}; ${h.usedMb} used)`,
   );
-  return `RSS ${b.rssMb} = file ${b.fileMb} + anon ${b.anonMb}: ${heaps.join(', ')}, native ${b.nativeMb} (${b.externalMb} of it Buffers)`;
+  return `RSS ${b.rssMb} = file ${b.fileMb} + anon ${b.anonMb}: ${heaps.join(', ')}, native ${b.nativeMb}; external ${b.externalMb}`;
 }

@@ -77,7 +77,7 @@ export interface BenchArgs {
   readonly relayNodeFlags: readonly (readonly string[])[];
   /** The relay's `task.isolation`, one relay contender per value (`--task-isolation both`). */
   readonly taskIsolation: readonly ('thread' | 'none')[];
-  /** `--memory`: the relay samples its heaps (`heap-monitor.ts`) and the run says where its RSS went. */
+  /** `--memory`: the relay samples its heaps (`heap-monitor.mjs`) and the run says where its RSS went. */
   readonly memory: boolean;
 }
 
@@ -267,7 +267,7 @@ interface ContenderProcess {
 
 /** Where the relay's heap samples go with `--memory` (the relay inherits the variable). */
 const heapDir = (): string | undefined => process.env.OUTFLOW_BENCH_HEAP_DIR;
-const heapMonitor = new URL('./heap-monitor.ts', import.meta.url).pathname;
+const heapMonitor = new URL('./heap-monitor.mjs', import.meta.url).pathname;
 
 function relayContender(
   source: BenchSource,
@@ -736,7 +736,7 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
       if (b === undefined) return [];
       console.log(`${contender.label}, round ${run.round}, ${at}: ${formatBreakdown(b)}`);
       return [
-        `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${run.round} of ${runs.length} | ${at} | ${b.rssMb} | ${b.fileMb} | ${heapCells(b, 'main')} | ${heapCells(b, 'task')} | ${b.nativeMb} (${b.externalMb}) | ${run.load.toFixed(1)} |`,
+        `| ${date} | ${commitId} | ${source.label} | ${contender.label}${args.note === '' ? '' : ` (${args.note})`} | ${run.round} of ${runs.length} | ${at} | ${b.rssMb} | ${b.fileMb} | ${heapCells(b, 'main')} | ${heapCells(b, 'task')} | ${b.nativeMb} | ${b.externalMb} | ${run.load.toFixed(1)} |`,
       ];
     });
   });
