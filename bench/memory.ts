@@ -74,10 +74,16 @@ export function memoryBreakdown(dir: string, pid: number, at: 'peak' | 'last'): 
     .filter((m) => m !== null && Number(m[1]) === pid)
     .map((m) => ({
       id: Number(m![2]),
+      // Read while the relay runs: a line it is still writing is left out.
       samples: readFileSync(join(dir, m![0]), 'utf8')
-        .trim()
         .split('\n')
-        .map((line) => JSON.parse(line) as Sample),
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Sample];
+          } catch {
+            return [];
+          }
+        }),
     }))
     .filter((t) => t.samples.length > 0);
   const main = threads.find((t) => t.id === 0);

@@ -265,8 +265,8 @@ interface ContenderProcess {
   memory?(at: 'peak' | 'last'): MemoryBreakdown | undefined;
 }
 
-/** Where the relay's heap samples go with `--memory` (the relay inherits the variable). */
-const heapDir = (): string | undefined => process.env.OUTFLOW_BENCH_HEAP_DIR;
+/** With `--memory`, the folder made for this run's heap samples (the relay finds it in its environment). */
+let heapSamples: string | undefined;
 const heapMonitor = new URL('./heap-monitor.mjs', import.meta.url).pathname;
 
 function relayContender(
@@ -293,7 +293,7 @@ function relayContender(
         compiled: args.relay === 'compiled',
         nodeFlags: args.memory ? [`--import=${heapMonitor}`, ...nodeFlags] : nodeFlags,
       });
-      const samples = heapDir();
+      const samples = heapSamples;
       return {
         pid: relay.pid,
         url: relay.url,
@@ -695,7 +695,10 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
   // The commit measured is the one built now, whatever is committed while the rounds run.
   const commitId = commitLabel();
   if (args.relay === 'compiled') await buildRelayAsInstalled();
-  if (args.memory) process.env.OUTFLOW_BENCH_HEAP_DIR = mkdtempSync(join(tmpdir(), 'outflow-bench-heap-'));
+  if (args.memory) {
+    heapSamples = mkdtempSync(join(tmpdir(), 'outflow-bench-heap-'));
+    process.env.OUTFLOW_BENCH_HEAP_DIR = heapSamples;
+  }
   const results: RunResult[] = [];
   try {
     for (let round = 1; round <= args.rounds; round++) {
@@ -704,8 +707,7 @@ export async function runRelayBench(source: BenchSource): Promise<void> {
       for (const contender of order) results.push(await runOnce(source, contender, args, round));
     }
   } finally {
-    const dir = heapDir();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    if (heapSamples !== undefined) rmSync(heapSamples, { recursive: true, force: true });
   }
   const date = new Date().toISOString().slice(0, 10);
   const rows = contenders.map((contender) => {
